@@ -1,0 +1,5 @@
+import sys
+
+from gilbench.cli import main
+
+sys.exit(main())

@@ -1,0 +1,165 @@
+"""The one place that pins BLAS and OpenMP threads (through threadpoolctl).
+
+>>> from gilbench.pinning import pinned
+>>> with pinned(blas=1, openmp=2) as pin:
+...     pin.blas_threads()          # every loaded BLAS, e.g. {'...libscipy_openblas...so': 1, ...}
+
+``pinned`` is a context manager and a decorator.  It limits *every* BLAS
+library loaded in the process -- NumPy's and SciPy's wheels each ship their own
+OpenBLAS -- and restores the original limits on exit, also when the body
+raises.
+
+OpenMP caveat: libgomp keeps its thread limit *per thread*.  threadpoolctl's
+OpenMP limit (``openmp=``) therefore applies only to the thread that entered
+``pinned``; a prange started from another Python thread does not see it.  To
+pin the thread that runs the prange, enter ``pinned`` *in that thread* -- use
+it as a decorator on the thread's target, or call :func:`run_pinned`.  A
+kernel's explicit ``num_threads=`` argument overrides any OpenMP limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import threading
+
+from threadpoolctl import ThreadpoolController
+
+__all__ = ["controller", "pinned", "run_pinned", "blas_info", "openmp_info",
+           "unpinnable_blas"]
+
+
+@functools.lru_cache(maxsize=None)
+def controller() -> ThreadpoolController:
+    """The cached ThreadpoolController, created after every library gilbench
+    uses is loaded (NumPy's OpenBLAS, SciPy's OpenBLAS, the OpenMP runtime the
+    kernels link), so that it sees all of them."""
+    import numpy  # noqa: F401  NumPy's BLAS
+    import scipy.linalg  # noqa: F401  SciPy's BLAS (cython_blas)
+    from gilbench import _openmp_helpers  # noqa: F401  libgomp, when compiled in
+
+    return ThreadpoolController()
+
+
+def blas_info() -> list[dict]:
+    """threadpoolctl's info for every loaded BLAS library (live thread counts)."""
+    return [lib.info() for lib in controller().select(user_api="blas").lib_controllers]
+
+
+def openmp_info() -> list[dict]:
+    """threadpoolctl's info for every loaded OpenMP runtime (for the calling thread)."""
+    return [lib.info() for lib in controller().select(user_api="openmp").lib_controllers]
+
+
+def unpinnable_blas() -> list[str]:
+    """Why BLAS threads cannot be pinned apart from OpenMP threads here, if so.
+
+    An OpenBLAS built with OpenMP threading shares libgomp's pool: threadpoolctl
+    cannot give it a count of its own.  Returns one reason per such library
+    (empty when every BLAS is separately controllable).
+    """
+    reasons = []
+    for info in blas_info():
+        layer = info.get("threading_layer")
+        if layer == "openmp":
+            reasons.append(f"{info['filepath']} is threaded with OpenMP: its threads "
+                           "cannot be pinned apart from the prange's")
+    if not blas_info():
+        reasons.append("no BLAS library that threadpoolctl can control is loaded")
+    return reasons
+
+
+def _check_count(value, name):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int >= 1 or None, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return value
+
+
+class pinned(contextlib.ContextDecorator):
+    """Pin BLAS threads and/or OpenMP threads; restore them on exit.
+
+    Parameters
+    ----------
+    blas : int or None, default 1
+        Threads for every loaded BLAS library; None leaves BLAS alone.
+    openmp : int or None, default None
+        OpenMP threads for the *calling thread* (libgomp's limit is per
+        thread); None leaves OpenMP alone.
+
+    On entry it returns itself; :meth:`blas_threads` and :meth:`openmp_threads`
+    report what the libraries say now, and ``original`` what they said before.
+    """
+
+    def __init__(self, blas: int | None = 1, openmp: int | None = None):
+        self.blas = _check_count(blas, "blas")
+        self.openmp = _check_count(openmp, "openmp")
+        self._limiter = None
+        self.original = None
+
+    def _recreate_cm(self):
+        # A fresh instance per decorated call: safe under recursion and threads.
+        return copy.copy(self)
+
+    def __enter__(self):
+        limits = {}
+        if self.blas is not None:
+            limits["blas"] = self.blas
+        if self.openmp is not None:
+            limits["openmp"] = self.openmp
+        ctl = controller()
+        self.original = ctl.info()
+        self._limiter = ctl.limit(limits=limits) if limits else None
+        return self
+
+    def __exit__(self, *exc):
+        if self._limiter is not None:
+            self._limiter.restore_original_limits()
+            self._limiter = None
+        return False
+
+    @staticmethod
+    def blas_threads() -> dict[str, int]:
+        """{library file: threads it reports now} for every loaded BLAS."""
+        return {i["filepath"]: i["num_threads"] for i in blas_info()}
+
+    @staticmethod
+    def openmp_threads() -> dict[str, int]:
+        """{runtime file: max threads it reports now, for this thread}."""
+        return {i["filepath"]: i["num_threads"] for i in openmp_info()}
+
+    def report(self) -> dict:
+        """What was asked and what every library reports now (for run records)."""
+        return {
+            "requested": {"blas": self.blas, "openmp": self.openmp},
+            "blas": blas_info(),
+            "openmp": openmp_info(),
+        }
+
+
+def run_pinned(func, *args, blas: int | None = 1, openmp: int | None = None, **kwargs):
+    """Run ``func(*args, **kwargs)`` in a new thread pinned inside that thread.
+
+    The way to give a prange started from a worker thread an OpenMP limit
+    (libgomp's limit is per thread).  Returns func's result; re-raises its
+    exception in the caller.
+    """
+    result = {}
+
+    @pinned(blas=blas, openmp=openmp)
+    def target():
+        try:
+            result["value"] = func(*args, **kwargs)
+        except BaseException as exc:  # handed back to the caller
+            result["error"] = exc
+
+    t = threading.Thread(target=target, name="gilbench-pinned")
+    t.start()
+    t.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
