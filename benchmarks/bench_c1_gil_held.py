@@ -1,0 +1,67 @@
+"""C1: holding the GIL does not slow single-threaded C-level code; taking
+it back (after every call of an ``except *`` nogil function) does.
+
+Variants (see :mod:`gilbench.kernels.c1_gil_held`): ``gil`` (loop run with the
+GIL held, the baseline), ``nogil`` (inside ``with nogil:``), ``noexcept``
+(``noexcept nogil`` cdef call per element), ``except`` (``void ... except *
+nogil`` call per element: re-acquires the GIL after each call),
+``except_value`` (``double ... except * nogil``: checks only on -1.0).
+"""
+
+import functools
+
+import numpy as np
+
+from gilbench.kernels.c1_gil_held import KERNELS, VARIANTS
+
+from .common import SIZES, Benchmark, interleaved_ratios, vector
+
+
+def _call(kernel, variant, n):
+    """The zero-argument call a benchmark times, with its data bound."""
+    func = KERNELS[kernel][variant]
+    x = vector(n)
+    if kernel == "sumsq":
+        return functools.partial(func, x)
+    return functools.partial(func, x, np.empty(n))
+
+
+class TimeC1HoldingGIL(Benchmark):
+    """C1: raw time of each variant of the same loop, GIL held or not."""
+
+    params = (list(KERNELS), list(VARIANTS), SIZES)
+    param_names = ["kernel", "variant", "n"]
+
+    def setup(self, kernel, variant, n):
+        super().setup()
+        self.call = _call(kernel, variant, n)
+
+    def time_c1_loop(self, kernel, variant, n):
+        self.call()
+
+
+class TrackC1RatioToGILHeld(Benchmark):
+    """C1: time of each variant / time of the GIL-held loop, measured
+    interleaved in one process (1.0 = holding the GIL costs nothing)."""
+
+    params = (list(KERNELS), [v for v in VARIANTS if v != "gil"], SIZES)
+    param_names = ["kernel", "variant", "n"]
+    unit = "ratio to GIL held"
+    timeout = 300
+
+    def setup_cache(self):
+        with_pin = Benchmark()
+        with_pin.setup()
+        try:
+            table = {}
+            for kernel in KERNELS:
+                for n in SIZES:
+                    funcs = {v: _call(kernel, v, n) for v in VARIANTS}
+                    for v, r in interleaved_ratios(funcs, "gil", max_time=4.0).items():
+                        table[kernel, v, n] = r
+            return table
+        finally:
+            with_pin.teardown()
+
+    def track_c1_ratio(self, table, kernel, variant, n):
+        return table[kernel, variant, n]

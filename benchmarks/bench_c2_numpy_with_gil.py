@@ -1,0 +1,63 @@
+"""C2: a fast NumPy function that needs the GIL can just be called.
+
+``numpy.dot`` called from Cython with the GIL held, the same call from Python,
+and a hand-written ``with nogil:`` loop (BLAS pinned to 1 thread).
+"""
+
+import functools
+
+import numpy as np
+
+from gilbench.kernels.c2_numpy_call import dot_loop_nogil, dot_numpy_with_gil
+
+from .common import SIZES, Benchmark, interleaved_ratios, vector
+
+WAYS = {
+    "cython_numpy_with_gil": dot_numpy_with_gil,
+    "python_numpy": np.dot,
+    "cython_loop_nogil": dot_loop_nogil,
+}
+
+
+def _call(way, n):
+    return functools.partial(WAYS[way], vector(n, seed=1), vector(n, seed=2))
+
+
+class TimeC2NumpyCall(Benchmark):
+    """C2: raw time of dot(x, y) each way."""
+
+    params = (list(WAYS), SIZES)
+    param_names = ["way", "n"]
+
+    def setup(self, way, n):
+        super().setup()
+        self.call = _call(way, n)
+
+    def time_c2_dot(self, way, n):
+        self.call()
+
+
+class TrackC2RatioToPythonNumpy(Benchmark):
+    """C2: time of each way / time of numpy.dot from Python, interleaved in one
+    process (near 1.0 for the Cython call: calling NumPy with the GIL is fine)."""
+
+    params = (["cython_numpy_with_gil", "cython_loop_nogil"], SIZES)
+    param_names = ["way", "n"]
+    unit = "ratio to numpy.dot from Python"
+    timeout = 300
+
+    def setup_cache(self):
+        with_pin = Benchmark()
+        with_pin.setup()
+        try:
+            table = {}
+            for n in SIZES:
+                funcs = {way: _call(way, n) for way in WAYS}
+                for way, r in interleaved_ratios(funcs, "python_numpy", max_time=3.0).items():
+                    table[way, n] = r
+            return table
+        finally:
+            with_pin.teardown()
+
+    def track_c2_ratio(self, table, way, n):
+        return table[way, n]

@@ -1,0 +1,104 @@
+"""What every gilbench benchmark shares: sizes, thread counts, pinning,
+seeded data built once per process, and interleaved ratio timing.
+
+Thread counts and pins come from :mod:`gilbench.threads` and
+:mod:`gilbench.pinning`; this module only applies them.
+"""
+
+from __future__ import annotations
+
+import functools
+import statistics
+import time
+
+import numpy as np
+
+from gilbench import _openmp_helpers
+from gilbench.pinning import pinned
+from gilbench.threads import thread_counts, usable_cpus
+
+__all__ = ["SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "Benchmark", "vector",
+           "require_threads", "interleaved_ratios", "usable_cpus"]
+
+#: Problem sizes (elements) of the size sweeps: 1e3 .. 1e7.
+SIZES = [10**3, 10**4, 10**5, 10**6, 10**7]
+
+#: 1 .. usable CPUs, and the same plus 2 x CPUs where oversubscription matters.
+THREADS = thread_counts()
+THREADS_OVERSUBSCRIBED = thread_counts(oversubscribe=True)
+
+
+@functools.lru_cache(maxsize=16)
+def vector(n: int, seed: int = 0) -> np.ndarray:
+    """A read-only float64 vector of n standard normals, built once per process."""
+    a = np.random.default_rng(seed).standard_normal(n)
+    a.flags.writeable = False
+    return a
+
+
+def require_threads(num_threads: int) -> None:
+    """Skip (asv's NotImplementedError) what cannot run as asked on this build."""
+    if num_threads > 1 and not _openmp_helpers.openmp_enabled():
+        raise NotImplementedError(
+            f"gilbench was built without OpenMP: a {num_threads}-thread prange would run serially")
+
+
+class Benchmark:
+    """Base of every benchmark class: timing settings sized for the suite's
+    budget, and BLAS pinned to ``pin_blas`` threads (1 unless a benchmark
+    varies it) for the duration of each benchmark."""
+
+    #: asv timing: warm up (cold OpenMP teams and caches are not the kernel),
+    #: then 3..10 samples within ~1 s; one round keeps the suite in budget.
+    warmup_time = 0.1
+    repeat = (3, 10, 1.0)
+    rounds = 1
+    timeout = 120
+
+    pin_blas: int | None = 1
+
+    def setup(self, *params):
+        self._pin = pinned(blas=self.pin_blas).__enter__()
+
+    def teardown(self, *params):
+        pin = getattr(self, "_pin", None)
+        if pin is not None:
+            pin.__exit__(None, None, None)
+            self._pin = None
+
+
+def _per_call(func, number: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(number):
+        func()
+    return (time.perf_counter() - t0) / number
+
+
+def interleaved_ratios(funcs: dict, baseline: str, *, rounds: int = 9,
+                       batch_time: float = 2e-3, max_time: float = 10.0) -> dict:
+    """Median over rounds of ``time(f) / time(funcs[baseline])`` for every f.
+
+    Each round times every function once, one after another, so that a machine
+    that speeds up or slows down during the measurement moves numerator and
+    denominator together; the round's ratios are taken before the median.
+    Calls are batched so each timing lasts at least ``batch_time`` seconds.
+    The measurement stops early (with at least 3 rounds) after ``max_time``.
+    """
+    if baseline not in funcs:
+        raise ValueError(f"baseline {baseline!r} is not one of {sorted(funcs)}")
+    numbers = {}
+    for name, func in funcs.items():
+        func()  # warm up: first touch of data, thread teams, caches
+        once = _per_call(func, 1)
+        numbers[name] = max(1, int(batch_time / max(once, 1e-9)))
+    ratios = {name: [] for name in funcs}
+    names = list(funcs)
+    start = time.perf_counter()
+    for r in range(rounds):
+        order = names[r % len(names):] + names[:r % len(names)]  # rotate
+        times = {name: _per_call(funcs[name], numbers[name]) for name in order}
+        for name in names:
+            ratios[name].append(times[name] / times[baseline])
+        if r >= 2 and time.perf_counter() - start > max_time:
+            break
+    return {name: statistics.median(v) for name, v in ratios.items()}
