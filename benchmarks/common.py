@@ -8,6 +8,7 @@ Thread counts and pins come from :mod:`gilbench.threads` and
 from __future__ import annotations
 
 import functools
+import os
 import statistics
 import time
 
@@ -17,11 +18,16 @@ from gilbench import _openmp_helpers
 from gilbench.pinning import pinned
 from gilbench.threads import thread_counts, usable_cpus
 
-__all__ = ["SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "Benchmark", "vector",
+__all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "Benchmark", "vector",
            "require_threads", "interleaved_ratios", "usable_cpus"]
 
+#: GILBENCH_SMOKE=1 shrinks every sweep to its smallest point and every
+#: interleaved measurement to 3 short rounds: for checking that the whole suite
+#: runs (CI, the tests), never for numbers.
+SMOKE = os.environ.get("GILBENCH_SMOKE", "") == "1"
+
 #: Problem sizes (elements) of the size sweeps: 1e3 .. 1e7.
-SIZES = [10**3, 10**4, 10**5, 10**6, 10**7]
+SIZES = [10**3] if SMOKE else [10**3, 10**4, 10**5, 10**6, 10**7]
 
 #: 1 .. usable CPUs, and the same plus 2 x CPUs where oversubscription matters.
 THREADS = thread_counts()
@@ -84,6 +90,8 @@ def interleaved_ratios(funcs: dict, baseline: str, *, rounds: int = 9,
     Calls are batched so each timing lasts at least ``batch_time`` seconds.
     The measurement stops early (with at least 3 rounds) after ``max_time``.
     """
+    if SMOKE:
+        rounds, batch_time = 3, 1e-4
     if baseline not in funcs:
         raise ValueError(f"baseline {baseline!r} is not one of {sorted(funcs)}")
     numbers = {}

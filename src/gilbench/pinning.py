@@ -9,6 +9,11 @@ library loaded in the process -- NumPy's and SciPy's wheels each ship their own
 OpenBLAS -- and restores the original limits on exit, also when the body
 raises.
 
+BLAS caveat: a pthreads OpenBLAS (what the NumPy and SciPy wheels ship) has one
+thread count for the whole process, and threadpoolctl lets only one Python
+thread at a time set it: while one thread is inside ``pinned``, a ``pinned``
+entered by another thread leaves BLAS unchanged.  Pin BLAS from one thread.
+
 OpenMP caveat: libgomp keeps its thread limit *per thread*.  threadpoolctl's
 OpenMP limit (``openmp=``) therefore applies only to the thread that entered
 ``pinned``; a prange started from another Python thread does not see it.  To
@@ -113,13 +118,18 @@ class pinned(contextlib.ContextDecorator):
             limits["openmp"] = self.openmp
         ctl = controller()
         self.original = ctl.info()
-        self._limiter = ctl.limit(limits=limits) if limits else None
+        if limits:
+            # Entered as threadpoolctl's own context manager: its exit restores
+            # the limits *and* releases the "controlling thread" claim that it
+            # keeps for pthreads OpenBLAS (otherwise no other thread could pin).
+            self._limiter = ctl.limit(limits=limits)
+            self._limiter.__enter__()
         return self
 
     def __exit__(self, *exc):
         if self._limiter is not None:
-            self._limiter.restore_original_limits()
-            self._limiter = None
+            limiter, self._limiter = self._limiter, None
+            limiter.__exit__(*exc)
         return False
 
     @staticmethod
