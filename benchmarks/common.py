@@ -16,9 +16,10 @@ import numpy as np
 
 from gilbench import _openmp_helpers
 from gilbench.pinning import pinned
-from gilbench.threads import thread_counts, usable_cpus
+from gilbench.threads import corner_counts, thread_counts, usable_cpus
 
-__all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "Benchmark", "vector",
+__all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "GRID_OMP", "GRID_BLAS",
+           "run_fresh", "Benchmark", "vector",
            "require_threads", "interleaved_ratios", "usable_cpus"]
 
 #: GILBENCH_SMOKE=1 shrinks every sweep to its smallest point and every
@@ -32,6 +33,16 @@ SIZES = [10**3] if SMOKE else [10**3, 10**4, 10**5, 10**6, 10**7]
 #: 1 .. usable CPUs, and the same plus 2 x CPUs where oversubscription matters.
 THREADS = thread_counts()
 THREADS_OVERSUBSCRIBED = thread_counts(oversubscribe=True)
+
+#: GILBENCH_FULL_GRID=1 sweeps every thread count in the grid benchmarks (C9);
+#: by default they keep the corners (1, CPUs, 2 x CPUs), whatever the machine.
+FULL_GRID = os.environ.get("GILBENCH_FULL_GRID", "") == "1"
+if SMOKE:
+    GRID_OMP, GRID_BLAS = [1], [1]
+elif FULL_GRID:
+    GRID_OMP, GRID_BLAS = THREADS_OVERSUBSCRIBED, THREADS
+else:
+    GRID_OMP, GRID_BLAS = corner_counts(oversubscribe=True), corner_counts()
 
 
 @functools.lru_cache(maxsize=16)
@@ -110,3 +121,32 @@ def interleaved_ratios(funcs: dict, baseline: str, *, rounds: int = 9,
         if r >= 2 and time.perf_counter() - start > max_time:
             break
     return {name: statistics.median(v) for name, v in ratios.items()}
+
+
+def run_fresh(module: str, func: str, *args, env: dict | None = None, timeout: float = 300):
+    """``module.func(*args)`` in a fresh Python process; returns its result.
+
+    For what a running process cannot change: the OpenMP runtime reads
+    ``OMP_WAIT_POLICY``/``GOMP_SPINCOUNT`` once, when it loads, and thread
+    pools left by an earlier measurement (spinning OpenBLAS or libgomp
+    workers) would leak into the next.  ``module`` is imported from this
+    benchmark package; arguments and result must be JSON-able.
+    """
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    package = Path(__file__).resolve().parent.name
+    code = ("import json, sys; sys.path.insert(0, {root!r}); "
+            "from {package}.{module} import {func}; "
+            "print(json.dumps({func}(*json.loads(sys.argv[1]))))").format(
+                root=root, package=package, module=module, func=func)
+    child_env = dict(os.environ)
+    child_env.update(env or {})
+    r = subprocess.run([sys.executable, "-c", code, json.dumps(list(args))], env=child_env,
+                       capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"fresh process {module}.{func}{args} failed:\n{r.stderr[-2000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])

@@ -1,6 +1,6 @@
 """What the OpenMP runtime compiled into gilbench can do (or that there is none)."""
 
-from cython.parallel cimport parallel
+from cython.parallel cimport parallel, prange
 
 from gilbench._checks cimport check_num_threads
 
@@ -44,3 +44,27 @@ def team_size(num_threads=None):
             if omp_get_thread_num() == 0:
                 seen[0] = omp_get_num_threads()
     return seen[0]
+
+
+def call_in_prange(func, num_threads):
+    """Call ``func()`` once from each iteration of a ``prange(num_threads)``.
+
+    Returns ``[(openmp thread number, func()), ...]`` in iteration order: the
+    way to ask what a library reports *from inside* the prange's worker threads
+    (each call takes the GIL with ``with gil:``).  An exception in ``func`` is
+    re-raised after the loop.
+    """
+    cdef int nt = check_num_threads(num_threads)
+    cdef int i
+    results = [None] * nt
+    errors = []
+    with nogil:
+        for i in prange(nt, num_threads=nt, schedule="static", chunksize=1):
+            with gil:
+                try:
+                    results[i] = (omp_get_thread_num(), func())
+                except BaseException as exc:
+                    errors.append(exc)
+    if errors:
+        raise errors[0]
+    return results

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["usable_cpus", "total_cpus", "thread_counts"]
+__all__ = ["usable_cpus", "total_cpus", "thread_counts", "corner_counts"]
 
 
 def usable_cpus() -> int:
@@ -45,3 +45,15 @@ def thread_counts(*, oversubscribe: bool = False, cpus: int | None = None) -> li
     if oversubscribe:
         counts.append(2 * n)
     return counts
+
+
+def corner_counts(*, oversubscribe: bool = False, cpus: int | None = None) -> list[int]:
+    """The corners of a thread grid: 1 and the usable CPUs (and 2 x CPUs).
+
+    What a grid benchmark keeps by default, so that its size does not grow
+    with the machine; the full ladder is :func:`thread_counts`.
+    """
+    full = thread_counts(oversubscribe=oversubscribe, cpus=cpus)
+    n = usable_cpus() if cpus is None else int(cpus)
+    keep = {1, n} | ({2 * n} if oversubscribe else set())
+    return [c for c in full if c in keep]

@@ -1,0 +1,281 @@
+"""C9: Cython prange threads and NumPy/SciPy's BLAS threads compete for cores.
+
+Three patterns over a grid of OpenMP threads (the kernel's ``num_threads``) x
+BLAS threads (every loaded OpenBLAS, pinned with threadpoolctl):
+
+* nested      -- a dgemm per chunk inside a prange (BLAS inside prange);
+* alternating -- NumPy matmul, then a short prange, repeated;
+* concurrent  -- one Python thread runs prange reductions while another runs
+                 NumPy matmul.
+
+Remedies measured next to them: BLAS pinned to 1 (the grid's blas=1 column),
+OpenMP at 1 thread (omp=1 row), and libgomp's wait policy: ``OMP_WAIT_POLICY=
+PASSIVE`` or ``GOMP_SPINCOUNT=0``, which the runtime reads once when it loads,
+so those run in fresh processes (``timeraw_`` and :func:`common.run_fresh`).
+Every configuration is measured in a process of its own: idle BLAS or OpenMP
+workers left spinning by one configuration would slow the next.
+
+Default grid: the corners (omp 1, CPUs, 2 x CPUs; blas 1, CPUs);
+GILBENCH_FULL_GRID=1 sweeps every count.
+"""
+
+import functools
+import statistics
+import threading
+import time
+
+import numpy as np
+
+from gilbench import pinning
+from gilbench._openmp_helpers import call_in_prange, team_size
+from gilbench.kernels.c9_blas_contention import alternating, nested_matmul, prange_sumsq
+
+from .common import GRID_BLAS, GRID_OMP, SMOKE, Benchmark, require_threads, run_fresh
+
+#: Wait policies of libgomp: the default spins a while after each region.
+POLICIES = {
+    "default": {},
+    "PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "SPINCOUNT0": {"GOMP_SPINCOUNT": "0"},
+}
+PATTERNS = ["nested", "alternating", "concurrent"]
+
+# Workload sizes: each pattern takes a few ms at its best on one core.
+NESTED_SHAPE = (16, 128, 128)      # 16 chunks of 128x128 @ 128x128
+MATMUL_N = 256                     # NumPy matmul of 256x256 matrices
+PRANGE_N = 100_000                 # short prange region between two matmuls
+ALTERNATING_REPEATS = 10
+CONCURRENT_CALLS = 10
+
+
+@functools.lru_cache(maxsize=None)
+def _data():
+    rng = np.random.default_rng(9)
+    return {
+        "a3": rng.standard_normal(NESTED_SHAPE),
+        "b2": rng.standard_normal(NESTED_SHAPE[2:] * 2),
+        "out": np.empty(NESTED_SHAPE),
+        "m": rng.standard_normal((MATMUL_N, MATMUL_N)),
+        "x": rng.standard_normal(PRANGE_N),
+        "xl": rng.standard_normal(10 * PRANGE_N),
+    }
+
+
+def concurrent(omp):
+    """Run CONCURRENT_CALLS prange reductions in one thread while another runs
+    as many matmuls; return (seconds until both finished, prange calls/s,
+    matmul calls/s)."""
+    d = _data()
+    spans = {}
+
+    def prange_side():
+        t0 = time.perf_counter()
+        for _ in range(CONCURRENT_CALLS):
+            prange_sumsq(d["xl"], omp)
+        spans["prange"] = time.perf_counter() - t0
+
+    def blas_side():
+        t0 = time.perf_counter()
+        for _ in range(CONCURRENT_CALLS):
+            np.matmul(d["m"], d["m"])
+        spans["blas"] = time.perf_counter() - t0
+
+    threads = [threading.Thread(target=prange_side), threading.Thread(target=blas_side)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return (time.perf_counter() - t0, CONCURRENT_CALLS / spans["prange"],
+            CONCURRENT_CALLS / spans["blas"])
+
+
+def workload(pattern, omp):
+    """The zero-argument call that one pattern times at ``omp`` threads."""
+    d = _data()
+    if pattern == "nested":
+        return functools.partial(nested_matmul, d["a3"], d["b2"], d["out"], omp)
+    if pattern == "alternating":
+        return functools.partial(alternating, d["m"], d["m"], d["x"], ALTERNATING_REPEATS, omp)
+    if pattern == "concurrent":
+        return functools.partial(concurrent, omp)
+    raise ValueError(f"unknown pattern {pattern!r}")
+
+
+def check_pinnable(omp, blas):
+    """Skip, with the reason, a grid point that cannot be pinned as asked."""
+    require_threads(omp)
+    reasons = pinning.unpinnable_blas()
+    if reasons:
+        raise NotImplementedError("; ".join(reasons))
+
+
+def measure(pattern, omp, blas):
+    """Median seconds of one call of ``pattern``, pinned; used in fresh processes."""
+    check_pinnable(omp, blas)
+    call = workload(pattern, omp)
+    with pinning.pinned(blas=blas) as pin:
+        got = set(pin.blas_threads().values())
+        if got != {blas}:
+            raise RuntimeError(f"asked BLAS for {blas} threads, libraries report {got}")
+        call()
+        call()  # warm: thread teams started, pages touched
+        times = []
+        for _ in range(3 if SMOKE else 9):
+            t0 = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+class _C9Grid(Benchmark):
+    params = (GRID_OMP, GRID_BLAS)
+    param_names = ["omp_threads", "blas_threads"]
+    pin_blas = None  # pinned per grid point in setup
+
+    def setup(self, omp, blas):
+        check_pinnable(omp, blas)
+        self._pin = pinning.pinned(blas=blas).__enter__()
+        got = set(self._pin.blas_threads().values())
+        if got != {blas}:
+            self.teardown()
+            raise NotImplementedError(f"BLAS could not be pinned to {blas}: libraries report {got}")
+
+
+class TimeC9Nested(_C9Grid):
+    """C9 nested: dgemm per chunk inside a prange (BLAS inside prange)."""
+
+    def setup(self, omp, blas):
+        super().setup(omp, blas)
+        self.call = workload("nested", omp)
+
+    def time_c9_nested(self, omp, blas):
+        self.call()
+
+
+class TimeC9Alternating(_C9Grid):
+    """C9 alternating: NumPy matmul then a short prange, 10 times."""
+
+    def setup(self, omp, blas):
+        super().setup(omp, blas)
+        self.call = workload("alternating", omp)
+
+    def time_c9_alternating(self, omp, blas):
+        self.call()
+
+
+class TimeC9Concurrent(_C9Grid):
+    """C9 concurrent: prange reductions in one Python thread, NumPy matmul in
+    another; time until both have done their 10 calls."""
+
+    def setup(self, omp, blas):
+        super().setup(omp, blas)
+        self.call = workload("concurrent", omp)
+
+    def time_c9_concurrent(self, omp, blas):
+        self.call()
+
+
+class TrackC9ConcurrentThroughput(_C9Grid):
+    """C9 concurrent: calls/s of each side while the other runs, divided by the
+    same side's calls/s alone (1.0 = the two do not get in each other's way)."""
+
+    params = (["prange", "blas"], GRID_OMP, GRID_BLAS)
+    param_names = ["side", "omp_threads", "blas_threads"]
+    unit = "throughput ratio to alone"
+
+    def setup(self, side, omp, blas):
+        super().setup(omp, blas)
+
+    def track_c9_concurrent_throughput(self, side, omp, blas):
+        d = _data()
+        alone = {
+            "prange": functools.partial(prange_sumsq, d["xl"], omp),
+            "blas": functools.partial(np.matmul, d["m"], d["m"]),
+        }[side]
+        ratios = []
+        concurrent(omp)  # warm
+        for _ in range(3 if SMOKE else 7):
+            t0 = time.perf_counter()
+            for _ in range(CONCURRENT_CALLS):
+                alone()
+            rate_alone = CONCURRENT_CALLS / (time.perf_counter() - t0)
+            _, rate_prange, rate_blas = concurrent(omp)
+            ratios.append((rate_prange if side == "prange" else rate_blas) / rate_alone)
+        return statistics.median(ratios)
+
+
+class TimerawC9AlternatingWaitPolicy:
+    """C9 remedy: the alternating pattern in a fresh process under a libgomp
+    wait policy (read once at start-up, hence timeraw)."""
+
+    params = (list(POLICIES), GRID_OMP, GRID_BLAS)
+    param_names = ["policy", "omp_threads", "blas_threads"]
+    repeat = (3, 5, 20.0)
+    number = 1
+    timeout = 120
+
+    def setup(self, policy, omp, blas):
+        check_pinnable(omp, blas)
+
+    def timeraw_c9_alternating(self, policy, omp, blas):
+        from pathlib import Path
+
+        root = str(Path(__file__).resolve().parents[1])
+        package = Path(__file__).resolve().parent.name
+        env = "".join(f"os.environ[{k!r}] = {v!r}; " for k, v in POLICIES[policy].items())
+        setup = (f"import os, sys; {env}sys.path.insert(0, {root!r}); "
+                 f"from {package}.bench_c9_blas_contention import workload; "
+                 f"from gilbench.pinning import pinned; "
+                 f"pin = pinned(blas={blas}).__enter__(); "
+                 f"call = workload('alternating', {omp}); call(); call()")
+        return "call()", setup
+
+
+class TrackC9Slowdown:
+    """C9: each pattern's time at each (policy, OpenMP, BLAS) point divided by
+    that pattern's best time over the whole grid -- every point measured in a
+    fresh process.  1.0 marks the best configuration; the remedies are the
+    rows where it lands."""
+
+    params = (PATTERNS, list(POLICIES), GRID_OMP, GRID_BLAS)
+    param_names = ["pattern", "policy", "omp_threads", "blas_threads"]
+    unit = "slowdown vs best configuration"
+    timeout = 900
+
+    def setup_cache(self):
+        check_pinnable(max(GRID_OMP), max(GRID_BLAS))
+        times = {}
+        for pattern in PATTERNS:
+            for policy, env in POLICIES.items():
+                for omp in GRID_OMP:
+                    for blas in GRID_BLAS:
+                        times[pattern, policy, omp, blas] = run_fresh(
+                            "bench_c9_blas_contention", "measure", pattern, omp, blas, env=env)
+        best = {p: min(t for k, t in times.items() if k[0] == p) for p in PATTERNS}
+        return {k: t / best[k[0]] for k, t in times.items()}
+
+    def track_c9_slowdown(self, table, pattern, policy, omp, blas):
+        return table[pattern, policy, omp, blas]
+
+
+class TrackC9PinnedConfiguration(_C9Grid):
+    """C9 record: what the libraries report inside the pinned region, asked
+    from inside every prange worker thread -- the smallest and largest BLAS
+    thread count seen (both must equal blas_threads), and the OpenMP team
+    size (must equal omp_threads)."""
+
+    unit = "threads"
+
+    def _seen_from_prange(self, omp):
+        seen = call_in_prange(lambda: list(pinning.pinned.blas_threads().values()), omp)
+        return [n for _, counts in seen for n in counts]
+
+    def track_c9_blas_threads_min(self, omp, blas):
+        return min(self._seen_from_prange(omp))
+
+    def track_c9_blas_threads_max(self, omp, blas):
+        return max(self._seen_from_prange(omp))
+
+    def track_c9_openmp_team(self, omp, blas):
+        return team_size(omp)
