@@ -85,6 +85,7 @@ class Benchmark:
 
 
 def _per_call(func, number: int) -> float:
+    func()  # untimed: wakes threads an earlier batch left idle, warms caches
     t0 = time.perf_counter()
     for _ in range(number):
         func()
@@ -98,7 +99,10 @@ def interleaved_ratios(funcs: dict, baseline: str, *, rounds: int = 9,
     Each round times every function once, one after another, so that a machine
     that speeds up or slows down during the measurement moves numerator and
     denominator together; the round's ratios are taken before the median.
-    Calls are batched so each timing lasts at least ``batch_time`` seconds.
+    Calls are batched so each timing lasts at least ``batch_time`` seconds,
+    and each batch starts with one untimed call: an OpenMP team left idle by
+    the previous batch wakes slowly (milliseconds), which is a cost of its own
+    (C7), not of the function being compared.
     The measurement stops early (with at least 3 rounds) after ``max_time``.
     """
     if SMOKE:
@@ -107,7 +111,6 @@ def interleaved_ratios(funcs: dict, baseline: str, *, rounds: int = 9,
         raise ValueError(f"baseline {baseline!r} is not one of {sorted(funcs)}")
     numbers = {}
     for name, func in funcs.items():
-        func()  # warm up: first touch of data, thread teams, caches
         once = _per_call(func, 1)
         numbers[name] = max(1, int(batch_time / max(once, 1e-9)))
     ratios = {name: [] for name in funcs}

@@ -1,0 +1,104 @@
+"""C3: release the GIL so that other Python threads can run.
+
+* Throughput: K Python threads each run the same compute kernel, GIL held or
+  released.  Released, the work scales with the cores; held, it does not.
+* Latency: a Python heartbeat thread ticks every 1 ms while the main thread
+  runs one long kernel call; the worst gap between ticks is about the call's
+  duration when the GIL is held, about the tick when it is released.
+"""
+
+import statistics
+import threading
+import time
+
+from gilbench.kernels.c3_release_for_threads import spin_gil, spin_nogil
+
+from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark
+
+KERNELS = {"gil": spin_gil, "nogil": spin_nogil}
+#: Iterations per call: about 10 ms of work (the loop runs ~1.4 ns/step).
+WORK = 10_000 if SMOKE else 7_000_000
+TICK = 1e-3
+DURATIONS_MS = [5] if SMOKE else [5, 50, 200]
+ITERATIONS_PER_MS = 700_000
+
+
+def run_threads(kernel, k, work=WORK):
+    """k Python threads each make one call of ``kernel(work)``; wall seconds."""
+    threads = [threading.Thread(target=kernel, args=(work,)) for _ in range(k)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
+class TimeC3ThreadThroughput(Benchmark):
+    """C3: wall time for K Python threads each running one ~10 ms kernel call."""
+
+    params = (list(KERNELS), THREADS_OVERSUBSCRIBED)
+    param_names = ["gil", "python_threads"]
+
+    def time_c3_threads(self, gil, k):
+        run_threads(KERNELS[gil], k)
+
+
+class TrackC3ThreadScaling(Benchmark):
+    """C3: aggregate work rate of K Python threads / the rate of one thread,
+    interleaved in one process (released: ~min(K, CPUs); held: ~1)."""
+
+    params = (list(KERNELS), THREADS_OVERSUBSCRIBED)
+    param_names = ["gil", "python_threads"]
+    unit = "speed-up over 1 thread"
+
+    def track_c3_scaling(self, gil, k):
+        kernel = KERNELS[gil]
+        run_threads(kernel, k)  # warm
+        ratios = []
+        for _ in range(3 if SMOKE else 7):
+            one = run_threads(kernel, 1)
+            many = run_threads(kernel, k)
+            ratios.append(k * one / many)
+        return statistics.median(ratios)
+
+
+def worst_tick_gap(kernel, duration_ms):
+    """Worst gap (s) between 1 ms heartbeat ticks of a Python thread while
+    the main thread makes one ``kernel`` call of about ``duration_ms``."""
+    ticks = []
+    stop = threading.Event()
+    started = threading.Event()
+
+    def heartbeat():
+        started.set()
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(TICK)
+
+    t = threading.Thread(target=heartbeat)
+    t.start()
+    started.wait()
+    time.sleep(5 * TICK)  # the heartbeat is ticking
+    t0 = time.perf_counter()
+    kernel(duration_ms * ITERATIONS_PER_MS)
+    t1 = time.perf_counter()
+    time.sleep(5 * TICK)
+    stop.set()
+    t.join()
+    # Gaps that overlap the kernel call, including the one that spans its end.
+    during = [b - a for a, b in zip(ticks, ticks[1:]) if b >= t0 and a <= t1]
+    return max(during) if during else t1 - t0
+
+
+class TrackC3HeartbeatGap(Benchmark):
+    """C3 ("polite" release): worst gap between 1 ms ticks of a Python thread
+    while one long kernel call runs, in ms."""
+
+    params = (list(KERNELS), DURATIONS_MS)
+    param_names = ["gil", "kernel_ms"]
+    unit = "ms (worst tick gap)"
+
+    def track_c3_worst_gap(self, gil, duration_ms):
+        return 1e3 * statistics.median(
+            worst_tick_gap(KERNELS[gil], duration_ms) for _ in range(3))

@@ -1,0 +1,99 @@
+"""C4: Cython never drops the GIL on its own; a brief ``with nogil: pass``
+lets a waiting Python thread in, at a price per release.
+
+* Whether a kernel polling (with the GIL held) for a flag that a Python
+  thread sets ever sees it: never without a release, soon with one.
+* The cost: a compute loop that releases every k iterations, against the
+  same loop that never does; time per release.
+"""
+
+import statistics
+import threading
+import time
+
+import numpy as np
+
+from gilbench.kernels.c4_brief_release import poll_flag, spin_release_every
+
+from .common import SMOKE, Benchmark, interleaved_ratios
+
+N = 10_000 if SMOKE else 1_000_000
+EVERY = [0, 1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
+#: Releasing every 1 or 1000 polls (sub-microsecond apart) lets the setter in
+#: within a fraction of a millisecond; every 1e5 polls (tens of microseconds
+#: apart) it is mostly starved -- each release wakes the setter but the poller
+#: takes the GIL back first, and CPython forces a switch only after 5 ms with
+#: no switch at all; every 1e7 polls (milliseconds apart) the forced switch
+#: works again.  The points show that window.
+POLL_EVERY = [0, 1, 1000, 100_000, 10_000_000]
+SETTER_DELAY = 0.01
+TIMEOUT = 0.25
+
+
+def flag_round(release_every):
+    """Start a Python thread that sets a flag after 10 ms, poll for it with
+    the GIL held; return (seen, seconds from the set request to seen)."""
+    flag = np.zeros(1, dtype=np.uint8)
+
+    def setter():
+        time.sleep(SETTER_DELAY)
+        flag[0] = 1
+
+    t = threading.Thread(target=setter)
+    t.start()
+    seen, _, seconds = poll_flag(flag, TIMEOUT, release_every)
+    t.join()
+    return seen, seconds - SETTER_DELAY
+
+
+class TrackC4FlagSeen(Benchmark):
+    """C4: fraction of 5 tries in which the GIL-holding poller saw, within
+    0.25 s, the flag a Python thread set (0 without any release)."""
+
+    params = [POLL_EVERY]
+    param_names = ["release_every"]
+    unit = "fraction seen"
+    timeout = 60
+
+    def track_c4_flag_seen(self, release_every):
+        return sum(flag_round(release_every)[0] for _ in range(5)) / 5
+
+
+class TimeC4ReleaseEvery(Benchmark):
+    """C4: 1e6 loop steps with the GIL held, released every k steps (0 = never)."""
+
+    params = [EVERY]
+    param_names = ["release_every"]
+
+    def time_c4_release_every(self, k):
+        spin_release_every(N, k)
+
+
+class TrackC4CostPerRelease(Benchmark):
+    """C4: extra nanoseconds per ``with nogil: pass``, from the loop that
+    releases every step against the one that never does (interleaved)."""
+
+    unit = "ns per release"
+
+    def track_c4_ns_per_release(self):
+        r = interleaved_ratios({"never": lambda: spin_release_every(N, 0),
+                                "every": lambda: spin_release_every(N, 1)}, "never")
+        t0 = time.perf_counter()
+        spin_release_every(N, 0)
+        never = time.perf_counter() - t0
+        return 1e9 * never * (r["every"] - 1.0) / N
+
+
+class TrackC4Slowdown(Benchmark):
+    """C4: time of the loop releasing every k steps / the loop never releasing."""
+
+    params = [EVERY[1:]]
+    param_names = ["release_every"]
+    unit = "ratio to never releasing"
+
+    def setup_cache(self):
+        funcs = {k: (lambda k=k: spin_release_every(N, k)) for k in EVERY}
+        return interleaved_ratios(funcs, 0)
+
+    def track_c4_slowdown(self, table, k):
+        return table[k]

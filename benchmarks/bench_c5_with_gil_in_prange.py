@@ -1,0 +1,101 @@
+"""C5: ``with gil:`` inside a prange costs time and serialises the threads.
+
+A prange over blocks of m elements of a 1e5-element vector (sum of squares);
+per block, one ``with gil:`` entry -- empty, or one Python integer increment
+-- or the block present but never entered, or no block at all ("plain", the
+baseline with the same blocking).  Over m and the thread count; plus one
+acquire/release from nogil code on one thread.
+"""
+
+import functools
+import time
+
+from gilbench.kernels.c5_with_gil_in_prange import gil_roundtrips, prange_plain, prange_with_gil
+
+from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
+    require_threads, vector
+
+N = 1000 if SMOKE else 100_000
+EVERY = [1, 100, 10_000]
+KINDS = ["plain", "never", "empty", "python"]
+
+
+def call(kind, every, nt):
+    """kind: "plain" (no block), "never" (block never entered), "empty" or
+    "python" (block entered once per ``every`` elements)."""
+    x = vector(N)
+    if kind == "plain":
+        return functools.partial(prange_plain, x, every, nt)
+    if kind == "never":
+        return functools.partial(prange_with_gil, x, every, nt, "empty", False)
+    return functools.partial(prange_with_gil, x, every, nt, kind, True)
+
+
+class _C5(Benchmark):
+    def setup(self, *params):
+        require_threads(params[-1])
+        super().setup()
+
+
+class TimeC5WithGilInPrange(_C5):
+    """C5: prange over 1e5 elements, one ``with gil`` per block of m."""
+
+    params = (KINDS, EVERY, THREADS_OVERSUBSCRIBED)
+    param_names = ["block", "every", "threads"]
+
+    def setup(self, kind, every, nt):
+        super().setup(kind, every, nt)
+        self.call = call(kind, every, nt)
+
+    def time_c5_prange(self, kind, every, nt):
+        self.call()
+
+
+class TrackC5CostPerAcquisition(_C5):
+    """C5: extra ns per ``with gil`` entry (empty block, every element) against
+    the same loop without the block, interleaved in one process."""
+
+    params = [THREADS_OVERSUBSCRIBED]
+    param_names = ["threads"]
+    unit = "ns per acquisition"
+
+    def track_c5_ns_per_acquisition(self, nt):
+        funcs = {"plain": call("plain", 1, nt), "empty": call("empty", 1, nt)}
+        r = interleaved_ratios(funcs, "plain")
+        t0 = time.perf_counter()
+        funcs["plain"]()
+        plain = time.perf_counter() - t0
+        return 1e9 * plain * (r["empty"] - 1.0) / N
+
+
+class TrackC5Efficiency(_C5):
+    """C5: parallel efficiency, time on 1 thread / (time on T threads x T)
+    (1.0 = perfect scaling; entering the GIL serialises)."""
+
+    params = (KINDS, EVERY, THREADS_OVERSUBSCRIBED)
+    param_names = ["block", "every", "threads"]
+    unit = "parallel efficiency"
+
+    def track_c5_efficiency(self, kind, every, nt):
+        r = interleaved_ratios({1: call(kind, every, 1), nt: call(kind, every, nt)}, 1)
+        return 1.0 / (r[nt] * nt)
+
+
+class TrackC5BlockNeverEntered(_C5):
+    """C5: a prange whose ``with gil`` block is never entered / the same
+    prange with no block (what the code path alone costs)."""
+
+    params = (EVERY, THREADS_OVERSUBSCRIBED)
+    param_names = ["every", "threads"]
+    unit = "ratio to no block"
+
+    def track_c5_never_entered(self, every, nt):
+        return interleaved_ratios({"plain": call("plain", every, nt),
+                                   "never": call("never", every, nt)}, "plain")["never"]
+
+
+class TimeC5GilRoundtrip(Benchmark):
+    """C5: 1000 x ``with gil: pass`` from nogil code on one thread."""
+
+    def time_c5_gil_roundtrip(self):
+        gil_roundtrips(1000)

@@ -1,0 +1,50 @@
+"""C5: prange kernels with a ``with gil`` block give the right sum and enter the
+block once per element block, for every thread count."""
+
+import numpy as np
+import pytest
+
+from gilbench.kernels.c5_with_gil_in_prange import (OPS, gil_roundtrips, prange_plain,
+                                                    prange_with_gil)
+
+from conftest import SIZES, THREADS
+
+
+@pytest.mark.parametrize("nt", THREADS)
+@pytest.mark.parametrize("every", [1, 3, 100, 10**6])
+@pytest.mark.parametrize("n", SIZES[:4] + [100_003])
+def test_sums_and_entries(nt, every, n, rng):
+    x = rng.standard_normal(n)
+    ref = float(np.dot(x, x))
+    blocks = -(-n // every)
+    assert prange_plain(x, every, nt) == pytest.approx(ref, rel=1e-12, abs=1e-12)
+    for op in OPS:
+        s, entered = prange_with_gil(x, every, nt, op)
+        assert s == pytest.approx(ref, rel=1e-12, abs=1e-12)
+        assert entered == blocks
+    s, entered = prange_with_gil(x, every, nt, "empty", enter=False)
+    assert s == pytest.approx(ref, rel=1e-12, abs=1e-12) and entered == 0
+
+
+def test_roundtrips():
+    assert gil_roundtrips(1000) == 1000
+
+
+@pytest.mark.parametrize("func", [prange_plain, prange_with_gil])
+def test_bad_arguments(func):
+    x = np.ones(10)
+    with pytest.raises(ValueError, match="every"):
+        func(x, 0)
+    with pytest.raises(ValueError, match="every"):
+        func(x, -2)
+    with pytest.raises(ValueError, match="num_threads"):
+        func(x, 1, 0)
+    with pytest.raises(ValueError, match="dtype"):
+        func(x.astype(np.float32), 1)
+
+
+def test_bad_op_and_count():
+    with pytest.raises(ValueError, match="op must be"):
+        prange_with_gil(np.ones(3), 1, 1, "sleep")
+    with pytest.raises(ValueError, match="count"):
+        gil_roundtrips(0)
