@@ -8,7 +8,9 @@ cdef extern from * nogil:
     #include <omp.h>
     #define GILBENCH_OPENMP_ENABLED 1
     #define GILBENCH_OPENMP_VERSION _OPENMP
+    #define gilbench_barrier() _Pragma("omp barrier")
     #else
+    #define gilbench_barrier()
     #define GILBENCH_OPENMP_ENABLED 0
     #define GILBENCH_OPENMP_VERSION 0
     static int omp_get_max_threads(void) { return 1; }
@@ -21,3 +23,6 @@ cdef extern from * nogil:
     int omp_get_max_threads()
     int omp_get_thread_num()
     int omp_get_num_threads()
+    # An OpenMP barrier for ``with parallel():`` blocks: every thread of the
+    # team must reach it (call it outside any prange, never conditionally).
+    void gilbench_barrier()

@@ -3,15 +3,49 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 from importlib import metadata
+from pathlib import Path
 
 
 def _version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
+        return None
+
+
+def last_level_cache_bytes() -> int | None:
+    """Size of the largest CPU cache the machine reports (sysfs, then sysconf)."""
+    sizes = []
+    for index in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
+        try:
+            text = (index / "size").read_text().strip()
+        except OSError:
+            continue
+        units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+        if text and text[-1] in units:
+            sizes.append(int(text[:-1]) * units[text[-1]])
+        elif text.isdigit():
+            sizes.append(int(text))
+    if not sizes:
+        for name in ("SC_LEVEL3_CACHE_SIZE", "SC_LEVEL2_CACHE_SIZE"):
+            try:
+                value = os.sysconf(name)
+            except (ValueError, OSError):
+                continue
+            if value > 0:
+                sizes.append(value)
+    return max(sizes) if sizes else None
+
+
+def memory_bytes() -> int | None:
+    """Physical memory of the machine, if it says."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
         return None
 
 
@@ -36,6 +70,8 @@ def collect() -> dict:
     return {
         "cpus": {"total": threads.total_cpus(), "usable": threads.usable_cpus(),
                  "thread_counts": threads.thread_counts(oversubscribe=True)},
+        "memory": {"last_level_cache_bytes": last_level_cache_bytes(),
+                   "physical_bytes": memory_bytes()},
         "openmp": openmp,
         "blas": blas,
         "unpinnable_blas": pinning.unpinnable_blas(),
@@ -62,6 +98,10 @@ def render(data: dict) -> str:
         f"CPUs: {cpus['usable']} usable of {cpus['total']}"
         f" (thread counts benchmarked: {', '.join(map(str, cpus['thread_counts']))})",
     ]
+    mem = data["memory"]
+    llc, ram = mem["last_level_cache_bytes"], mem["physical_bytes"]
+    lines.append(f"Memory: last-level cache {llc / 2**20:.0f} MiB, RAM {ram / 2**30:.1f} GiB"
+                 if llc and ram else f"Memory: last-level cache {llc}, RAM {ram}")
     if omp["compiled_in"]:
         lines.append(f"OpenMP: compiled in (_OPENMP {omp['version']}), "
                      f"max threads {omp['max_threads']}")

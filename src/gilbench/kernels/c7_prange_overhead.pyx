@@ -1,0 +1,183 @@
+"""C7: starting a prange has a fixed cost, so it pays only on large problems.
+
+* Region overhead, in the spirit of EPCC's syncbench: :func:`empty_regions`
+  runs ``reps`` back-to-back parallel regions that do (almost) nothing, and
+  :func:`reduction_regions` ``reps`` prange reductions over one element per
+  thread; the caller divides by ``reps``.
+* Crossover: a memory-bound kernel (sum of squares) and a compute-bound one
+  (a degree-8 polynomial per element, summed), each sequential
+  (``*_seq``), as a plain prange (``*_prange``) and as a prange with
+  ``use_threads_if=n >= threshold`` (``*_threads_if``, Cython 3.1+).
+* Schedules: :func:`schedule_work` runs a balanced or a triangular
+  (unbalanced) loop under static / dynamic / guided with a chunk size.
+"""
+
+from cython.parallel cimport parallel, prange
+
+from gilbench._checks cimport check_num_threads, check_positive_int
+from gilbench._openmp_helpers cimport omp_get_thread_num
+
+SCHEDULES = ("static", "dynamic", "guided")
+
+
+def empty_regions(reps, num_threads=1):
+    """C7: ``reps`` back-to-back ``parallel()`` regions whose body only asks
+    its thread number.  Returns the sum of the thread numbers seen (so the
+    regions cannot be optimised away)."""
+    cdef Py_ssize_t r, n = check_positive_int(reps, "reps")
+    cdef int nt = check_num_threads(num_threads)
+    cdef long total = 0
+    cdef int tid
+    cdef long[1] acc
+    acc[0] = 0
+    with nogil:
+        for r in range(n):
+            with parallel(num_threads=nt):
+                tid = omp_get_thread_num()
+                if tid == 0:
+                    acc[0] += 1
+    return acc[0]
+
+
+def reduction_regions(reps, num_threads=1):
+    """C7: ``reps`` back-to-back prange reductions over one element per
+    thread.  Returns the sum of all reductions (reps x threads)."""
+    cdef Py_ssize_t r, n = check_positive_int(reps, "reps")
+    cdef int nt = check_num_threads(num_threads)
+    cdef Py_ssize_t i
+    cdef double s, total = 0.0
+    with nogil:
+        for r in range(n):
+            s = 0.0
+            for i in prange(nt, num_threads=nt, schedule="static"):
+                s += 1.0
+            total += s
+    return total
+
+
+# --- crossover: memory-bound -------------------------------------------------
+
+def sumsq_seq(const double[::1] x not None):
+    """C7: sequential sum of squares (memory-bound, latency-bound reduction)."""
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef double s = 0.0
+    with nogil:
+        for i in range(n):
+            s += x[i] * x[i]
+    return s
+
+
+def sumsq_prange(const double[::1] x not None, num_threads=1):
+    """C7: the same sum of squares as a prange reduction."""
+    cdef int nt = check_num_threads(num_threads)
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef double s = 0.0
+    with nogil:
+        for i in prange(n, num_threads=nt, schedule="static"):
+            s += x[i] * x[i]
+    return s
+
+
+def sumsq_threads_if(const double[::1] x not None, num_threads=1, threshold=32768):
+    """C7: the prange sum of squares, run on threads only when
+    ``len(x) >= threshold`` (``use_threads_if``)."""
+    cdef int nt = check_num_threads(num_threads)
+    cdef Py_ssize_t th = check_positive_int(threshold, "threshold")
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef double s = 0.0
+    with nogil:
+        for i in prange(n, num_threads=nt, schedule="static", use_threads_if=n >= th):
+            s += x[i] * x[i]
+    return s
+
+
+# --- crossover: compute-bound ------------------------------------------------
+
+cdef inline double _poly(double v) noexcept nogil:
+    return 1.0 + v * (1.0 + v * (0.5 + v * (1.0 / 6 + v * (1.0 / 24 + v * (
+        1.0 / 120 + v * (1.0 / 720 + v * (1.0 / 5040 + v * (1.0 / 40320))))))))
+
+
+def poly_seq(const double[::1] x not None):
+    """C7: sequential sum of p(x[i]), p of degree 8 (compute-bound)."""
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef double s = 0.0
+    with nogil:
+        for i in range(n):
+            s += _poly(x[i])
+    return s
+
+
+def poly_prange(const double[::1] x not None, num_threads=1):
+    """C7: the same sum of p(x[i]) as a prange reduction."""
+    cdef int nt = check_num_threads(num_threads)
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef double s = 0.0
+    with nogil:
+        for i in prange(n, num_threads=nt, schedule="static"):
+            s += _poly(x[i])
+    return s
+
+
+def poly_threads_if(const double[::1] x not None, num_threads=1, threshold=4096):
+    """C7: the prange sum of p(x[i]) on threads only when ``len(x) >= threshold``."""
+    cdef int nt = check_num_threads(num_threads)
+    cdef Py_ssize_t th = check_positive_int(threshold, "threshold")
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef double s = 0.0
+    with nogil:
+        for i in prange(n, num_threads=nt, schedule="static", use_threads_if=n >= th):
+            s += _poly(x[i])
+    return s
+
+
+# --- schedules ----------------------------------------------------------------
+
+cdef inline double _work(Py_ssize_t steps) noexcept nogil:
+    cdef double s = 0.0
+    cdef Py_ssize_t j
+    for j in range(steps):
+        s = s * 0.999999 + 1.0
+    return s
+
+
+cdef inline Py_ssize_t _steps(Py_ssize_t i, Py_ssize_t n, Py_ssize_t inner, bint balanced) noexcept nogil:
+    # Balanced: every iteration does `inner` steps.  Triangular: iteration i
+    # does about 2 * inner * i / n, the same total but all of it at the end.
+    if balanced:
+        return inner
+    return (2 * inner * i) // n
+
+
+def schedule_work(n, inner, balanced=True, schedule="static", chunksize=1, num_threads=1):
+    """C7: a prange of ``n`` iterations, each ``inner`` steps of a dependent
+    recurrence (balanced) or about ``2 inner i / n`` steps (triangular), under
+    ``schedule`` with ``chunksize``.  Returns the sum over iterations."""
+    cdef Py_ssize_t N = check_positive_int(n, "n")
+    cdef Py_ssize_t K = check_positive_int(inner, "inner")
+    cdef int chunk = <int>check_positive_int(chunksize, "chunksize", 1 << 30)
+    cdef int nt = check_num_threads(num_threads)
+    cdef bint bal = bool(balanced)
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+    cdef int which = SCHEDULES.index(schedule)  # chosen with the GIL held
+    cdef Py_ssize_t i
+    cdef double s = 0.0
+    with nogil:
+        if which == 0:
+            for i in prange(N, num_threads=nt, schedule="static", chunksize=chunk):
+                s += _work(_steps(i, N, K, bal))
+        elif which == 1:
+            for i in prange(N, num_threads=nt, schedule="dynamic", chunksize=chunk):
+                s += _work(_steps(i, N, K, bal))
+        else:
+            for i in prange(N, num_threads=nt, schedule="guided", chunksize=chunk):
+                s += _work(_steps(i, N, K, bal))
+    return s
+
+
+def schedule_work_reference(n, inner, balanced=True):
+    """What :func:`schedule_work` returns, in Python (for tests)."""
+    def work(steps):
+        return (1.0 - 0.999999 ** steps) / (1.0 - 0.999999)
+    return sum(work(inner if balanced else (2 * inner * i) // n) for i in range(n))
