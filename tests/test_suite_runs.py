@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CLAIMS_IN_SUITE = ["C1", "C2", "C3", "C4", "C5", "C9"]
+CLAIMS_IN_SUITE = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]
 
 
 def asv(args, tmp_path, *, env_extra=None, check=True, timeout=900):

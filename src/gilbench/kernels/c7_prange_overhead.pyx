@@ -177,7 +177,12 @@ def schedule_work(n, inner, balanced=True, schedule="static", chunksize=1, num_t
 
 
 def schedule_work_reference(n, inner, balanced=True):
-    """What :func:`schedule_work` returns, in Python (for tests)."""
-    def work(steps):
-        return (1.0 - 0.999999 ** steps) / (1.0 - 0.999999)
-    return sum(work(inner if balanced else (2 * inner * i) // n) for i in range(n))
+    """What :func:`schedule_work` returns, computed step by step in Python
+    (for tests; the closed form would lose digits to cancellation)."""
+    # (No negative indices here: the module compiles with wraparound=False.)
+    values = [0.0]
+    y = 0.0
+    for _ in range(2 * inner):
+        y = y * 0.999999 + 1.0
+        values.append(y)
+    return sum(values[inner if balanced else (2 * inner * i) // n] for i in range(n))

@@ -1,0 +1,81 @@
+"""C6: loop-carried (linear) algorithms give wrong answers in prange.
+
+The cumulative sum and the recurrence y[i] = a y[i-1] + b[i]: sequential,
+naive prange (wrong on purpose -- the suite records how wrong), and a correct
+two-pass parallel scan, whose speed-up over the sequential loop is tracked.
+"""
+
+import functools
+
+import numpy as np
+
+from gilbench.kernels import c6_scan as k6
+
+from .common import SMOKE, THREADS, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
+    require_threads, vector
+
+A = 0.9  # the recurrence's coefficient: |a| < 1 keeps it bounded
+SIZES = [10**4] if SMOKE else [10**4, 10**6, 10**7]
+
+
+def ways(algo, n, nt):
+    x, out = vector(n), np.empty(n)
+    if algo == "cumsum":
+        return {"seq": functools.partial(k6.cumsum_seq, x, out),
+                "naive": functools.partial(k6.cumsum_naive, x, out, nt),
+                "scan": functools.partial(k6.cumsum_scan, x, out, nt)}
+    return {"seq": functools.partial(k6.recurrence_seq, A, x, out),
+            "naive": functools.partial(k6.recurrence_naive, A, x, out, nt),
+            "scan": functools.partial(k6.recurrence_scan, A, x, out, nt)}
+
+
+class TimeC6Scan(Benchmark):
+    """C6: raw time of each way (seq is timed at threads=1 only)."""
+
+    params = (["cumsum", "recurrence"], ["seq", "scan"], SIZES, THREADS)
+    param_names = ["algorithm", "way", "n", "threads"]
+
+    def setup(self, algo, way, n, nt):
+        require_threads(nt)
+        if way == "seq" and nt != 1:
+            raise NotImplementedError("the sequential loop has no thread count")
+        super().setup()
+        self.call = ways(algo, n, nt)[way]
+
+    def time_c6_scan(self, algo, way, n, nt):
+        self.call()
+
+
+class TrackC6NaiveError(Benchmark):
+    """C6: largest absolute error of the naive prange against the sequential
+    loop, 1e6 elements (0 on one thread; wrong from two on)."""
+
+    params = (["cumsum", "recurrence"], THREADS_OVERSUBSCRIBED)
+    param_names = ["algorithm", "threads"]
+    unit = "max abs error"
+
+    def setup(self, algo, nt):
+        require_threads(nt)
+        super().setup()
+
+    def track_c6_naive_error(self, algo, nt):
+        n = 10**4 if SMOKE else 10**6
+        w = ways(algo, n, nt)
+        right = w["seq"]().copy()
+        return float(np.max(np.abs(w["naive"]() - right)))
+
+
+class TrackC6ScanSpeedup(Benchmark):
+    """C6: time of the sequential loop / time of the parallel scan."""
+
+    params = (["cumsum", "recurrence"], SIZES, THREADS_OVERSUBSCRIBED)
+    param_names = ["algorithm", "n", "threads"]
+    unit = "speed-up over sequential"
+
+    def setup(self, algo, n, nt):
+        require_threads(nt)
+        super().setup()
+
+    def track_c6_scan_speedup(self, algo, n, nt):
+        w = ways(algo, n, nt)
+        return 1.0 / interleaved_ratios({"seq": w["seq"], "scan": w["scan"]}, "seq")["scan"]

@@ -1,0 +1,198 @@
+"""C7: starting a prange has a fixed cost, so it pays only on large problems.
+
+* Region overhead (EPCC syncbench style): microseconds per empty parallel
+  region and per tiny prange reduction, back to back, at every thread count
+  and one oversubscribed count; and the price of waking a team left idle.
+* Crossover: a memory-bound (sum of squares) and a compute-bound (degree-8
+  polynomial) kernel, sequential vs prange vs ``use_threads_if``, over
+  1e1..1e8 elements: the smallest size from which prange wins, per thread
+  count.
+* Schedules: static / dynamic / guided with chunk sizes, balanced and
+  triangular work.
+"""
+
+import functools
+import statistics
+import time
+
+import numpy as np
+
+from gilbench.kernels import c7_prange_overhead as k7
+
+from .common import SMOKE, THREADS, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
+    require_threads, vector
+
+
+class TrackC7RegionOverhead(Benchmark):
+    """C7: microseconds per back-to-back parallel region (empty body, or a
+    prange reduction over one element per thread)."""
+
+    params = (["empty", "reduction"], THREADS_OVERSUBSCRIBED)
+    param_names = ["region", "threads"]
+    unit = "us per region"
+
+    def setup(self, region, nt):
+        require_threads(nt)
+        super().setup()
+
+    def track_c7_region_us(self, region, nt):
+        func = {"empty": k7.empty_regions, "reduction": k7.reduction_regions}[region]
+        reps = 10 if SMOKE else 2000
+        func(reps, nt)  # warm: the team exists and is awake
+        times = []
+        for _ in range(3 if SMOKE else 7):
+            t0 = time.perf_counter()
+            func(reps, nt)
+            times.append((time.perf_counter() - t0) / reps)
+        return 1e6 * statistics.median(times)
+
+
+class TrackC7ColdRegion(Benchmark):
+    """C7: microseconds for one empty parallel region started after the team
+    sat idle for idle_ms (libgomp's threads spin a while, then sleep)."""
+
+    params = ([1, 10, 100], THREADS_OVERSUBSCRIBED)
+    param_names = ["idle_ms", "threads"]
+    unit = "us per region"
+
+    def setup(self, idle_ms, nt):
+        require_threads(nt)
+        super().setup()
+
+    def track_c7_cold_region_us(self, idle_ms, nt):
+        k7.empty_regions(10, nt)
+        times = []
+        for _ in range(3 if SMOKE else 9):
+            time.sleep(idle_ms / 1e3)
+            t0 = time.perf_counter()
+            k7.empty_regions(1, nt)
+            times.append(time.perf_counter() - t0)
+        return 1e6 * statistics.median(times)
+
+
+# --- crossover ------------------------------------------------------------------
+
+CROSS_SIZES = [10, 100] if SMOKE else [10**e for e in range(1, 9)]
+CROSS_THREADS = [t for t in THREADS_OVERSUBSCRIBED if t > 1] or [1]
+KERNELS = {
+    "sumsq": (k7.sumsq_seq, k7.sumsq_prange, k7.sumsq_threads_if),
+    "poly": (k7.poly_seq, k7.poly_prange, k7.poly_threads_if),
+}
+
+
+class _Crossover(Benchmark):
+    """Shared by the crossover benchmarks: one interleaved measurement of
+    seq / prange / use_threads_if for every kernel, size and thread count."""
+
+    timeout = 1200
+
+    def setup_cache(self):
+        pin = Benchmark()
+        pin.setup()
+        try:
+            table = {}
+            for kernel, (seq, par, thr) in KERNELS.items():
+                for n in CROSS_SIZES:
+                    x = np.random.default_rng(7).uniform(-1, 1, n)
+                    for nt in CROSS_THREADS:
+                        r = interleaved_ratios({
+                            "seq": functools.partial(seq, x),
+                            "prange": functools.partial(par, x, nt),
+                            "threads_if": functools.partial(thr, x, nt),
+                        }, "seq", rounds=7, max_time=3.0)
+                        table[kernel, n, nt] = r
+            return table
+        finally:
+            pin.teardown()
+
+
+class TrackC7Crossover(_Crossover):
+    """C7: smallest size (elements, of 1e1..1e8) from which the prange beats
+    the sequential loop at that size and every larger one."""
+
+    params = (list(KERNELS), CROSS_THREADS)
+    param_names = ["kernel", "threads"]
+    unit = "elements"
+
+    def setup(self, table, kernel, nt):
+        require_threads(nt)
+        if self._crossover(table, kernel, nt) is None:
+            raise NotImplementedError(
+                f"{kernel}: prange on {nt} threads never beat the sequential loop up to "
+                f"{CROSS_SIZES[-1]:.0e} elements")
+
+    @staticmethod
+    def _crossover(table, kernel, nt):
+        best = None
+        for n in reversed(CROSS_SIZES):
+            if table[kernel, n, nt]["prange"] < 1.0:
+                best = n
+            else:
+                break
+        return best
+
+    def track_c7_crossover(self, table, kernel, nt):
+        return self._crossover(table, kernel, nt)
+
+
+class TrackC7PrangeOverSequential(_Crossover):
+    """C7: time of the prange / time of the sequential loop (below 1: prange wins)."""
+
+    params = (list(KERNELS), CROSS_SIZES, CROSS_THREADS)
+    param_names = ["kernel", "n", "threads"]
+    unit = "ratio to sequential"
+
+    def track_c7_prange_ratio(self, table, kernel, n, nt):
+        return table[kernel, n, nt]["prange"]
+
+
+class TrackC7ThreadsIf(_Crossover):
+    """C7: ``use_threads_if=n >= threshold`` (32768 for sumsq, 4096 for poly):
+    its time / the better of sequential and prange (1.0 = never worse)."""
+
+    params = (list(KERNELS), CROSS_SIZES, CROSS_THREADS)
+    param_names = ["kernel", "n", "threads"]
+    unit = "ratio to the better of seq and prange"
+
+    def track_c7_threads_if_ratio(self, table, kernel, n, nt):
+        r = table[kernel, n, nt]
+        return r["threads_if"] / min(1.0, r["prange"])
+
+
+class TimeC7SequentialVsPrange(Benchmark):
+    """C7: raw time of sum of squares, sequential and prange, 1e3 / 1e5 / 1e7."""
+
+    params = (["seq", "prange"], [10**3, 10**5] if SMOKE else [10**3, 10**5, 10**7], THREADS)
+    param_names = ["way", "n", "threads"]
+
+    def setup(self, way, n, nt):
+        require_threads(nt)
+        if way == "seq" and nt != 1:
+            raise NotImplementedError("the sequential loop has no thread count")
+        super().setup()
+        x = vector(n)
+        self.call = (functools.partial(k7.sumsq_seq, x) if way == "seq"
+                     else functools.partial(k7.sumsq_prange, x, nt))
+
+    def time_c7_sumsq(self, way, n, nt):
+        self.call()
+
+
+# --- schedules -------------------------------------------------------------------
+
+class TimeC7Schedule(Benchmark):
+    """C7: a prange of 10000 iterations of ~200 recurrence steps each,
+    balanced or triangular (all work at the end), per schedule and chunk."""
+
+    params = (list(k7.SCHEDULES), [1, 64], ["balanced", "triangular"], THREADS)
+    param_names = ["schedule", "chunk", "work", "threads"]
+
+    def setup(self, schedule, chunk, work, nt):
+        require_threads(nt)
+        super().setup()
+        n, inner = (100, 10) if SMOKE else (10_000, 200)
+        self.call = functools.partial(k7.schedule_work, n, inner, work == "balanced",
+                                      schedule, chunk, nt)
+
+    def time_c7_schedule(self, schedule, chunk, work, nt):
+        self.call()

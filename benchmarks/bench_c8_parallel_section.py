@@ -1,0 +1,106 @@
+"""C8: one extended parallel section can beat several short prange loops.
+
+The normalize example (sum of squares, sqrt, divide: two prange regions vs
+one ``parallel()`` section with a barrier) and a k-stage elementwise pipeline
+(k prange regions vs k prange loops in one ``parallel()`` section vs one
+fused prange), at sizes where a region's start-up cost is visible.
+"""
+
+import functools
+
+import numpy as np
+
+from gilbench.kernels import c8_parallel_section as k8
+
+from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
+    require_threads, vector
+
+SIZES = [1000] if SMOKE else [10**3, 10**4, 10**5, 10**6]
+STAGES = [2, 3] if SMOKE else [2, 3, 4, 5, 6, 7, 8]
+PIPE_SIZES = [1000] if SMOKE else [10**4, 10**5]
+NORMALIZE = {"separate": k8.normalize_separate, "one_section": k8.normalize_one_section}
+PIPELINE = {"separate": k8.pipeline_separate, "one_section": k8.pipeline_one_section,
+            "fused": k8.pipeline_fused}
+
+
+class TimeC8Normalize(Benchmark):
+    """C8: x / ||x|| as two prange regions or one parallel section."""
+
+    params = (list(NORMALIZE), SIZES, THREADS_OVERSUBSCRIBED)
+    param_names = ["way", "n", "threads"]
+
+    def setup(self, way, n, nt):
+        require_threads(nt)
+        super().setup()
+        self.call = functools.partial(NORMALIZE[way], vector(n), np.empty(n), nt)
+
+    def time_c8_normalize(self, way, n, nt):
+        self.call()
+
+
+class TrackC8NormalizeGain(Benchmark):
+    """C8: time of two regions / time of one section (above 1: one section wins)."""
+
+    params = (SIZES, THREADS_OVERSUBSCRIBED)
+    param_names = ["n", "threads"]
+    unit = "gain of one section"
+
+    def setup(self, n, nt):
+        require_threads(nt)
+        super().setup()
+
+    def track_c8_normalize_gain(self, n, nt):
+        x, out = vector(n), np.empty(n)
+        r = interleaved_ratios({w: functools.partial(f, x, out, nt) for w, f in NORMALIZE.items()},
+                               "one_section")
+        return r["separate"]
+
+
+class TimeC8Pipeline(Benchmark):
+    """C8: k-stage pipeline over 1e5 elements, each way."""
+
+    params = (list(PIPELINE), [2, 8] if not SMOKE else [2], THREADS_OVERSUBSCRIBED)
+    param_names = ["way", "stages", "threads"]
+
+    def setup(self, way, k, nt):
+        require_threads(nt)
+        super().setup()
+        n = PIPE_SIZES[-1]
+        self.call = functools.partial(PIPELINE[way], vector(n), np.empty(n), k, nt)
+
+    def time_c8_pipeline(self, way, k, nt):
+        self.call()
+
+
+class TrackC8PipelineGain(Benchmark):
+    """C8: time of k separate prange regions / time of each other way (above
+    1: fewer regions win), k = 2..8."""
+
+    params = (["one_section", "fused"], STAGES, PIPE_SIZES, THREADS_OVERSUBSCRIBED)
+    param_names = ["way", "stages", "n", "threads"]
+    unit = "gain over k regions"
+    timeout = 600
+
+    def setup_cache(self):
+        pin = Benchmark()
+        pin.setup()
+        try:
+            table = {}
+            for n in PIPE_SIZES:
+                x, out = vector(n), np.empty(n)
+                for nt in THREADS_OVERSUBSCRIBED:
+                    for k in STAGES:
+                        r = interleaved_ratios(
+                            {w: functools.partial(f, x, out, k, nt) for w, f in PIPELINE.items()},
+                            "separate", max_time=1.0)
+                        for way in ("one_section", "fused"):
+                            table[way, k, n, nt] = 1.0 / r[way]
+            return table
+        finally:
+            pin.teardown()
+
+    def setup(self, table, way, k, n, nt):
+        require_threads(nt)
+
+    def track_c8_pipeline_gain(self, table, way, k, n, nt):
+        return table[way, k, n, nt]
