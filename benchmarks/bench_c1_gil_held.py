@@ -14,7 +14,7 @@ import numpy as np
 
 from gilbench.kernels.c1_gil_held import KERNELS, VARIANTS
 
-from .common import SIZES, Benchmark, interleaved_ratios, vector
+from .common import pinned, SIZES, Benchmark, interleaved_ratios, vector
 
 
 def _call(kernel, variant, n):
@@ -50,9 +50,7 @@ class TrackC1RatioToGILHeld(Benchmark):
     timeout = 300
 
     def setup_cache(self):
-        with_pin = Benchmark()
-        with_pin.setup()
-        try:
+        with pinned(blas=1):
             table = {}
             for kernel in KERNELS:
                 for n in SIZES:
@@ -60,8 +58,6 @@ class TrackC1RatioToGILHeld(Benchmark):
                     for v, r in interleaved_ratios(funcs, "gil", max_time=4.0).items():
                         table[kernel, v, n] = r
             return table
-        finally:
-            with_pin.teardown()
 
     def track_c1_ratio(self, table, kernel, variant, n):
         return table[kernel, variant, n]

@@ -10,7 +10,7 @@ import numpy as np
 
 from gilbench.kernels.c2_numpy_call import dot_loop_nogil, dot_numpy_with_gil
 
-from .common import SIZES, Benchmark, interleaved_ratios, vector
+from .common import pinned, SIZES, Benchmark, interleaved_ratios, vector
 
 WAYS = {
     "cython_numpy_with_gil": dot_numpy_with_gil,
@@ -47,17 +47,13 @@ class TrackC2RatioToPythonNumpy(Benchmark):
     timeout = 300
 
     def setup_cache(self):
-        with_pin = Benchmark()
-        with_pin.setup()
-        try:
+        with pinned(blas=1):
             table = {}
             for n in SIZES:
                 funcs = {way: _call(way, n) for way in WAYS}
                 for way, r in interleaved_ratios(funcs, "python_numpy", max_time=3.0).items():
                     table[way, n] = r
             return table
-        finally:
-            with_pin.teardown()
 
     def track_c2_ratio(self, table, way, n):
         return table[way, n]

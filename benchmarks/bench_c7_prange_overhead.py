@@ -19,7 +19,7 @@ import numpy as np
 
 from gilbench.kernels import c7_prange_overhead as k7
 
-from .common import SMOKE, THREADS, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
+from .common import pinned, SMOKE, THREADS, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
     require_threads, vector
 
 
@@ -87,9 +87,7 @@ class _Crossover(Benchmark):
     timeout = 1200
 
     def setup_cache(self):
-        pin = Benchmark()
-        pin.setup()
-        try:
+        with pinned(blas=1):
             table = {}
             for kernel, (seq, par, thr) in KERNELS.items():
                 for n in CROSS_SIZES:
@@ -102,8 +100,6 @@ class _Crossover(Benchmark):
                         }, "seq", rounds=7, max_time=3.0)
                         table[kernel, n, nt] = r
             return table
-        finally:
-            pin.teardown()
 
 
 class TrackC7Crossover(_Crossover):

@@ -12,7 +12,7 @@ import numpy as np
 
 from gilbench.kernels import c8_parallel_section as k8
 
-from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
+from .common import pinned, SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
     require_threads, vector
 
 SIZES = [1000] if SMOKE else [10**3, 10**4, 10**5, 10**6]
@@ -82,9 +82,7 @@ class TrackC8PipelineGain(Benchmark):
     timeout = 600
 
     def setup_cache(self):
-        pin = Benchmark()
-        pin.setup()
-        try:
+        with pinned(blas=1):
             table = {}
             for n in PIPE_SIZES:
                 x, out = vector(n), np.empty(n)
@@ -96,8 +94,6 @@ class TrackC8PipelineGain(Benchmark):
                         for way in ("one_section", "fused"):
                             table[way, k, n, nt] = 1.0 / r[way]
             return table
-        finally:
-            pin.teardown()
 
     def setup(self, table, way, k, n, nt):
         require_threads(nt)

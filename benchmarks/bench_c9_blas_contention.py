@@ -28,7 +28,8 @@ import numpy as np
 
 from gilbench import pinning
 from gilbench._openmp_helpers import call_in_prange, team_size
-from gilbench.kernels.c9_blas_contention import alternating, nested_matmul, prange_sumsq
+from gilbench.kernels.c7_prange_overhead import sumsq_prange
+from gilbench.kernels.c9_blas_contention import alternating, nested_matmul
 
 from .common import GRID_BLAS, GRID_OMP, SMOKE, Benchmark, require_threads, run_fresh
 
@@ -71,7 +72,7 @@ def concurrent(omp):
     def prange_side():
         t0 = time.perf_counter()
         for _ in range(CONCURRENT_CALLS):
-            prange_sumsq(d["xl"], omp)
+            sumsq_prange(d["xl"], omp)
         spans["prange"] = time.perf_counter() - t0
 
     def blas_side():
@@ -190,7 +191,7 @@ class TrackC9ConcurrentThroughput(_C9Grid):
     def track_c9_concurrent_throughput(self, side, omp, blas):
         d = _data()
         alone = {
-            "prange": functools.partial(prange_sumsq, d["xl"], omp),
+            "prange": functools.partial(sumsq_prange, d["xl"], omp),
             "blas": functools.partial(np.matmul, d["m"], d["m"]),
         }[side]
         ratios = []
@@ -262,8 +263,9 @@ class TrackC9Slowdown:
 class TrackC9PinnedConfiguration(_C9Grid):
     """C9 record: what the libraries report inside the pinned region, asked
     from inside every prange worker thread -- the smallest and largest BLAS
-    thread count seen (both must equal blas_threads), and the OpenMP team
-    size (must equal omp_threads)."""
+    thread count seen (both must equal blas_threads), the OpenMP team size
+    (must equal omp_threads), and how many BLAS libraries were pinned.
+    ``gilbench info`` prints their names, versions and threading layers."""
 
     unit = "threads"
 
@@ -279,3 +281,7 @@ class TrackC9PinnedConfiguration(_C9Grid):
 
     def track_c9_openmp_team(self, omp, blas):
         return team_size(omp)
+
+    def track_c9_blas_libraries(self, omp, blas):
+        """How many BLAS libraries were loaded and pinned (NumPy's and SciPy's)."""
+        return len(pinning.blas_info())

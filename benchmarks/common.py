@@ -20,7 +20,7 @@ from gilbench.threads import corner_counts, thread_counts, usable_cpus
 
 __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "GRID_OMP", "GRID_BLAS",
            "run_fresh", "Benchmark", "vector",
-           "require_threads", "interleaved_ratios", "usable_cpus"]
+           "require_threads", "interleaved_ratios", "usable_cpus", "pinned"]
 
 #: GILBENCH_SMOKE=1 shrinks every sweep to its smallest point and every
 #: interleaved measurement to 3 short rounds: for checking that the whole suite

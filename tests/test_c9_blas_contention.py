@@ -5,7 +5,8 @@ import pytest
 
 from gilbench import pinning
 from gilbench._openmp_helpers import call_in_prange
-from gilbench.kernels.c9_blas_contention import alternating, nested_matmul, prange_sumsq
+from gilbench.kernels.c7_prange_overhead import sumsq_prange
+from gilbench.kernels.c9_blas_contention import alternating, nested_matmul
 from gilbench.pinning import pinned
 from gilbench.threads import thread_counts
 
@@ -61,7 +62,7 @@ def test_nested_matmul_bad_input():
 @pytest.mark.parametrize("n", SIZES)
 def test_prange_sumsq_matches_numpy(omp, n, rng):
     x = rng.standard_normal(n)
-    assert prange_sumsq(x, omp) == pytest.approx(float(np.dot(x, x)), rel=1e-12, abs=1e-12)
+    assert sumsq_prange(x, omp) == pytest.approx(float(np.dot(x, x)), rel=1e-12, abs=1e-12)
 
 
 @pytest.mark.parametrize("omp", THREADS)

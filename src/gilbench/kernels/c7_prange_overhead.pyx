@@ -17,6 +17,9 @@ from cython.parallel cimport parallel, prange
 from gilbench._checks cimport check_num_threads, check_positive_int
 from gilbench._openmp_helpers cimport omp_get_thread_num
 
+# The sequential memory-bound kernel is C1's loop, the same code.
+from gilbench.kernels.c1_gil_held import sumsq_nogil as sumsq_seq
+
 SCHEDULES = ("static", "dynamic", "guided")
 
 
@@ -56,16 +59,6 @@ def reduction_regions(reps, num_threads=1):
 
 
 # --- crossover: memory-bound -------------------------------------------------
-
-def sumsq_seq(const double[::1] x not None):
-    """C7: sequential sum of squares (memory-bound, latency-bound reduction)."""
-    cdef Py_ssize_t i, n = x.shape[0]
-    cdef double s = 0.0
-    with nogil:
-        for i in range(n):
-            s += x[i] * x[i]
-    return s
-
 
 def sumsq_prange(const double[::1] x not None, num_threads=1):
     """C7: the same sum of squares as a prange reduction."""

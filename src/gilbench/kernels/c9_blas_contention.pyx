@@ -10,8 +10,8 @@ Three workloads (the benchmarks pin both thread counts and time them):
 * :func:`alternating` -- a NumPy matmul (BLAS) then a short prange reduction,
   repeated.  libgomp's threads keep spinning after each region and take the
   cores OpenBLAS's threads need.
-* :func:`prange_sumsq` -- the prange reduction alone, which the concurrent
-  pattern runs in one Python thread while another runs NumPy matmul.
+* the concurrent pattern runs C7's prange reduction (``sumsq_prange``) in one
+  Python thread while another runs NumPy matmul.
 """
 
 import numpy as np
@@ -21,6 +21,9 @@ from libc.limits cimport INT_MAX
 from scipy.linalg.cython_blas cimport dgemm
 
 from gilbench._checks cimport check_num_threads, check_positive_int
+
+# The short prange of the alternating and concurrent patterns is C7's reduction.
+from gilbench.kernels.c7_prange_overhead import sumsq_prange
 
 
 def nested_matmul(const double[:, :, ::1] a not None, const double[:, ::1] b not None,
@@ -58,20 +61,9 @@ def nested_matmul(const double[:, :, ::1] a not None, const double[:, ::1] b not
     return out.base
 
 
-def prange_sumsq(const double[::1] x not None, num_threads=1):
-    """C9: sum of ``x**2`` as a prange reduction over ``num_threads`` threads."""
-    cdef int nt = check_num_threads(num_threads)
-    cdef Py_ssize_t i, n = x.shape[0]
-    cdef double s = 0.0
-    with nogil:
-        for i in prange(n, num_threads=nt, schedule="static"):
-            s += x[i] * x[i]
-    return s
-
-
 def alternating(a, b, const double[::1] x not None, repeats, num_threads=1):
     """C9 alternating: ``repeats`` times, ``numpy.matmul(a, b)`` (BLAS, with
-    the threads BLAS is pinned to) then :func:`prange_sumsq` of ``x`` on
+    the threads BLAS is pinned to) then C7's ``sumsq_prange`` of ``x`` on
     ``num_threads`` OpenMP threads.  Returns ``(last product, sum of the
     reductions)``."""
     cdef Py_ssize_t r, reps = check_positive_int(repeats, "repeats")
@@ -86,5 +78,5 @@ def alternating(a, b, const double[::1] x not None, repeats, num_threads=1):
     product = None
     for r in range(reps):
         product = np.matmul(a, b)
-        total += prange_sumsq(x, nt)
+        total += sumsq_prange(x, nt)
     return product, total

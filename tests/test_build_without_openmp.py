@@ -1,0 +1,94 @@
+"""Without OpenMP gilbench still builds, prange runs on one thread, every kernel
+is still right, `gilbench info` says so, and multi-thread benchmarks skip.
+
+Builds a real wheel with ``-Dopenmp=disabled`` (isolated build, about a
+minute) and imports it in a fresh process.
+"""
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Import the extracted wheel, not an editable install of gilbench (whose
+# import hook would otherwise take precedence over PYTHONPATH).
+PRELUDE = ("import sys; sys.meta_path = [f for f in sys.meta_path "
+           "if 'editable' not in type(f).__module__ and 'Mesonpy' not in type(f).__name__]; ")
+
+CHECK = PRELUDE + r"""
+import json, sys
+import numpy as np
+import gilbench
+assert gilbench.__file__.startswith(sys.argv[2]), gilbench.__file__
+from gilbench import _openmp_helpers as omp
+from gilbench.kernels import c6_scan, c7_prange_overhead as k7, c9_blas_contention as c9
+x = np.random.default_rng(0).standard_normal(10001)
+sys.path.insert(0, sys.argv[1])
+from benchmarks.common import require_threads
+try:
+    require_threads(2)
+    skip = None
+except NotImplementedError as exc:
+    skip = str(exc)
+print(json.dumps({
+    "enabled": omp.openmp_enabled(),
+    "team": omp.team_size(4),
+    "sumsq_ok": abs(k7.sumsq_prange(x, 4) - float(x @ x)) < 1e-9,
+    "naive_scan_ok": bool(np.allclose(c6_scan.cumsum_naive(x, np.empty_like(x), 4), np.cumsum(x))),
+    "nested_ok": bool(np.allclose(c9.nested_matmul(np.ones((3, 4, 5)), np.ones((5, 2)),
+                                                   np.empty((3, 4, 2)), 2), 5.0)),
+    "skip": skip,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def serial_build(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("noomp")
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp),
+                        "-Csetup-args=-Dopenmp=disabled", str(ROOT)],
+                       capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        raise AssertionError(f"the build without OpenMP failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    wheel = next(tmp.glob("gilbench-*.whl"))
+    site = tmp / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    return site
+
+
+def run(site, *args):
+    env_path = str(site)
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
+                          cwd=site, env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
+
+
+def test_serial_build_runs_serially_and_right(serial_build):
+    r = run(serial_build, "-c", CHECK, str(ROOT), str(serial_build))
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["enabled"] is False
+    assert got["team"] == 1
+    assert got["sumsq_ok"] and got["nested_ok"]
+    # Serial, the naive loop-carried prange is right -- C6's bug needs threads.
+    assert got["naive_scan_ok"]
+    assert got["skip"] and "without OpenMP" in got["skip"]
+
+
+def info(site, *args):
+    code = PRELUDE + "import runpy; runpy.run_module('gilbench', run_name='__main__')"
+    return run(site, "-c", code, "info", *args)
+
+
+def test_info_says_openmp_is_missing(serial_build):
+    r = info(serial_build, "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["openmp"]["compiled_in"] is False
+    assert data["build"]["openmp_found"] is False
+    text = info(serial_build).stdout
+    assert "NOT compiled in" in text
