@@ -48,7 +48,8 @@ class TimeC6Scan(Benchmark):
 
 class TrackC6NaiveError(Benchmark):
     """C6: largest absolute error of the naive prange against the sequential
-    loop, 1e6 elements (0 on one thread; wrong from two on)."""
+    loop over 5 runs of 1e6 elements (0 on one thread; wrong from two on --
+    it is a race, so a single run can come out right)."""
 
     params = (["cumsum", "recurrence"], THREADS_OVERSUBSCRIBED)
     param_names = ["algorithm", "threads"]
@@ -62,7 +63,7 @@ class TrackC6NaiveError(Benchmark):
         n = 10**4 if SMOKE else 10**6
         w = ways(algo, n, nt)
         right = w["seq"]().copy()
-        return float(np.max(np.abs(w["naive"]() - right)))
+        return max(float(np.max(np.abs(w["naive"]() - right))) for _ in range(5))
 
 
 class TrackC6ScanSpeedup(Benchmark):
