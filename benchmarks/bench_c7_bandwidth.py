@@ -39,6 +39,8 @@ class TrackC7Bandwidth(Benchmark):
 
     def setup(self, kernel, nt):
         require_threads(nt)
+        if kernel == "numpy_copyto" and nt != 1:
+            raise NotImplementedError("numpy.copyto runs on one thread")
         n = stream_elements()
         arrays = 3 if kernel == "triad" else (1 if kernel.startswith("sum") else 2)
         ram = memory_bytes()
@@ -58,8 +60,6 @@ class TrackC7Bandwidth(Benchmark):
             "sum_unrolled": lambda: bw.sum_unrolled(a, nt),
             "numpy_copyto": lambda: np.copyto(b, a),
         }[kernel]
-        if kernel == "numpy_copyto" and nt != 1:
-            raise NotImplementedError("numpy.copyto runs on one thread")
 
     def track_c7_gbps(self, kernel, nt):
         self.call()
