@@ -21,17 +21,7 @@ dominates).  The article's claim is that the first three variants run at the
 same speed.
 """
 
-# Polynomial coefficients: Taylor series of exp(x) up to x**8 (Horner order).
-
-cdef double C0 = 1.0
-cdef double C1 = 1.0
-cdef double C2 = 1.0 / 2
-cdef double C3 = 1.0 / 6
-cdef double C4 = 1.0 / 24
-cdef double C5 = 1.0 / 120
-cdef double C6 = 1.0 / 720
-cdef double C7 = 1.0 / 5040
-cdef double C8 = 1.0 / 40320
+from gilbench.kernels._bodies cimport poly8
 
 
 cdef inline double _square(double v) noexcept nogil:
@@ -47,7 +37,7 @@ cdef void _square_except(double v, double* acc) except * nogil:
 
 
 cdef inline double _poly(double v) noexcept nogil:
-    return C0 + v * (C1 + v * (C2 + v * (C3 + v * (C4 + v * (C5 + v * (C6 + v * (C7 + v * C8)))))))
+    return poly8(v)
 
 
 cdef double _poly_except_value(double v) except * nogil:
@@ -171,7 +161,7 @@ def poly_except_value(const double[::1] x not None, double[::1] out not None):
 
 
 cdef double _poly_noexcept_call(double v) noexcept nogil:
-    return C0 + v * (C1 + v * (C2 + v * (C3 + v * (C4 + v * (C5 + v * (C6 + v * (C7 + v * C8)))))))
+    return poly8(v)
 
 
 #: The four ways, in the order the benchmarks report them (first = baseline).

@@ -9,20 +9,13 @@ long :func:`spin_gil` call runs no other Python thread runs at all.
 """
 
 from gilbench._checks cimport check_positive_int
-
-
-cdef inline double _recurrence(Py_ssize_t n) noexcept nogil:
-    cdef double s = 0.0
-    cdef Py_ssize_t i
-    for i in range(n):
-        s = s * 0.999999 + 1.0
-    return s
+from gilbench.kernels._bodies cimport recurrence_steps
 
 
 def spin_gil(iterations):
     """C3: ``iterations`` steps of ``s = 0.999999 s + 1``, GIL held throughout."""
     cdef Py_ssize_t n = check_positive_int(iterations, "iterations")
-    return _recurrence(n)
+    return recurrence_steps(n)
 
 
 def spin_nogil(iterations):
@@ -30,7 +23,7 @@ def spin_nogil(iterations):
     cdef Py_ssize_t n = check_positive_int(iterations, "iterations")
     cdef double s
     with nogil:
-        s = _recurrence(n)
+        s = recurrence_steps(n)
     return s
 
 

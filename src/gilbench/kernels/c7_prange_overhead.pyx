@@ -16,6 +16,7 @@ from cython.parallel cimport parallel, prange
 
 from gilbench._checks cimport check_num_threads, check_positive_int
 from gilbench._openmp_helpers cimport omp_get_thread_num
+from gilbench.kernels._bodies cimport poly8, recurrence_steps
 
 # The sequential memory-bound kernel is C1's loop, the same code.
 from gilbench.kernels.c1_gil_held import sumsq_nogil as sumsq_seq
@@ -86,18 +87,13 @@ def sumsq_threads_if(const double[::1] x not None, num_threads=1, threshold=3276
 
 # --- crossover: compute-bound ------------------------------------------------
 
-cdef inline double _poly(double v) noexcept nogil:
-    return 1.0 + v * (1.0 + v * (0.5 + v * (1.0 / 6 + v * (1.0 / 24 + v * (
-        1.0 / 120 + v * (1.0 / 720 + v * (1.0 / 5040 + v * (1.0 / 40320))))))))
-
-
 def poly_seq(const double[::1] x not None):
     """C7: sequential sum of p(x[i]), p of degree 8 (compute-bound)."""
     cdef Py_ssize_t i, n = x.shape[0]
     cdef double s = 0.0
     with nogil:
         for i in range(n):
-            s += _poly(x[i])
+            s += poly8(x[i])
     return s
 
 
@@ -108,7 +104,7 @@ def poly_prange(const double[::1] x not None, num_threads=1):
     cdef double s = 0.0
     with nogil:
         for i in prange(n, num_threads=nt, schedule="static"):
-            s += _poly(x[i])
+            s += poly8(x[i])
     return s
 
 
@@ -120,19 +116,11 @@ def poly_threads_if(const double[::1] x not None, num_threads=1, threshold=4096)
     cdef double s = 0.0
     with nogil:
         for i in prange(n, num_threads=nt, schedule="static", use_threads_if=n >= th):
-            s += _poly(x[i])
+            s += poly8(x[i])
     return s
 
 
 # --- schedules ----------------------------------------------------------------
-
-cdef inline double _work(Py_ssize_t steps) noexcept nogil:
-    cdef double s = 0.0
-    cdef Py_ssize_t j
-    for j in range(steps):
-        s = s * 0.999999 + 1.0
-    return s
-
 
 cdef inline Py_ssize_t _steps(Py_ssize_t i, Py_ssize_t n, Py_ssize_t inner, bint balanced) noexcept nogil:
     # Balanced: every iteration does `inner` steps.  Triangular: iteration i
@@ -159,13 +147,13 @@ def schedule_work(n, inner, balanced=True, schedule="static", chunksize=1, num_t
     with nogil:
         if which == 0:
             for i in prange(N, num_threads=nt, schedule="static", chunksize=chunk):
-                s += _work(_steps(i, N, K, bal))
+                s += recurrence_steps(_steps(i, N, K, bal))
         elif which == 1:
             for i in prange(N, num_threads=nt, schedule="dynamic", chunksize=chunk):
-                s += _work(_steps(i, N, K, bal))
+                s += recurrence_steps(_steps(i, N, K, bal))
         else:
             for i in prange(N, num_threads=nt, schedule="guided", chunksize=chunk):
-                s += _work(_steps(i, N, K, bal))
+                s += recurrence_steps(_steps(i, N, K, bal))
     return s
 
 
