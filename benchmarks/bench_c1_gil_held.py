@@ -33,7 +33,7 @@ class TimeC1HoldingGIL(Benchmark):
     param_names = ["kernel", "variant", "n"]
 
     def setup(self, kernel, variant, n):
-        super().setup()
+        super().setup(kernel, variant, n)
         self.call = _call(kernel, variant, n)
 
     def time_c1_loop(self, kernel, variant, n):

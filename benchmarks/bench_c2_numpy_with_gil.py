@@ -30,7 +30,7 @@ class TimeC2NumpyCall(Benchmark):
     param_names = ["way", "n"]
 
     def setup(self, way, n):
-        super().setup()
+        super().setup(way, n)
         self.call = _call(way, n)
 
     def time_c2_dot(self, way, n):

@@ -15,7 +15,7 @@ import numpy as np
 
 from gilbench.kernels.c4_brief_release import poll_flag, spin_release_every
 
-from .common import SMOKE, Benchmark, interleaved_ratios
+from .common import SMOKE, Benchmark, extra_ns_per_event, interleaved_ratios
 
 N = 10_000 if SMOKE else 1_000_000
 EVERY = [0, 1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
@@ -76,12 +76,8 @@ class TrackC4CostPerRelease(Benchmark):
     unit = "ns per release"
 
     def track_c4_ns_per_release(self):
-        r = interleaved_ratios({"never": lambda: spin_release_every(N, 0),
-                                "every": lambda: spin_release_every(N, 1)}, "never")
-        t0 = time.perf_counter()
-        spin_release_every(N, 0)
-        never = time.perf_counter() - t0
-        return 1e9 * never * (r["every"] - 1.0) / N
+        return extra_ns_per_event(lambda: spin_release_every(N, 0),
+                                  lambda: spin_release_every(N, 1), N)
 
 
 class TrackC4Slowdown(Benchmark):

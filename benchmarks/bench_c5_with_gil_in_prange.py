@@ -8,12 +8,11 @@ acquire/release from nogil code on one thread.
 """
 
 import functools
-import time
 
 from gilbench.kernels.c5_with_gil_in_prange import gil_roundtrips, prange_plain, prange_with_gil
 
-from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
-    require_threads, vector
+from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, extra_ns_per_event, \
+    interleaved_ratios, vector
 
 N = 1000 if SMOKE else 100_000
 EVERY = [1, 100, 10_000]
@@ -31,13 +30,7 @@ def call(kind, every, nt):
     return functools.partial(prange_with_gil, x, every, nt, kind, True)
 
 
-class _C5(Benchmark):
-    def setup(self, *params):
-        require_threads(params[-1])
-        super().setup()
-
-
-class TimeC5WithGilInPrange(_C5):
+class TimeC5WithGilInPrange(Benchmark):
     """C5: prange over 1e5 elements, one ``with gil`` per block of m."""
 
     params = (KINDS, EVERY, THREADS_OVERSUBSCRIBED)
@@ -51,7 +44,7 @@ class TimeC5WithGilInPrange(_C5):
         self.call()
 
 
-class TrackC5CostPerAcquisition(_C5):
+class TrackC5CostPerAcquisition(Benchmark):
     """C5: extra ns per ``with gil`` entry (empty block, every element) against
     the same loop without the block, interleaved in one process."""
 
@@ -60,15 +53,10 @@ class TrackC5CostPerAcquisition(_C5):
     unit = "ns per acquisition"
 
     def track_c5_ns_per_acquisition(self, nt):
-        funcs = {"plain": call("plain", 1, nt), "empty": call("empty", 1, nt)}
-        r = interleaved_ratios(funcs, "plain")
-        t0 = time.perf_counter()
-        funcs["plain"]()
-        plain = time.perf_counter() - t0
-        return 1e9 * plain * (r["empty"] - 1.0) / N
+        return extra_ns_per_event(call("plain", 1, nt), call("empty", 1, nt), N)
 
 
-class TrackC5Efficiency(_C5):
+class TrackC5Efficiency(Benchmark):
     """C5: parallel efficiency, time on 1 thread / (time on T threads x T)
     (1.0 = perfect scaling; entering the GIL serialises)."""
 
@@ -81,7 +69,7 @@ class TrackC5Efficiency(_C5):
         return 1.0 / (r[nt] * nt)
 
 
-class TrackC5BlockNeverEntered(_C5):
+class TrackC5BlockNeverEntered(Benchmark):
     """C5: a prange whose ``with gil`` block is never entered / the same
     prange with no block (what the code path alone costs)."""
 

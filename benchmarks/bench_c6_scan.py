@@ -12,7 +12,7 @@ import numpy as np
 from gilbench.kernels import c6_scan as k6
 
 from .common import SMOKE, THREADS, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
-    require_threads, vector
+    vector
 
 A = 0.9  # the recurrence's coefficient: |a| < 1 keeps it bounded
 SIZES = [10**4] if SMOKE else [10**4, 10**6, 10**7]
@@ -36,10 +36,9 @@ class TimeC6Scan(Benchmark):
     param_names = ["algorithm", "way", "n", "threads"]
 
     def setup(self, algo, way, n, nt):
-        require_threads(nt)
         if way == "seq" and nt != 1:
             raise NotImplementedError("the sequential loop has no thread count")
-        super().setup()
+        super().setup(algo, way, n, nt)
         self.call = ways(algo, n, nt)[way]
 
     def time_c6_scan(self, algo, way, n, nt):
@@ -55,10 +54,6 @@ class TrackC6NaiveError(Benchmark):
     param_names = ["algorithm", "threads"]
     unit = "max abs error"
 
-    def setup(self, algo, nt):
-        require_threads(nt)
-        super().setup()
-
     def track_c6_naive_error(self, algo, nt):
         n = 10**4 if SMOKE else 10**6
         w = ways(algo, n, nt)
@@ -72,10 +67,6 @@ class TrackC6ScanSpeedup(Benchmark):
     params = (["cumsum", "recurrence"], SIZES, THREADS_OVERSUBSCRIBED)
     param_names = ["algorithm", "n", "threads"]
     unit = "speed-up over sequential"
-
-    def setup(self, algo, n, nt):
-        require_threads(nt)
-        super().setup()
 
     def track_c6_scan_speedup(self, algo, n, nt):
         w = ways(algo, n, nt)

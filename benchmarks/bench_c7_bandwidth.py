@@ -15,7 +15,7 @@ import numpy as np
 from gilbench.info import last_level_cache_bytes, memory_bytes
 from gilbench.kernels import c7_bandwidth as bw
 
-from .common import SMOKE, THREADS, Benchmark, require_threads
+from .common import SMOKE, THREADS, Benchmark
 
 KERNELS = ["copy", "triad", "sum_naive", "sum_unrolled", "numpy_copyto"]
 BYTES = dict(bw.BYTES_PER_ELEMENT, numpy_copyto=16)
@@ -38,7 +38,6 @@ class TrackC7Bandwidth(Benchmark):
     timeout = 300
 
     def setup(self, kernel, nt):
-        require_threads(nt)
         if kernel == "numpy_copyto" and nt != 1:
             raise NotImplementedError("numpy.copyto runs on one thread")
         n = stream_elements()
@@ -48,7 +47,7 @@ class TrackC7Bandwidth(Benchmark):
             raise NotImplementedError(
                 f"{arrays} arrays of {8 * n / 2**30:.1f} GiB (4x the last-level cache) "
                 f"need more than half of the {ram / 2**30:.1f} GiB of RAM")
-        super().setup()
+        super().setup(kernel, nt)
         a = np.full(n, 1.0)
         b = np.full(n, 2.0) if arrays > 1 else None
         c = np.full(n, 0.5) if arrays > 2 else None

@@ -20,7 +20,7 @@ import numpy as np
 from gilbench.kernels import c7_prange_overhead as k7
 
 from .common import pinned, SMOKE, THREADS, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
-    require_threads, vector
+    vector
 
 
 class TrackC7RegionOverhead(Benchmark):
@@ -30,10 +30,6 @@ class TrackC7RegionOverhead(Benchmark):
     params = (["empty", "reduction"], THREADS_OVERSUBSCRIBED)
     param_names = ["region", "threads"]
     unit = "us per region"
-
-    def setup(self, region, nt):
-        require_threads(nt)
-        super().setup()
 
     def track_c7_region_us(self, region, nt):
         func = {"empty": k7.empty_regions, "reduction": k7.reduction_regions}[region]
@@ -54,10 +50,6 @@ class TrackC7ColdRegion(Benchmark):
     params = ([1, 10, 100], THREADS_OVERSUBSCRIBED)
     param_names = ["idle_ms", "threads"]
     unit = "us per region"
-
-    def setup(self, idle_ms, nt):
-        require_threads(nt)
-        super().setup()
 
     def track_c7_cold_region_us(self, idle_ms, nt):
         k7.empty_regions(10, nt)
@@ -111,7 +103,7 @@ class TrackC7Crossover(_Crossover):
     unit = "elements"
 
     def setup(self, table, kernel, nt):
-        require_threads(nt)
+        super().setup(table, kernel, nt)
         if self._crossover(table, kernel, nt) is None:
             raise NotImplementedError(
                 f"{kernel}: prange on {nt} threads never beat the sequential loop up to "
@@ -162,10 +154,9 @@ class TimeC7SequentialVsPrange(Benchmark):
     param_names = ["way", "n", "threads"]
 
     def setup(self, way, n, nt):
-        require_threads(nt)
         if way == "seq" and nt != 1:
             raise NotImplementedError("the sequential loop has no thread count")
-        super().setup()
+        super().setup(way, n, nt)
         x = vector(n)
         self.call = (functools.partial(k7.sumsq_seq, x) if way == "seq"
                      else functools.partial(k7.sumsq_prange, x, nt))
@@ -184,8 +175,7 @@ class TimeC7Schedule(Benchmark):
     param_names = ["schedule", "chunk", "work", "threads"]
 
     def setup(self, schedule, chunk, work, nt):
-        require_threads(nt)
-        super().setup()
+        super().setup(schedule, chunk, work, nt)
         n, inner = (100, 10) if SMOKE else (10_000, 200)
         self.call = functools.partial(k7.schedule_work, n, inner, work == "balanced",
                                       schedule, chunk, nt)

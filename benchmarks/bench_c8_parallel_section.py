@@ -13,7 +13,7 @@ import numpy as np
 from gilbench.kernels import c8_parallel_section as k8
 
 from .common import pinned, SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
-    require_threads, vector
+    vector
 
 SIZES = [1000] if SMOKE else [10**3, 10**4, 10**5, 10**6]
 STAGES = [2, 3] if SMOKE else [2, 3, 4, 5, 6, 7, 8]
@@ -30,8 +30,7 @@ class TimeC8Normalize(Benchmark):
     param_names = ["way", "n", "threads"]
 
     def setup(self, way, n, nt):
-        require_threads(nt)
-        super().setup()
+        super().setup(way, n, nt)
         self.call = functools.partial(NORMALIZE[way], vector(n), np.empty(n), nt)
 
     def time_c8_normalize(self, way, n, nt):
@@ -44,10 +43,6 @@ class TrackC8NormalizeGain(Benchmark):
     params = (SIZES, THREADS_OVERSUBSCRIBED)
     param_names = ["n", "threads"]
     unit = "gain of one section"
-
-    def setup(self, n, nt):
-        require_threads(nt)
-        super().setup()
 
     def track_c8_normalize_gain(self, n, nt):
         x, out = vector(n), np.empty(n)
@@ -63,8 +58,7 @@ class TimeC8Pipeline(Benchmark):
     param_names = ["way", "stages", "threads"]
 
     def setup(self, way, k, nt):
-        require_threads(nt)
-        super().setup()
+        super().setup(way, k, nt)
         n = PIPE_SIZES[-1]
         self.call = functools.partial(PIPELINE[way], vector(n), np.empty(n), k, nt)
 
@@ -94,9 +88,6 @@ class TrackC8PipelineGain(Benchmark):
                         for way in ("one_section", "fused"):
                             table[way, k, n, nt] = 1.0 / r[way]
             return table
-
-    def setup(self, table, way, k, n, nt):
-        require_threads(nt)
 
     def track_c8_pipeline_gain(self, table, way, k, n, nt):
         return table[way, k, n, nt]

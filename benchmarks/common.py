@@ -19,7 +19,7 @@ from gilbench.pinning import pinned
 from gilbench.threads import corner_counts, thread_counts, usable_cpus
 
 __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "GRID_OMP", "GRID_BLAS",
-           "run_fresh", "Benchmark", "vector",
+           "run_fresh", "extra_ns_per_event", "Benchmark", "vector",
            "require_threads", "interleaved_ratios", "usable_cpus", "pinned"]
 
 #: GILBENCH_SMOKE=1 shrinks every sweep to its smallest point and every
@@ -60,10 +60,17 @@ def require_threads(num_threads: int) -> None:
             f"gilbench was built without OpenMP: a {num_threads}-thread prange would run serially")
 
 
+#: Parameter names that carry an OpenMP thread count.
+THREAD_PARAMS = ("threads", "omp_threads")
+
+
 class Benchmark:
     """Base of every benchmark class: timing settings sized for the suite's
-    budget, and BLAS pinned to ``pin_blas`` threads (1 unless a benchmark
-    varies it) for the duration of each benchmark."""
+    budget; a skip (with the reason) of any OpenMP thread count above 1 when
+    gilbench was built without OpenMP -- read from the parameter named
+    ``threads`` or ``omp_threads``; and BLAS pinned to ``pin_blas`` threads
+    (1 unless a benchmark varies it) for the duration of each benchmark.
+    Subclasses that override ``setup`` call ``super().setup(*params)``."""
 
     #: asv timing: warm up (cold OpenMP teams and caches are not the kernel),
     #: then 3..10 samples within ~1 s; one round keeps the suite in budget.
@@ -75,13 +82,29 @@ class Benchmark:
     pin_blas: int | None = 1
 
     def setup(self, *params):
-        self._pin = pinned(blas=self.pin_blas).__enter__()
+        names = list(getattr(self, "param_names", []))
+        # With setup_cache, asv passes its result before the parameters.
+        values = params[len(params) - len(names):] if names else ()
+        for name, value in zip(names, values):
+            if name in THREAD_PARAMS:
+                require_threads(value)
+        if self.pin_blas is not None:
+            self._pin = pinned(blas=self.pin_blas).__enter__()
 
     def teardown(self, *params):
         pin = getattr(self, "_pin", None)
         if pin is not None:
             pin.__exit__(None, None, None)
             self._pin = None
+
+
+def extra_ns_per_event(base, variant, events: int) -> float:
+    """Extra nanoseconds per event of ``variant`` over ``base``, two calls
+    that do the same work except for ``events`` events (GIL releases, GIL
+    acquisitions): the interleaved ratio times the base's own time."""
+    ratio = interleaved_ratios({"base": base, "variant": variant}, "base")["variant"]
+    base_time = statistics.median(_per_call(base, 1) for _ in range(5))
+    return 1e9 * base_time * (ratio - 1.0) / events
 
 
 def _per_call(func, number: int) -> float:
