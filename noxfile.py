@@ -12,7 +12,11 @@ nox.options.reuse_existing_virtualenvs = True
 
 @nox.session
 def tests(session):
-    """Build gilbench (meson-python, isolated build) and run the tests."""
+    """Lint (ruff, cython-lint), build gilbench (meson-python, isolated build)
+    and run the tests."""
+    session.install("ruff>=0.6", "cython-lint>=0.16")
+    session.run("ruff", "check", ".")
+    session.run("cython-lint", "src")
     session.install(".[test]")
     session.run("gilbench", "info")
     session.run("pytest", *session.posargs)

@@ -14,10 +14,10 @@ import numpy as np
 
 from gilbench.kernels.c1_gil_held import KERNELS, VARIANTS
 
-from .common import pinned, SIZES, Benchmark, interleaved_ratios, vector
+from .common import SIZES, Benchmark, interleaved_ratios, pinned, vector
 
 
-def _call(kernel, variant, n):
+def make_call(kernel, variant, n):
     """The zero-argument call a benchmark times, with its data bound."""
     func = KERNELS[kernel][variant]
     x = vector(n)
@@ -34,7 +34,7 @@ class TimeC1HoldingGIL(Benchmark):
 
     def setup(self, kernel, variant, n):
         super().setup(kernel, variant, n)
-        self.call = _call(kernel, variant, n)
+        self.call = make_call(kernel, variant, n)
 
     def time_c1_loop(self, kernel, variant, n):
         self.call()
@@ -54,7 +54,7 @@ class TrackC1RatioToGILHeld(Benchmark):
             table = {}
             for kernel in KERNELS:
                 for n in SIZES:
-                    funcs = {v: _call(kernel, v, n) for v in VARIANTS}
+                    funcs = {v: make_call(kernel, v, n) for v in VARIANTS}
                     # 10 s: at 1e7 one round takes ~1 s (the except variant).
                     for v, r in interleaved_ratios(funcs, "gil", max_time=10.0).items():
                         table[kernel, v, n] = r

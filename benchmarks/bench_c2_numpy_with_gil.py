@@ -8,9 +8,9 @@ import functools
 
 import numpy as np
 
-from gilbench.kernels.c2_numpy_call import dot_loop_nogil, dot_numpy_with_gil
+from gilbench.kernels.c2_numpy_with_gil import dot_loop_nogil, dot_numpy_with_gil
 
-from .common import pinned, SIZES, Benchmark, interleaved_ratios, vector
+from .common import SIZES, Benchmark, interleaved_ratios, pinned, vector
 
 WAYS = {
     "cython_numpy_with_gil": dot_numpy_with_gil,
@@ -19,7 +19,8 @@ WAYS = {
 }
 
 
-def _call(way, n):
+def make_call(way, n):
+    """The zero-argument call a benchmark times, with its data bound."""
     return functools.partial(WAYS[way], vector(n, seed=1), vector(n, seed=2))
 
 
@@ -31,7 +32,7 @@ class TimeC2NumpyCall(Benchmark):
 
     def setup(self, way, n):
         super().setup(way, n)
-        self.call = _call(way, n)
+        self.call = make_call(way, n)
 
     def time_c2_dot(self, way, n):
         self.call()
@@ -50,7 +51,7 @@ class TrackC2RatioToPythonNumpy(Benchmark):
         with pinned(blas=1):
             table = {}
             for n in SIZES:
-                funcs = {way: _call(way, n) for way in WAYS}
+                funcs = {way: make_call(way, n) for way in WAYS}
                 for way, r in interleaved_ratios(funcs, "python_numpy", max_time=3.0).items():
                     table[way, n] = r
             return table

@@ -15,7 +15,7 @@ from gilbench.kernels.c3_release_for_threads import spin_gil, spin_nogil
 
 from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark
 
-KERNELS = {"gil": spin_gil, "nogil": spin_nogil}
+WAYS = {"gil": spin_gil, "nogil": spin_nogil}
 #: Iterations per call: about 10 ms of work (the loop runs ~1.4 ns/step).
 WORK = 10_000 if SMOKE else 7_000_000
 TICK = 1e-3
@@ -37,23 +37,23 @@ def run_threads(kernel, k, work=WORK):
 class TimeC3ThreadThroughput(Benchmark):
     """C3: wall time for K Python threads each running one ~10 ms kernel call."""
 
-    params = (list(KERNELS), THREADS_OVERSUBSCRIBED)
+    params = (list(WAYS), THREADS_OVERSUBSCRIBED)
     param_names = ["gil", "python_threads"]
 
     def time_c3_threads(self, gil, k):
-        run_threads(KERNELS[gil], k)
+        run_threads(WAYS[gil], k)
 
 
 class TrackC3ThreadScaling(Benchmark):
     """C3: aggregate work rate of K Python threads / the rate of one thread,
     interleaved in one process (released: ~min(K, CPUs); held: ~1)."""
 
-    params = (list(KERNELS), THREADS_OVERSUBSCRIBED)
+    params = (list(WAYS), THREADS_OVERSUBSCRIBED)
     param_names = ["gil", "python_threads"]
     unit = "speed-up over 1 thread"
 
     def track_c3_scaling(self, gil, k):
-        kernel = KERNELS[gil]
+        kernel = WAYS[gil]
         run_threads(kernel, k)  # warm
         ratios = []
         for _ in range(3 if SMOKE else 7):
@@ -87,7 +87,7 @@ def worst_tick_gap(kernel, duration_ms):
     stop.set()
     t.join()
     # Gaps that overlap the kernel call, including the one that spans its end.
-    during = [b - a for a, b in zip(ticks, ticks[1:]) if b >= t0 and a <= t1]
+    during = [b - a for a, b in zip(ticks, ticks[1:], strict=False) if b >= t0 and a <= t1]
     return max(during) if during else t1 - t0
 
 
@@ -95,10 +95,10 @@ class TrackC3HeartbeatGap(Benchmark):
     """C3 ("polite" release): worst gap between 1 ms ticks of a Python thread
     while one long kernel call runs, in ms."""
 
-    params = (list(KERNELS), DURATIONS_MS)
+    params = (list(WAYS), DURATIONS_MS)
     param_names = ["gil", "kernel_ms"]
     unit = "ms (worst tick gap)"
 
     def track_c3_worst_gap(self, gil, duration_ms):
         return 1e3 * statistics.median(
-            worst_tick_gap(KERNELS[gil], duration_ms) for _ in range(3))
+            worst_tick_gap(WAYS[gil], duration_ms) for _ in range(3))

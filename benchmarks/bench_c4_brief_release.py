@@ -7,7 +7,6 @@ lets a waiting Python thread in, at a price per release.
   same loop that never does; time per release.
 """
 
-import statistics
 import threading
 import time
 
@@ -18,7 +17,7 @@ from gilbench.kernels.c4_brief_release import poll_flag, spin_release_every
 from .common import SMOKE, Benchmark, extra_ns_per_event, interleaved_ratios
 
 N = 10_000 if SMOKE else 1_000_000
-EVERY = [0, 1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
+RELEASE_EVERY = [0, 1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
 #: Releasing every 1 or 1000 polls (sub-microsecond apart) lets the setter in
 #: within a fraction of a millisecond; every 1e5 polls (tens of microseconds
 #: apart) it is mostly starved -- each release wakes the setter but the poller
@@ -62,7 +61,7 @@ class TrackC4FlagSeen(Benchmark):
 class TimeC4ReleaseEvery(Benchmark):
     """C4: 1e6 loop steps with the GIL held, released every k steps (0 = never)."""
 
-    params = [EVERY]
+    params = [RELEASE_EVERY]
     param_names = ["release_every"]
 
     def time_c4_release_every(self, k):
@@ -83,12 +82,12 @@ class TrackC4CostPerRelease(Benchmark):
 class TrackC4Slowdown(Benchmark):
     """C4: time of the loop releasing every k steps / the loop never releasing."""
 
-    params = [EVERY[1:]]
+    params = [RELEASE_EVERY[1:]]
     param_names = ["release_every"]
     unit = "ratio to never releasing"
 
     def setup_cache(self):
-        funcs = {k: (lambda k=k: spin_release_every(N, k)) for k in EVERY}
+        funcs = {k: (lambda k=k: spin_release_every(N, k)) for k in RELEASE_EVERY}
         return interleaved_ratios(funcs, 0)
 
     def track_c4_slowdown(self, table, k):

@@ -9,36 +9,48 @@ acquire/release from nogil code on one thread.
 
 import functools
 
-from gilbench.kernels.c5_with_gil_in_prange import gil_roundtrips, prange_plain, prange_with_gil
+from gilbench.kernels.c5_with_gil_in_prange import (
+    BLOCKS,
+    gil_roundtrips,
+    prange_plain,
+    prange_with_gil,
+)
 
-from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, extra_ns_per_event, \
-    interleaved_ratios, vector
+from .common import (
+    SMOKE,
+    THREADS_OVERSUBSCRIBED,
+    Benchmark,
+    extra_ns_per_event,
+    interleaved_ratios,
+    vector,
+)
 
 N = 1000 if SMOKE else 100_000
-EVERY = [1, 100, 10_000]
-KINDS = ["plain", "never", "empty", "python"]
+#: Elements per block; one ``with gil`` block per element block.
+BLOCK_SIZES = [1, 100, 10_000]
+#: "plain" (no ``with gil`` block), then the kernel's kinds of block.
+KINDS = ["plain", *BLOCKS]
 
 
-def call(kind, every, nt):
-    """kind: "plain" (no block), "never" (block never entered), "empty" or
-    "python" (block entered once per ``every`` elements)."""
+def make_call(kind, every, nt):
+    """The zero-argument call a benchmark times: the blocked prange with a
+    ``with gil`` block of ``kind`` per ``every`` elements, on ``nt`` threads."""
     x = vector(N)
     if kind == "plain":
         return functools.partial(prange_plain, x, every, nt)
-    if kind == "never":
-        return functools.partial(prange_with_gil, x, every, nt, "empty", False)
-    return functools.partial(prange_with_gil, x, every, nt, kind, True)
+    return functools.partial(prange_with_gil, x, every, nt, kind)
 
 
 class TimeC5WithGilInPrange(Benchmark):
     """C5: prange over 1e5 elements, one ``with gil`` per block of m."""
 
-    params = (KINDS, EVERY, THREADS_OVERSUBSCRIBED)
+    params = (KINDS, BLOCK_SIZES, THREADS_OVERSUBSCRIBED)
     param_names = ["block", "every", "threads"]
+    thread_param = "threads"
 
     def setup(self, kind, every, nt):
         super().setup(kind, every, nt)
-        self.call = call(kind, every, nt)
+        self.call = make_call(kind, every, nt)
 
     def time_c5_prange(self, kind, every, nt):
         self.call()
@@ -50,22 +62,24 @@ class TrackC5CostPerAcquisition(Benchmark):
 
     params = [THREADS_OVERSUBSCRIBED]
     param_names = ["threads"]
+    thread_param = "threads"
     unit = "ns per acquisition"
 
     def track_c5_ns_per_acquisition(self, nt):
-        return extra_ns_per_event(call("plain", 1, nt), call("empty", 1, nt), N)
+        return extra_ns_per_event(make_call("plain", 1, nt), make_call("empty", 1, nt), N)
 
 
 class TrackC5Efficiency(Benchmark):
     """C5: parallel efficiency, time on 1 thread / (time on T threads x T)
     (1.0 = perfect scaling; entering the GIL serialises)."""
 
-    params = (KINDS, EVERY, THREADS_OVERSUBSCRIBED)
+    params = (KINDS, BLOCK_SIZES, THREADS_OVERSUBSCRIBED)
     param_names = ["block", "every", "threads"]
+    thread_param = "threads"
     unit = "parallel efficiency"
 
     def track_c5_efficiency(self, kind, every, nt):
-        r = interleaved_ratios({1: call(kind, every, 1), nt: call(kind, every, nt)}, 1)
+        r = interleaved_ratios({1: make_call(kind, every, 1), nt: make_call(kind, every, nt)}, 1)
         return 1.0 / (r[nt] * nt)
 
 
@@ -73,13 +87,14 @@ class TrackC5BlockNeverEntered(Benchmark):
     """C5: a prange whose ``with gil`` block is never entered / the same
     prange with no block (what the code path alone costs)."""
 
-    params = (EVERY, THREADS_OVERSUBSCRIBED)
+    params = (BLOCK_SIZES, THREADS_OVERSUBSCRIBED)
     param_names = ["every", "threads"]
+    thread_param = "threads"
     unit = "ratio to no block"
 
     def track_c5_never_entered(self, every, nt):
-        return interleaved_ratios({"plain": call("plain", every, nt),
-                                   "never": call("never", every, nt)}, "plain")["never"]
+        return interleaved_ratios({"plain": make_call("plain", every, nt),
+                                   "never": make_call("never", every, nt)}, "plain")["never"]
 
 
 class TimeC5GilRoundtrip(Benchmark):

@@ -11,14 +11,14 @@ import numpy as np
 
 from gilbench.kernels import c6_scan as k6
 
-from .common import SMOKE, THREADS, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
-    vector
+from .common import SMOKE, THREADS, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, vector
 
 A = 0.9  # the recurrence's coefficient: |a| < 1 keeps it bounded
-SIZES = [10**4] if SMOKE else [10**4, 10**6, 10**7]
+SCAN_SIZES = [10**4] if SMOKE else [10**4, 10**6, 10**7]
 
 
-def ways(algo, n, nt):
+def make_calls(algo, n, nt):
+    """The zero-argument calls of each way ("seq", "naive", "scan") of ``algo``."""
     x, out = vector(n), np.empty(n)
     if algo == "cumsum":
         return {"seq": functools.partial(k6.cumsum_seq, x, out),
@@ -32,14 +32,15 @@ def ways(algo, n, nt):
 class TimeC6Scan(Benchmark):
     """C6: raw time of each way (seq is timed at threads=1 only)."""
 
-    params = (["cumsum", "recurrence"], ["seq", "scan"], SIZES, THREADS)
+    params = (["cumsum", "recurrence"], ["seq", "scan"], SCAN_SIZES, THREADS)
     param_names = ["algorithm", "way", "n", "threads"]
+    thread_param = "threads"
 
     def setup(self, algo, way, n, nt):
         if way == "seq" and nt != 1:
             raise NotImplementedError("the sequential loop has no thread count")
         super().setup(algo, way, n, nt)
-        self.call = ways(algo, n, nt)[way]
+        self.call = make_calls(algo, n, nt)[way]
 
     def time_c6_scan(self, algo, way, n, nt):
         self.call()
@@ -52,11 +53,12 @@ class TrackC6NaiveError(Benchmark):
 
     params = (["cumsum", "recurrence"], THREADS_OVERSUBSCRIBED)
     param_names = ["algorithm", "threads"]
+    thread_param = "threads"
     unit = "max abs error"
 
     def track_c6_naive_error(self, algo, nt):
         n = 10**4 if SMOKE else 10**6
-        w = ways(algo, n, nt)
+        w = make_calls(algo, n, nt)
         right = w["seq"]().copy()
         return max(float(np.max(np.abs(w["naive"]() - right))) for _ in range(5))
 
@@ -64,10 +66,11 @@ class TrackC6NaiveError(Benchmark):
 class TrackC6ScanSpeedup(Benchmark):
     """C6: time of the sequential loop / time of the parallel scan."""
 
-    params = (["cumsum", "recurrence"], SIZES, THREADS_OVERSUBSCRIBED)
+    params = (["cumsum", "recurrence"], SCAN_SIZES, THREADS_OVERSUBSCRIBED)
     param_names = ["algorithm", "n", "threads"]
+    thread_param = "threads"
     unit = "speed-up over sequential"
 
     def track_c6_scan_speedup(self, algo, n, nt):
-        w = ways(algo, n, nt)
+        w = make_calls(algo, n, nt)
         return 1.0 / interleaved_ratios({"seq": w["seq"], "scan": w["scan"]}, "seq")["scan"]

@@ -19,8 +19,15 @@ import numpy as np
 
 from gilbench.kernels import c7_prange_overhead as k7
 
-from .common import pinned, SMOKE, THREADS, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
-    vector
+from .common import (
+    SMOKE,
+    THREADS,
+    THREADS_OVERSUBSCRIBED,
+    Benchmark,
+    interleaved_ratios,
+    pinned,
+    vector,
+)
 
 
 class TrackC7RegionOverhead(Benchmark):
@@ -29,6 +36,7 @@ class TrackC7RegionOverhead(Benchmark):
 
     params = (["empty", "reduction"], THREADS_OVERSUBSCRIBED)
     param_names = ["region", "threads"]
+    thread_param = "threads"
     unit = "us per region"
 
     def track_c7_region_us(self, region, nt):
@@ -49,6 +57,7 @@ class TrackC7ColdRegion(Benchmark):
 
     params = ([1, 10, 100], THREADS_OVERSUBSCRIBED)
     param_names = ["idle_ms", "threads"]
+    thread_param = "threads"
     unit = "us per region"
 
     def track_c7_cold_region_us(self, idle_ms, nt):
@@ -66,9 +75,10 @@ class TrackC7ColdRegion(Benchmark):
 
 CROSS_SIZES = [10, 100] if SMOKE else [10**e for e in range(1, 9)]
 CROSS_THREADS = [t for t in THREADS_OVERSUBSCRIBED if t > 1] or [1]
+#: {kernel: {way: function}}, the ways compared at every size.
 KERNELS = {
-    "sumsq": (k7.sumsq_seq, k7.sumsq_prange, k7.sumsq_threads_if),
-    "poly": (k7.poly_seq, k7.poly_prange, k7.poly_threads_if),
+    "sumsq": {"seq": k7.sumsq_seq, "prange": k7.sumsq_prange, "threads_if": k7.sumsq_threads_if},
+    "poly": {"seq": k7.poly_seq, "prange": k7.poly_prange, "threads_if": k7.poly_threads_if},
 }
 
 
@@ -81,14 +91,14 @@ class _Crossover(Benchmark):
     def setup_cache(self):
         with pinned(blas=1):
             table = {}
-            for kernel, (seq, par, thr) in KERNELS.items():
+            for kernel, ways in KERNELS.items():
                 for n in CROSS_SIZES:
                     x = np.random.default_rng(7).uniform(-1, 1, n)
                     for nt in CROSS_THREADS:
                         r = interleaved_ratios({
-                            "seq": functools.partial(seq, x),
-                            "prange": functools.partial(par, x, nt),
-                            "threads_if": functools.partial(thr, x, nt),
+                            "seq": functools.partial(ways["seq"], x),
+                            "prange": functools.partial(ways["prange"], x, nt),
+                            "threads_if": functools.partial(ways["threads_if"], x, nt),
                         }, "seq", rounds=7, max_time=3.0)
                         table[kernel, n, nt] = r
             return table
@@ -100,6 +110,7 @@ class TrackC7Crossover(_Crossover):
 
     params = (list(KERNELS), CROSS_THREADS)
     param_names = ["kernel", "threads"]
+    thread_param = "threads"
     unit = "elements"
 
     def setup(self, table, kernel, nt):
@@ -128,6 +139,7 @@ class TrackC7PrangeOverSequential(_Crossover):
 
     params = (list(KERNELS), CROSS_SIZES, CROSS_THREADS)
     param_names = ["kernel", "n", "threads"]
+    thread_param = "threads"
     unit = "ratio to sequential"
 
     def track_c7_prange_ratio(self, table, kernel, n, nt):
@@ -140,6 +152,7 @@ class TrackC7ThreadsIf(_Crossover):
 
     params = (list(KERNELS), CROSS_SIZES, CROSS_THREADS)
     param_names = ["kernel", "n", "threads"]
+    thread_param = "threads"
     unit = "ratio to the better of seq and prange"
 
     def track_c7_threads_if_ratio(self, table, kernel, n, nt):
@@ -152,6 +165,7 @@ class TimeC7SequentialVsPrange(Benchmark):
 
     params = (["seq", "prange"], [10**3, 10**5] if SMOKE else [10**3, 10**5, 10**7], THREADS)
     param_names = ["way", "n", "threads"]
+    thread_param = "threads"
 
     def setup(self, way, n, nt):
         if way == "seq" and nt != 1:
@@ -173,6 +187,7 @@ class TimeC7Schedule(Benchmark):
 
     params = (list(k7.SCHEDULES), [1, 64], ["balanced", "triangular"], THREADS)
     param_names = ["schedule", "chunk", "work", "threads"]
+    thread_param = "threads"
 
     def setup(self, schedule, chunk, work, nt):
         super().setup(schedule, chunk, work, nt)

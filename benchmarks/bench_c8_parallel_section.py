@@ -12,26 +12,26 @@ import numpy as np
 
 from gilbench.kernels import c8_parallel_section as k8
 
-from .common import pinned, SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, \
-    vector
+from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, pinned, vector
 
-SIZES = [1000] if SMOKE else [10**3, 10**4, 10**5, 10**6]
+NORMALIZE_SIZES = [1000] if SMOKE else [10**3, 10**4, 10**5, 10**6]
 STAGES = [2, 3] if SMOKE else [2, 3, 4, 5, 6, 7, 8]
 PIPE_SIZES = [1000] if SMOKE else [10**4, 10**5]
-NORMALIZE = {"separate": k8.normalize_separate, "one_section": k8.normalize_one_section}
-PIPELINE = {"separate": k8.pipeline_separate, "one_section": k8.pipeline_one_section,
+NORMALIZE_WAYS = {"separate": k8.normalize_separate, "one_section": k8.normalize_one_section}
+PIPELINE_WAYS = {"separate": k8.pipeline_separate, "one_section": k8.pipeline_one_section,
             "fused": k8.pipeline_fused}
 
 
 class TimeC8Normalize(Benchmark):
     """C8: x / ||x|| as two prange regions or one parallel section."""
 
-    params = (list(NORMALIZE), SIZES, THREADS_OVERSUBSCRIBED)
+    params = (list(NORMALIZE_WAYS), NORMALIZE_SIZES, THREADS_OVERSUBSCRIBED)
     param_names = ["way", "n", "threads"]
+    thread_param = "threads"
 
     def setup(self, way, n, nt):
         super().setup(way, n, nt)
-        self.call = functools.partial(NORMALIZE[way], vector(n), np.empty(n), nt)
+        self.call = functools.partial(NORMALIZE_WAYS[way], vector(n), np.empty(n), nt)
 
     def time_c8_normalize(self, way, n, nt):
         self.call()
@@ -40,27 +40,29 @@ class TimeC8Normalize(Benchmark):
 class TrackC8NormalizeGain(Benchmark):
     """C8: time of two regions / time of one section (above 1: one section wins)."""
 
-    params = (SIZES, THREADS_OVERSUBSCRIBED)
+    params = (NORMALIZE_SIZES, THREADS_OVERSUBSCRIBED)
     param_names = ["n", "threads"]
+    thread_param = "threads"
     unit = "gain of one section"
 
     def track_c8_normalize_gain(self, n, nt):
         x, out = vector(n), np.empty(n)
-        r = interleaved_ratios({w: functools.partial(f, x, out, nt) for w, f in NORMALIZE.items()},
-                               "one_section")
+        calls = {w: functools.partial(f, x, out, nt) for w, f in NORMALIZE_WAYS.items()}
+        r = interleaved_ratios(calls, "one_section")
         return r["separate"]
 
 
 class TimeC8Pipeline(Benchmark):
     """C8: k-stage pipeline over 1e5 elements, each way."""
 
-    params = (list(PIPELINE), [2, 8] if not SMOKE else [2], THREADS_OVERSUBSCRIBED)
+    params = (list(PIPELINE_WAYS), [2, 8] if not SMOKE else [2], THREADS_OVERSUBSCRIBED)
     param_names = ["way", "stages", "threads"]
+    thread_param = "threads"
 
     def setup(self, way, k, nt):
         super().setup(way, k, nt)
         n = PIPE_SIZES[-1]
-        self.call = functools.partial(PIPELINE[way], vector(n), np.empty(n), k, nt)
+        self.call = functools.partial(PIPELINE_WAYS[way], vector(n), np.empty(n), k, nt)
 
     def time_c8_pipeline(self, way, k, nt):
         self.call()
@@ -72,6 +74,7 @@ class TrackC8PipelineGain(Benchmark):
 
     params = (["one_section", "fused"], STAGES, PIPE_SIZES, THREADS_OVERSUBSCRIBED)
     param_names = ["way", "stages", "n", "threads"]
+    thread_param = "threads"
     unit = "gain over k regions"
     timeout = 600
 
@@ -82,9 +85,9 @@ class TrackC8PipelineGain(Benchmark):
                 x, out = vector(n), np.empty(n)
                 for nt in THREADS_OVERSUBSCRIBED:
                     for k in STAGES:
-                        r = interleaved_ratios(
-                            {w: functools.partial(f, x, out, k, nt) for w, f in PIPELINE.items()},
-                            "separate", max_time=1.0)
+                        calls = {w: functools.partial(f, x, out, k, nt)
+                                 for w, f in PIPELINE_WAYS.items()}
+                        r = interleaved_ratios(calls, "separate", max_time=1.0)
                         for way in ("one_section", "fused"):
                             table[way, k, n, nt] = 1.0 / r[way]
             return table

@@ -3,10 +3,14 @@
 Three patterns over a grid of OpenMP threads (the kernel's ``num_threads``) x
 BLAS threads (every loaded OpenBLAS, pinned with threadpoolctl):
 
-* nested      -- a dgemm per chunk inside a prange (BLAS inside prange);
-* alternating -- NumPy matmul, then a short prange, repeated;
+* nested      -- a dgemm per chunk inside a prange (BLAS inside prange), the
+                 nogil kernel ``nested_matmul``;
+* alternating -- NumPy matmul, then a short prange, repeated (:func:`alternating`);
 * concurrent  -- one Python thread runs prange reductions while another runs
-                 NumPy matmul.
+                 NumPy matmul (:func:`concurrent`).
+
+The last two are plain Python orchestration of NumPy and C7's prange
+reduction, so they live here rather than in a kernel module.
 
 Remedies measured next to them: BLAS pinned to 1 (the grid's blas=1 column),
 OpenMP at 1 thread (omp=1 row), and libgomp's wait policy: ``OMP_WAIT_POLICY=
@@ -29,9 +33,18 @@ import numpy as np
 from gilbench import _openmp_helpers, pinning
 from gilbench._openmp_helpers import call_in_prange, team_size
 from gilbench.kernels.c7_prange_overhead import sumsq_prange
-from gilbench.kernels.c9_blas_contention import alternating, nested_matmul
+from gilbench.kernels.c9_blas_contention import nested_matmul
 
-from .common import GRID_BLAS, GRID_OMP, SMOKE, Benchmark, require_threads, run_fresh
+from .common import (
+    GRID_BLAS,
+    GRID_OMP,
+    SMOKE,
+    Benchmark,
+    fresh_import,
+    pinned_blas_exactly,
+    require_threads,
+    run_fresh,
+)
 
 #: Wait policies of libgomp: the default spins a while after each region.
 POLICIES = {
@@ -49,7 +62,7 @@ ALTERNATING_REPEATS = 10
 CONCURRENT_CALLS = 10
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _data():
     rng = np.random.default_rng(9)
     return {
@@ -60,6 +73,25 @@ def _data():
         "x": rng.standard_normal(PRANGE_N),
         "xl": rng.standard_normal(10 * PRANGE_N),
     }
+
+
+def alternating(a, b, x, repeats, omp=1):
+    """``repeats`` times, ``numpy.matmul(a, b)`` (BLAS, with the threads BLAS
+    is pinned to) then C7's ``sumsq_prange`` of ``x`` on ``omp`` OpenMP
+    threads.  Returns ``(last product, sum of the reductions)``."""
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != np.float64 or b.dtype != np.float64 or a.ndim != 2 or b.ndim != 2:
+        raise ValueError("a and b must be 2-D float64 arrays")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"a is {a.shape} and b is {b.shape}: inner dimensions must match")
+    total = 0.0
+    product = None
+    for _ in range(repeats):
+        product = np.matmul(a, b)
+        total += sumsq_prange(x, omp)
+    return product, total
 
 
 def concurrent(omp):
@@ -91,7 +123,7 @@ def concurrent(omp):
             CONCURRENT_CALLS / spans["blas"])
 
 
-def workload(pattern, omp):
+def make_call(pattern, omp):
     """The zero-argument call that one pattern times at ``omp`` threads."""
     d = _data()
     if pattern == "nested":
@@ -103,8 +135,9 @@ def workload(pattern, omp):
     raise ValueError(f"unknown pattern {pattern!r}")
 
 
-def check_pinnable(omp, blas):
-    """Skip, with the reason, a grid point that cannot be pinned as asked."""
+def check_pinnable(omp):
+    """Skip, with the reason, a grid point this build or this BLAS cannot run:
+    an OpenMP count above 1 without OpenMP, or a BLAS threaded with OpenMP."""
     require_threads(omp)
     reasons = pinning.unpinnable_blas()
     if reasons:
@@ -113,12 +146,9 @@ def check_pinnable(omp, blas):
 
 def measure(pattern, omp, blas):
     """Median seconds of one call of ``pattern``, pinned; used in fresh processes."""
-    check_pinnable(omp, blas)
-    call = workload(pattern, omp)
-    with pinning.pinned(blas=blas) as pin:
-        got = set(pin.blas_threads().values())
-        if got != {blas}:
-            raise RuntimeError(f"asked BLAS for {blas} threads, libraries report {got}")
+    check_pinnable(omp)
+    call = make_call(pattern, omp)
+    with pinned_blas_exactly(blas):
         call()
         call()  # warm: thread teams started, pages touched
         times = []
@@ -135,17 +165,14 @@ class _C9Grid(Benchmark):
 
     params = (GRID_OMP, GRID_BLAS)
     param_names = ["omp_threads", "blas_threads"]
+    thread_param = "omp_threads"
     pin_blas = None  # pinned per grid point below
 
-    def setup(self, *params):
-        super().setup(*params)
-        omp, blas = params[-2:]
-        check_pinnable(omp, blas)
-        self._pin = pinning.pinned(blas=blas).__enter__()
-        got = set(self._pin.blas_threads().values())
-        if got != {blas}:
-            self.teardown()
-            raise NotImplementedError(f"BLAS could not be pinned to {blas}: libraries report {got}")
+    def setup(self, *args):
+        super().setup(*args)
+        values = self.param_values(args)
+        check_pinnable(values["omp_threads"])
+        self._pins.enter_context(pinned_blas_exactly(values["blas_threads"]))
 
 
 class TimeC9Pattern(_C9Grid):
@@ -156,10 +183,11 @@ class TimeC9Pattern(_C9Grid):
 
     params = (PATTERNS, GRID_OMP, GRID_BLAS)
     param_names = ["pattern", "omp_threads", "blas_threads"]
+    thread_param = "omp_threads"
 
     def setup(self, pattern, omp, blas):
         super().setup(pattern, omp, blas)
-        self.call = workload(pattern, omp)
+        self.call = make_call(pattern, omp)
 
     def time_c9_pattern(self, pattern, omp, blas):
         self.call()
@@ -174,6 +202,7 @@ class TrackC9ConcurrentThroughput(_C9Grid):
 
     params = (["prange", "blas"], GRID_OMP, GRID_BLAS)
     param_names = ["side", "omp_threads", "blas_threads"]
+    thread_param = "omp_threads"
     unit = "calls/s while both run"
 
     def track_c9_concurrent_throughput(self, side, omp, blas):
@@ -188,24 +217,22 @@ class TimerawC9AlternatingWaitPolicy:
 
     params = (list(POLICIES), GRID_OMP, GRID_BLAS)
     param_names = ["policy", "omp_threads", "blas_threads"]
+    thread_param = "omp_threads"
     repeat = (3, 5, 20.0)
     number = 1
     timeout = 120
 
     def setup(self, policy, omp, blas):
-        check_pinnable(omp, blas)
+        check_pinnable(omp)
 
     def timeraw_c9_alternating(self, policy, omp, blas):
-        from pathlib import Path
-
-        root = str(Path(__file__).resolve().parents[1])
-        package = Path(__file__).resolve().parent.name
         env = "".join(f"os.environ[{k!r}] = {v!r}; " for k, v in POLICIES[policy].items())
-        setup = (f"import os, sys; {env}sys.path.insert(0, {root!r}); "
-                 f"from {package}.bench_c9_blas_contention import workload; "
+        # The pin stays entered for the whole (fresh, short-lived) process.
+        setup = (f"import os; {env}"
+                 f"{fresh_import('bench_c9_blas_contention', 'make_call')}; "
                  f"from gilbench.pinning import pinned; "
-                 f"pin = pinned(blas={blas}).__enter__(); "
-                 f"call = workload('alternating', {omp}); call(); call()")
+                 f"pinned(blas={blas}).__enter__(); "
+                 f"call = make_call('alternating', {omp}); call(); call()")
         return "call()", setup
 
 
@@ -217,6 +244,7 @@ class TrackC9Slowdown(Benchmark):
 
     params = (PATTERNS, list(POLICIES), GRID_OMP, GRID_BLAS)
     param_names = ["pattern", "policy", "omp_threads", "blas_threads"]
+    thread_param = "omp_threads"
     unit = "slowdown vs best configuration"
     timeout = 900
     pin_blas = None  # every point is pinned in its own fresh process

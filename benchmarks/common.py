@@ -7,10 +7,15 @@ Thread counts and pins come from :mod:`gilbench.threads` and
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -19,8 +24,9 @@ from gilbench.pinning import pinned
 from gilbench.threads import corner_counts, thread_counts, usable_cpus
 
 __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "GRID_OMP", "GRID_BLAS",
-           "run_fresh", "extra_ns_per_event", "Benchmark", "vector",
-           "require_threads", "interleaved_ratios", "usable_cpus", "pinned"]
+           "run_fresh", "fresh_import", "extra_ns_per_event", "Benchmark", "vector",
+           "require_threads", "interleaved_ratios", "usable_cpus", "pinned",
+           "pinned_blas_exactly"]
 
 #: GILBENCH_SMOKE=1 shrinks every sweep to its smallest point and every
 #: interleaved measurement to 3 short rounds: for checking that the whole suite
@@ -60,17 +66,14 @@ def require_threads(num_threads: int) -> None:
             f"gilbench was built without OpenMP: a {num_threads}-thread prange would run serially")
 
 
-#: Parameter names that carry an OpenMP thread count.
-THREAD_PARAMS = ("threads", "omp_threads")
-
-
 class Benchmark:
     """Base of every benchmark class: timing settings sized for the suite's
-    budget; a skip (with the reason) of any OpenMP thread count above 1 when
-    gilbench was built without OpenMP -- read from the parameter named
-    ``threads`` or ``omp_threads``; and BLAS pinned to ``pin_blas`` threads
-    (1 unless a benchmark varies it) for the duration of each benchmark.
-    Subclasses that override ``setup`` call ``super().setup(*params)``."""
+    budget; BLAS pinned to ``pin_blas`` threads (1 unless a benchmark varies
+    it) for the duration of each benchmark; and, for a class that names its
+    OpenMP thread-count parameter in ``thread_param``, a skip (with the reason)
+    of any count above 1 when gilbench was built without OpenMP.
+    Subclasses that override ``setup`` call ``super().setup(*args)`` with
+    every argument asv gave them."""
 
     #: asv timing: warm up (cold OpenMP teams and caches are not the kernel),
     #: then 3..10 samples within ~1 s; one round keeps the suite in budget.
@@ -79,23 +82,48 @@ class Benchmark:
     rounds = 1
     timeout = 120
 
+    param_names: list[str] = []
+    #: The parameter that carries the prange's OpenMP thread count, or None.
+    thread_param: str | None = None
+    #: BLAS threads for the whole benchmark; None leaves BLAS to the class.
     pin_blas: int | None = 1
 
-    def setup(self, *params):
-        names = list(getattr(self, "param_names", []))
-        # With setup_cache, asv passes its result before the parameters.
-        values = params[len(params) - len(names):] if names else ()
-        for name, value in zip(names, values):
-            if name in THREAD_PARAMS:
-                require_threads(value)
-        if self.pin_blas is not None:
-            self._pin = pinned(blas=self.pin_blas).__enter__()
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.thread_param is not None and cls.thread_param not in cls.param_names:
+            raise TypeError(f"{cls.__name__}.thread_param = {cls.thread_param!r} is not one "
+                            f"of its param_names {cls.param_names}")
 
-    def teardown(self, *params):
-        pin = getattr(self, "_pin", None)
-        if pin is not None:
-            pin.__exit__(None, None, None)
-            self._pin = None
+    def param_values(self, args) -> dict:
+        """{parameter name: value} from the arguments asv passes to setup,
+        which start with setup_cache's result when the class has one."""
+        if hasattr(self, "setup_cache"):
+            args = args[1:]
+        return dict(zip(self.param_names, args, strict=True))
+
+    def setup(self, *args):
+        if self.thread_param is not None:
+            require_threads(self.param_values(args)[self.thread_param])
+        self._pins = contextlib.ExitStack()
+        if self.pin_blas is not None:
+            self._pins.enter_context(pinned(blas=self.pin_blas))
+
+    def teardown(self, *args):
+        pins = getattr(self, "_pins", None)
+        if pins is not None:
+            pins.close()
+
+
+@contextlib.contextmanager
+def pinned_blas_exactly(blas: int):
+    """``pinned(blas=blas)``, skipping (asv's NotImplementedError) when the
+    loaded BLAS libraries do not all report ``blas`` threads inside it."""
+    with pinned(blas=blas) as pin:
+        got = set(pin.blas_threads().values())
+        if got != {blas}:
+            raise NotImplementedError(f"BLAS could not be pinned to {blas} threads: "
+                                      f"the libraries report {sorted(got)}")
+        yield pin
 
 
 def extra_ns_per_event(base, variant, events: int) -> float:
@@ -149,6 +177,16 @@ def interleaved_ratios(funcs: dict, baseline: str, *, rounds: int = 9,
     return {name: statistics.median(v) for name, v in ratios.items()}
 
 
+def fresh_import(module: str, *names: str) -> str:
+    """Python source that, in a fresh interpreter, imports ``names`` from
+    ``module`` of this benchmark package (for :func:`run_fresh` and asv's
+    ``timeraw_`` benchmarks, whose code runs in a new process)."""
+    root = str(Path(__file__).resolve().parents[1])
+    package = Path(__file__).resolve().parent.name
+    return (f"import sys; sys.path.insert(0, {root!r}); "
+            f"from {package}.{module} import {', '.join(names)}")
+
+
 def run_fresh(module: str, func: str, *args, env: dict | None = None, timeout: float = 300):
     """``module.func(*args)`` in a fresh Python process; returns its result.
 
@@ -158,17 +196,8 @@ def run_fresh(module: str, func: str, *args, env: dict | None = None, timeout: f
     workers) would leak into the next.  ``module`` is imported from this
     benchmark package; arguments and result must be JSON-able.
     """
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = str(Path(__file__).resolve().parents[1])
-    package = Path(__file__).resolve().parent.name
-    code = ("import json, sys; sys.path.insert(0, {root!r}); "
-            "from {package}.{module} import {func}; "
-            "print(json.dumps({func}(*json.loads(sys.argv[1]))))").format(
-                root=root, package=package, module=module, func=func)
+    code = (f"import json; {fresh_import(module, func)}; "
+            f"print(json.dumps({func}(*json.loads(sys.argv[1]))))")
     child_env = dict(os.environ)
     child_env.update(env or {})
     r = subprocess.run([sys.executable, "-c", code, json.dumps(list(args))], env=child_env,

@@ -18,3 +18,23 @@ requires_openmp = pytest.mark.skipif(
 
 #: 1 .. usable CPUs and 2 x CPUs: every kernel must be right oversubscribed too.
 THREADS = thread_counts(oversubscribe=True)
+
+
+# --- test oracles: what the kernels must return, computed in plain Python -------
+
+def recurrence_reference(steps):
+    """``steps`` steps of ``s = 0.999999 s + 1`` from 0 (C3's and C4's loop),
+    in closed form."""
+    n = int(steps)
+    return (1.0 - 0.999999 ** n) / (1.0 - 0.999999)
+
+
+def schedule_work_reference(n, inner, balanced=True):
+    """What C7's ``schedule_work`` returns, step by step (the closed form would
+    lose digits to cancellation)."""
+    values = [0.0]
+    y = 0.0
+    for _ in range(2 * inner):
+        y = y * 0.999999 + 1.0
+        values.append(y)
+    return sum(values[inner if balanced else (2 * inner * i) // n] for i in range(n))

@@ -73,7 +73,8 @@ def serial_build(tmp_path_factory):
                         "-Csetup-args=-Dopenmp=disabled", str(ROOT)],
                        capture_output=True, text=True, timeout=900)
     if r.returncode != 0:
-        raise AssertionError(f"the build without OpenMP failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+        raise AssertionError("the build without OpenMP failed:\n"
+                             f"{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
     wheel = next(tmp.glob("gilbench-*.whl"))
     site = tmp / "site"
     zipfile.ZipFile(wheel).extractall(site)

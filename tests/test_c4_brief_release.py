@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from gilbench.kernels.c4_brief_release import poll_flag, spin_release_every
-from gilbench.kernels.c3_release_for_threads import spin_reference
+
+from conftest import recurrence_reference
 
 
 def poll_with_setter(release_every, timeout=0.3):
@@ -53,13 +54,15 @@ def test_poll_flag_bad_input():
             poll_flag(flag, bad)
     with pytest.raises(ValueError, match="release_every"):
         poll_flag(flag, 0.1, -1)
-    with pytest.raises(ValueError, match="dtype"):
+    with pytest.raises(TypeError, match="flag must be a 1-D NumPy uint8 array"):
         poll_flag(np.zeros(1, dtype=np.int64), 0.1)
+    with pytest.raises(TypeError, match="timeout must be a real number"):
+        poll_flag(flag, "1")
 
 
 @pytest.mark.parametrize("k", [0, 1, 7, 1000, 10**7])
 def test_release_every_does_not_change_the_result(k):
-    assert spin_release_every(10_001, k) == pytest.approx(spin_reference(10_001), rel=1e-9)
+    assert spin_release_every(10_001, k) == pytest.approx(recurrence_reference(10_001), rel=1e-9)
 
 
 def test_release_every_bad_input():

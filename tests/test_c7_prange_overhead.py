@@ -1,16 +1,15 @@
 """C7: every crossover kernel agrees with NumPy at every thread count and on both
-sides of its use_threads_if threshold; regions, schedules and bandwidth
-kernels are right; bad arguments raise."""
+sides of its use_threads_if threshold; regions and schedules are right; bad
+arguments raise.  (The bandwidth kernels: test_c7_bandwidth.py.)"""
 
 import math
 
 import numpy as np
 import pytest
 
-from gilbench.kernels import c7_bandwidth as bw
 from gilbench.kernels import c7_prange_overhead as k7
 
-from conftest import SIZES, THREADS
+from conftest import SIZES, THREADS, schedule_work_reference
 
 COEFFS = [1 / math.factorial(k) for k in range(9)]
 
@@ -42,7 +41,7 @@ def test_regions(nt):
 @pytest.mark.parametrize("balanced", [True, False])
 def test_schedules(nt, schedule, chunk, balanced):
     got = k7.schedule_work(300, 20, balanced, schedule, chunk, nt)
-    assert got == pytest.approx(k7.schedule_work_reference(300, 20, balanced), rel=1e-12)
+    assert got == pytest.approx(schedule_work_reference(300, 20, balanced), rel=1e-12)
 
 
 def test_bad_arguments():
@@ -61,26 +60,3 @@ def test_bad_arguments():
         k7.empty_regions(0, 1)
     with pytest.raises(ValueError, match="num_threads"):
         k7.reduction_regions(1, 5000)
-
-
-@pytest.mark.parametrize("nt", THREADS)
-@pytest.mark.parametrize("n", SIZES)
-def test_bandwidth_kernels(nt, n, rng):
-    a, c = rng.standard_normal(n), rng.standard_normal(n)
-    b = np.empty(n)
-    np.testing.assert_array_equal(bw.copy(a, b, nt), a)
-    out = np.empty(n)
-    np.testing.assert_allclose(bw.triad(out, a, c, 3.0, nt), a + 3.0 * c, rtol=1e-15)
-    assert bw.sum_naive(a, nt) == pytest.approx(a.sum(), rel=1e-12, abs=1e-9)
-    assert bw.sum_unrolled(a, nt) == pytest.approx(a.sum(), rel=1e-12, abs=1e-9)
-
-
-def test_bandwidth_bad_input():
-    with pytest.raises(ValueError, match="same length"):
-        bw.copy(np.ones(3), np.empty(4))
-    with pytest.raises(ValueError, match="same length"):
-        bw.triad(np.empty(3), np.ones(3), np.ones(2), 1.0)
-    ro = np.empty(3)
-    ro.flags.writeable = False
-    with pytest.raises(ValueError, match="read-only"):
-        bw.copy(np.ones(3), ro)

@@ -50,5 +50,5 @@ def test_pipeline_bad_input(func):
 def test_normalize_bad_input(func):
     with pytest.raises(ValueError, match="same length"):
         func(np.ones(3), np.empty(4))
-    with pytest.raises(ValueError, match="dtype"):
+    with pytest.raises(TypeError, match="x must have dtype float64"):
         func(np.ones(3, dtype=np.float32), np.empty(3))

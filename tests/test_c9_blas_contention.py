@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from benchmarks.bench_c9_blas_contention import alternating
 from gilbench import pinning
 from gilbench._openmp_helpers import call_in_prange
 from gilbench.kernels.c7_prange_overhead import sumsq_prange
-from gilbench.kernels.c9_blas_contention import alternating, nested_matmul
+from gilbench.kernels.c9_blas_contention import nested_matmul
 from gilbench.pinning import pinned
 from gilbench.threads import thread_counts
 
@@ -43,14 +44,19 @@ def test_nested_matmul_bad_input():
         nested_matmul(a, np.ones((3, 5)), out)
     with pytest.raises(ValueError, match="out must have shape"):
         nested_matmul(a, b, np.empty((2, 3, 4)))
-    with pytest.raises(ValueError, match="contiguous"):
+    with pytest.raises(ValueError, match="a must be C-contiguous"):
         nested_matmul(np.ones((2, 4, 3)).transpose(0, 2, 1), b, out)
-    with pytest.raises(ValueError, match="dtype"):
+    with pytest.raises(TypeError, match="a must have dtype float64"):
         nested_matmul(a.astype(np.float32), b, out)
+    with pytest.raises(ValueError, match="b must be 2-D"):
+        nested_matmul(a, np.ones(4), out)
     ro = out.copy()
     ro.flags.writeable = False
-    with pytest.raises(ValueError, match="read-only"):
+    with pytest.raises(ValueError, match="out must be writable"):
         nested_matmul(a, b, ro)
+    square = np.ones((2, 4, 4))
+    with pytest.raises(ValueError, match="out must not share memory with a"):
+        nested_matmul(square, np.eye(4), square)
     for bad in (0, -1):
         with pytest.raises(ValueError, match="num_threads"):
             nested_matmul(a, b, out, bad)
@@ -81,6 +87,8 @@ def test_alternating_bad_input():
         alternating(a, np.ones((4, 3)), x, 1)
     with pytest.raises(ValueError, match="float64"):
         alternating(a.astype(np.float32), a, x, 1)
+    with pytest.raises(TypeError, match="x must have dtype float64"):
+        alternating(a, a, x.astype(np.float32), 1)
     with pytest.raises(ValueError, match="num_threads"):
         alternating(a, a, x, 1, 0)
 

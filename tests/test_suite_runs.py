@@ -65,7 +65,8 @@ def test_every_benchmark_runs_once_without_failure(smoke_run):
     out = run.stdout + run.stderr
     assert run.returncode == 0, out
     assert "failed" not in out, out
-    results = [p for p in (tmp / "results" / "gilbench-test").glob("*.json") if p.name != "machine.json"]
+    results = [p for p in (tmp / "results" / "gilbench-test").glob("*.json")
+               if p.name != "machine.json"]
     assert len(results) == 1
     data = json.loads(results[0].read_text())
     names = list(data["results"])

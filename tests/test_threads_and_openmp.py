@@ -7,6 +7,7 @@ import pytest
 from gilbench import _openmp_helpers as omp
 from gilbench.pinning import pinned
 from gilbench.threads import thread_counts, usable_cpus
+
 from conftest import requires_openmp
 
 

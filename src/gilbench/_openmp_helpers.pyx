@@ -1,8 +1,11 @@
 """What the OpenMP runtime compiled into gilbench can do (or that there is none)."""
 
+cimport numpy as cnp
 from cython.parallel cimport parallel, prange
 
 from gilbench._checks cimport check_num_threads
+
+cnp.import_array()  # NumPy's C API, used by the argument checks
 
 
 def openmp_enabled():

@@ -35,13 +35,14 @@ __all__ = ["controller", "pinned", "run_pinned", "blas_info", "openmp_info",
            "unpinnable_blas"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def controller() -> ThreadpoolController:
     """The cached ThreadpoolController, created after every library gilbench
     uses is loaded (NumPy's OpenBLAS, SciPy's OpenBLAS, the OpenMP runtime the
     kernels link), so that it sees all of them."""
     import numpy  # noqa: F401  NumPy's BLAS
     import scipy.linalg  # noqa: F401  SciPy's BLAS (cython_blas)
+
     from gilbench import _openmp_helpers  # noqa: F401  libgomp, when compiled in
 
     return ThreadpoolController()
@@ -97,14 +98,13 @@ class pinned(contextlib.ContextDecorator):
         thread); None leaves OpenMP alone.
 
     On entry it returns itself; :meth:`blas_threads` and :meth:`openmp_threads`
-    report what the libraries say now, and ``original`` what they said before.
+    report what the libraries say now.
     """
 
     def __init__(self, blas: int | None = 1, openmp: int | None = None):
         self.blas = _check_count(blas, "blas")
         self.openmp = _check_count(openmp, "openmp")
         self._limiter = None
-        self.original = None
 
     def _recreate_cm(self):
         # A fresh instance per decorated call: safe under recursion and threads.
@@ -117,7 +117,6 @@ class pinned(contextlib.ContextDecorator):
         if self.openmp is not None:
             limits["openmp"] = self.openmp
         ctl = controller()
-        self.original = ctl.info()
         if limits:
             # Entered as threadpoolctl's own context manager: its exit restores
             # the limits *and* releases the "controlling thread" claim that it

@@ -1,6 +1,6 @@
 """C1: holding the GIL does not slow C-level code; re-acquiring it does.
 
-One loop body, compiled four ways:
+One loop body, compiled five ways:
 
 * ``*_gil``       -- the loop runs with the GIL held;
 * ``*_nogil``     -- the same loop inside ``with nogil:``;
@@ -15,20 +15,27 @@ One loop body, compiled four ways:
                      GIL) only when the result equals -1.0, so this one pays
                      almost nothing on ordinary data.
 
+The per-element helpers of the last three are plain (not ``inline``) cdef
+functions, built the same way for both bodies; the C compiler may still
+inline any of them, which is fine: what differs between the variants is the
+error check Cython wraps around each call, and that it cannot remove.
+
 Two loop bodies: ``sumsq`` (sum of squares, a streaming reduction) and
 ``poly`` (a degree-8 polynomial per element written to ``out``: arithmetic
 dominates).  The article's claim is that the first three variants run at the
 same speed.
 """
 
+cimport numpy as cnp
+from gilbench._checks cimport check_array, check_same_length
 from gilbench.kernels._bodies cimport poly8
 
-
-cdef inline double _square(double v) noexcept nogil:
-    return v * v
+cnp.import_array()  # NumPy's C API, used by the argument checks
 
 
-cdef double _square_except_value(double v) except * nogil:
+# --- per-element helpers: noexcept / except * (void) / except * (double) -----
+
+cdef double _square_noexcept(double v) noexcept nogil:
     return v * v
 
 
@@ -36,136 +43,147 @@ cdef void _square_except(double v, double* acc) except * nogil:
     acc[0] += v * v
 
 
-cdef inline double _poly(double v) noexcept nogil:
+cdef double _square_except_value(double v) except * nogil:
+    return v * v
+
+
+cdef double _poly_noexcept(double v) noexcept nogil:
     return poly8(v)
 
 
-cdef double _poly_except_value(double v) except * nogil:
-    return _poly(v)
-
-
 cdef void _poly_except(double v, double* dst) except * nogil:
-    dst[0] = _poly(v)
+    dst[0] = poly8(v)
 
 
-def _check_out(const double[::1] x, double[::1] out):
-    if x.shape[0] != out.shape[0]:
-        raise ValueError(
-            f"x and out must have the same length, got {x.shape[0]} and {out.shape[0]}")
+cdef double _poly_except_value(double v) except * nogil:
+    return poly8(v)
 
 
 # --- sum of squares ---------------------------------------------------------
 
-def sumsq_gil(const double[::1] x not None):
+def sumsq_gil(x):
     """C1: sum of ``x**2``, loop run with the GIL held."""
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t i, n = xv.shape[0]
     cdef double s = 0.0
     for i in range(n):
-        s += x[i] * x[i]
+        s += xv[i] * xv[i]
     return s
 
 
-def sumsq_nogil(const double[::1] x not None):
+def sumsq_nogil(x):
     """C1: sum of ``x**2``, the same loop inside ``with nogil:``."""
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t i, n = xv.shape[0]
     cdef double s = 0.0
     with nogil:
         for i in range(n):
-            s += x[i] * x[i]
+            s += xv[i] * xv[i]
     return s
 
 
-def sumsq_noexcept(const double[::1] x not None):
+def sumsq_noexcept(x):
     """C1: sum of ``x**2`` via a ``noexcept nogil`` cdef call per element."""
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t i, n = xv.shape[0]
     cdef double s = 0.0
     with nogil:
         for i in range(n):
-            s += _square(x[i])
+            s += _square_noexcept(xv[i])
     return s
 
 
-def sumsq_except(const double[::1] x not None):
+def sumsq_except(x):
     """C1: sum of ``x**2`` via a ``void ... except * nogil`` call per element
     (the GIL is re-acquired after every call to check for an exception)."""
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t i, n = xv.shape[0]
     cdef double s = 0.0
     with nogil:
         for i in range(n):
-            _square_except(x[i], &s)
+            _square_except(xv[i], &s)
     return s
 
 
-def sumsq_except_value(const double[::1] x not None):
+def sumsq_except_value(x):
     """C1: sum of ``x**2`` via a ``double ... except * nogil`` call per element
     (the GIL is taken only if a call returns -1.0)."""
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t i, n = xv.shape[0]
     cdef double s = 0.0
     with nogil:
         for i in range(n):
-            s += _square_except_value(x[i])
+            s += _square_except_value(xv[i])
     return s
 
 
 # --- polynomial per element -------------------------------------------------
 
-def poly_gil(const double[::1] x not None, double[::1] out not None):
-    """C1: ``out[i] = p(x[i])`` (degree-8 Horner), loop run with the GIL held."""
-    _check_out(x, out)
-    cdef Py_ssize_t i, n = x.shape[0]
+def poly_gil(x, out):
+    """C1: ``out[i] = p(x[i])`` (degree-8 Horner), loop run with the GIL held.
+    Returns ``out``."""
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef double[::1] ov = check_array(out, "out", writable=True)
+    check_same_length(xv.shape[0], ov.shape[0], "x", "out")
+    cdef Py_ssize_t i, n = xv.shape[0]
     for i in range(n):
-        out[i] = _poly(x[i])
-    return out.base
+        ov[i] = poly8(xv[i])
+    return out
 
 
-def poly_nogil(const double[::1] x not None, double[::1] out not None):
+def poly_nogil(x, out):
     """C1: ``out[i] = p(x[i])``, the same loop inside ``with nogil:``."""
-    _check_out(x, out)
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef double[::1] ov = check_array(out, "out", writable=True)
+    check_same_length(xv.shape[0], ov.shape[0], "x", "out")
+    cdef Py_ssize_t i, n = xv.shape[0]
     with nogil:
         for i in range(n):
-            out[i] = _poly(x[i])
-    return out.base
+            ov[i] = poly8(xv[i])
+    return out
 
 
-def poly_noexcept(const double[::1] x not None, double[::1] out not None):
-    """C1: ``out[i] = p(x[i])`` via a (not inlined) ``noexcept nogil`` call."""
-    _check_out(x, out)
-    cdef Py_ssize_t i, n = x.shape[0]
+def poly_noexcept(x, out):
+    """C1: ``out[i] = p(x[i])`` via a ``noexcept nogil`` cdef call per element."""
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef double[::1] ov = check_array(out, "out", writable=True)
+    check_same_length(xv.shape[0], ov.shape[0], "x", "out")
+    cdef Py_ssize_t i, n = xv.shape[0]
     with nogil:
         for i in range(n):
-            out[i] = _poly_noexcept_call(x[i])
-    return out.base
+            ov[i] = _poly_noexcept(xv[i])
+    return out
 
 
-def poly_except(const double[::1] x not None, double[::1] out not None):
+def poly_except(x, out):
     """C1: ``out[i] = p(x[i])`` via a ``void ... except * nogil`` call per
     element (the GIL is re-acquired after every call)."""
-    _check_out(x, out)
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef double[::1] ov = check_array(out, "out", writable=True)
+    check_same_length(xv.shape[0], ov.shape[0], "x", "out")
+    cdef Py_ssize_t i, n = xv.shape[0]
     with nogil:
         for i in range(n):
-            _poly_except(x[i], &out[i])
-    return out.base
+            _poly_except(xv[i], &ov[i])
+    return out
 
 
-def poly_except_value(const double[::1] x not None, double[::1] out not None):
+def poly_except_value(x, out):
     """C1: ``out[i] = p(x[i])`` via a ``double ... except * nogil`` call per
     element (the GIL is taken only if a call returns -1.0)."""
-    _check_out(x, out)
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef double[::1] ov = check_array(out, "out", writable=True)
+    check_same_length(xv.shape[0], ov.shape[0], "x", "out")
+    cdef Py_ssize_t i, n = xv.shape[0]
     with nogil:
         for i in range(n):
-            out[i] = _poly_except_value(x[i])
-    return out.base
+            ov[i] = _poly_except_value(xv[i])
+    return out
 
 
-cdef double _poly_noexcept_call(double v) noexcept nogil:
-    return poly8(v)
-
-
-#: The four ways, in the order the benchmarks report them (first = baseline).
+#: The five ways, in the order the benchmarks report them (first = baseline).
 VARIANTS = ("gil", "nogil", "noexcept", "except", "except_value")
+#: {loop body: {variant: kernel}}.
 KERNELS = {
     "sumsq": {"gil": sumsq_gil, "nogil": sumsq_nogil, "noexcept": sumsq_noexcept,
               "except": sumsq_except, "except_value": sumsq_except_value},

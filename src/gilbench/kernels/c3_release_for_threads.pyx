@@ -8,8 +8,11 @@ run in parallel; calling :func:`spin_gil` they take turns, and while one
 long :func:`spin_gil` call runs no other Python thread runs at all.
 """
 
+cimport numpy as cnp
 from gilbench._checks cimport check_positive_int
 from gilbench.kernels._bodies cimport recurrence_steps
+
+cnp.import_array()  # NumPy's C API, used by the argument checks
 
 
 def spin_gil(iterations):
@@ -25,9 +28,3 @@ def spin_nogil(iterations):
     with nogil:
         s = recurrence_steps(n)
     return s
-
-
-def spin_reference(iterations):
-    """What both spins return, computed in Python (for tests)."""
-    n = int(iterations)
-    return (1.0 - 0.999999 ** n) / (1.0 - 0.999999)

@@ -2,54 +2,64 @@
 
 The loops are blocked: a prange over blocks of ``every`` elements, a sum of
 squares over each block, and (in :func:`prange_with_gil`) one ``with gil:``
-block per element block -- empty (``op="empty"``) or one small Python
-operation (``op="python"``: an integer increment).  ``enter=False`` keeps the
-``with gil:`` block in the code but never enters it: the code path alone can
-cost.  :func:`prange_plain` is the same blocked loop with no such block, and
+block per element block, of one of three kinds (``BLOCKS``):
+
+* ``"never"``  -- the ``with gil:`` block is in the code but never entered:
+  what the code path alone costs;
+* ``"empty"``  -- entered once per element block, does nothing;
+* ``"python"`` -- entered once per element block, one small Python operation
+  (an integer increment).
+
+:func:`prange_plain` is the same blocked loop with no such block, and
 :func:`gil_roundtrips` times one acquire/release from nogil code on one thread.
 No division or modulo sits in the inner loop, so the comparison is of the
 ``with gil`` machinery only.
 """
 
+cimport numpy as cnp
 from cython.parallel cimport prange
 
-from gilbench._checks cimport check_num_threads, check_positive_int
+from gilbench._checks cimport check_array, check_num_threads, check_positive_int
 
-OPS = ("empty", "python")
+cnp.import_array()  # NumPy's C API, used by the argument checks
+
+#: The kinds of ``with gil:`` block :func:`prange_with_gil` can hold.
+BLOCKS = ("never", "empty", "python")
 
 
 cdef inline Py_ssize_t _blocks(Py_ssize_t n, Py_ssize_t m) noexcept nogil:
     return (n + m - 1) // m
 
 
-def prange_plain(const double[::1] x not None, every=1024, num_threads=1):
+def prange_plain(x, every=1024, num_threads=1):
     """C5 baseline: prange over blocks of ``every`` elements, sum of squares,
     no ``with gil`` block."""
-    cdef int nt = check_num_threads(num_threads)
+    cdef const double[::1] xv = check_array(x, "x")
     cdef Py_ssize_t m = check_positive_int(every, "every")
-    cdef Py_ssize_t b, j, lo, hi, n = x.shape[0]
+    cdef int nt = check_num_threads(num_threads)
+    cdef Py_ssize_t b, j, lo, hi, n = xv.shape[0]
     cdef double s = 0.0
     with nogil:
         for b in prange(_blocks(n, m), num_threads=nt, schedule="static"):
             lo = b * m
             hi = min(lo + m, n)
             for j in range(lo, hi):
-                s += x[j] * x[j]
+                s += xv[j] * xv[j]
     return s
 
 
-def prange_with_gil(const double[::1] x not None, every=1024, num_threads=1, op="empty",
-                    enter=True):
-    """C5: the blocked prange sum of squares, entering ``with gil:`` once per
-    block of ``every`` elements (``enter=False``: the block is there but never
-    entered).  Returns ``(sum, times the block ran)``."""
-    cdef int nt = check_num_threads(num_threads)
+def prange_with_gil(x, every=1024, num_threads=1, block="empty"):
+    """C5: the blocked prange sum of squares with a ``with gil:`` block of kind
+    ``block`` (one of ``BLOCKS``) per block of ``every`` elements.  Returns
+    ``(sum, times the block ran)``."""
+    cdef const double[::1] xv = check_array(x, "x")
     cdef Py_ssize_t m = check_positive_int(every, "every")
-    if op not in OPS:
-        raise ValueError(f"op must be one of {OPS}, got {op!r}")
-    cdef bint python_op = op == "python"
-    cdef bint do_enter = bool(enter)
-    cdef Py_ssize_t b, j, lo, hi, n = x.shape[0]
+    cdef int nt = check_num_threads(num_threads)
+    if not isinstance(block, str) or block not in BLOCKS:
+        raise ValueError(f"block must be one of {BLOCKS}, got {block!r}")
+    cdef bint python_op = block == "python"
+    cdef bint do_enter = block != "never"  # a C flag: the block stays in the code
+    cdef Py_ssize_t b, j, lo, hi, n = xv.shape[0]
     cdef Py_ssize_t entered = 0
     cdef double s = 0.0
     counter = [0]
@@ -58,7 +68,7 @@ def prange_with_gil(const double[::1] x not None, every=1024, num_threads=1, op=
             lo = b * m
             hi = min(lo + m, n)
             for j in range(lo, hi):
-                s += x[j] * x[j]
+                s += xv[j] * xv[j]
             if do_enter:
                 entered += 1
                 with gil:
@@ -71,9 +81,9 @@ def prange_with_gil(const double[::1] x not None, every=1024, num_threads=1, op=
 
 def gil_roundtrips(count):
     """C5: ``count`` times ``with gil: pass`` from nogil code, on one thread."""
-    cdef Py_ssize_t i, n = check_positive_int(count, "count")
+    cdef Py_ssize_t _i, n = check_positive_int(count, "count")
     with nogil:
-        for i in range(n):
+        for _i in range(n):
             with gil:
                 pass
     return n

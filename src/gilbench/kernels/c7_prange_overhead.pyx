@@ -12,30 +12,32 @@
   (unbalanced) loop under static / dynamic / guided with a chunk size.
 """
 
+cimport numpy as cnp
 from cython.parallel cimport parallel, prange
 
-from gilbench._checks cimport check_num_threads, check_positive_int
+from gilbench._checks cimport check_array, check_num_threads, check_positive_int
 from gilbench._openmp_helpers cimport omp_get_thread_num
 from gilbench.kernels._bodies cimport poly8, recurrence_steps
 
+cnp.import_array()  # NumPy's C API, used by the argument checks
+
 # The sequential memory-bound kernel is C1's loop, the same code.
-from gilbench.kernels.c1_gil_held import sumsq_nogil as sumsq_seq
+from gilbench.kernels.c1_gil_held import sumsq_nogil as sumsq_seq  # no-cython-lint
 
 SCHEDULES = ("static", "dynamic", "guided")
 
 
 def empty_regions(reps, num_threads=1):
     """C7: ``reps`` back-to-back ``parallel()`` regions whose body only asks
-    its thread number.  Returns the sum of the thread numbers seen (so the
-    regions cannot be optimised away)."""
-    cdef Py_ssize_t r, n = check_positive_int(reps, "reps")
+    its thread number; thread 0 counts the region.  Returns the count,
+    ``reps`` (so the regions cannot be optimised away)."""
+    cdef Py_ssize_t _r, n = check_positive_int(reps, "reps")
     cdef int nt = check_num_threads(num_threads)
-    cdef long total = 0
     cdef int tid
     cdef long[1] acc
     acc[0] = 0
     with nogil:
-        for r in range(n):
+        for _r in range(n):
             with parallel(num_threads=nt):
                 tid = omp_get_thread_num()
                 if tid == 0:
@@ -46,14 +48,14 @@ def empty_regions(reps, num_threads=1):
 def reduction_regions(reps, num_threads=1):
     """C7: ``reps`` back-to-back prange reductions over one element per
     thread.  Returns the sum of all reductions (reps x threads)."""
-    cdef Py_ssize_t r, n = check_positive_int(reps, "reps")
+    cdef Py_ssize_t _r, n = check_positive_int(reps, "reps")
     cdef int nt = check_num_threads(num_threads)
-    cdef Py_ssize_t i
+    cdef Py_ssize_t _i
     cdef double s, total = 0.0
     with nogil:
-        for r in range(n):
+        for _r in range(n):
             s = 0.0
-            for i in prange(nt, num_threads=nt, schedule="static"):
+            for _i in prange(nt, num_threads=nt, schedule="static"):
                 s += 1.0
             total += s
     return total
@@ -61,68 +63,74 @@ def reduction_regions(reps, num_threads=1):
 
 # --- crossover: memory-bound -------------------------------------------------
 
-def sumsq_prange(const double[::1] x not None, num_threads=1):
+def sumsq_prange(x, num_threads=1):
     """C7: the same sum of squares as a prange reduction."""
     cdef int nt = check_num_threads(num_threads)
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t i, n = xv.shape[0]
     cdef double s = 0.0
     with nogil:
         for i in prange(n, num_threads=nt, schedule="static"):
-            s += x[i] * x[i]
+            s += xv[i] * xv[i]
     return s
 
 
-def sumsq_threads_if(const double[::1] x not None, num_threads=1, threshold=32768):
+def sumsq_threads_if(x, num_threads=1, threshold=32768):
     """C7: the prange sum of squares, run on threads only when
     ``len(x) >= threshold`` (``use_threads_if``)."""
     cdef int nt = check_num_threads(num_threads)
     cdef Py_ssize_t th = check_positive_int(threshold, "threshold")
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t i, n = xv.shape[0]
     cdef double s = 0.0
     with nogil:
         for i in prange(n, num_threads=nt, schedule="static", use_threads_if=n >= th):
-            s += x[i] * x[i]
+            s += xv[i] * xv[i]
     return s
 
 
 # --- crossover: compute-bound ------------------------------------------------
 
-def poly_seq(const double[::1] x not None):
+def poly_seq(x):
     """C7: sequential sum of p(x[i]), p of degree 8 (compute-bound)."""
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t i, n = xv.shape[0]
     cdef double s = 0.0
     with nogil:
         for i in range(n):
-            s += poly8(x[i])
+            s += poly8(xv[i])
     return s
 
 
-def poly_prange(const double[::1] x not None, num_threads=1):
+def poly_prange(x, num_threads=1):
     """C7: the same sum of p(x[i]) as a prange reduction."""
     cdef int nt = check_num_threads(num_threads)
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t i, n = xv.shape[0]
     cdef double s = 0.0
     with nogil:
         for i in prange(n, num_threads=nt, schedule="static"):
-            s += poly8(x[i])
+            s += poly8(xv[i])
     return s
 
 
-def poly_threads_if(const double[::1] x not None, num_threads=1, threshold=4096):
+def poly_threads_if(x, num_threads=1, threshold=4096):
     """C7: the prange sum of p(x[i]) on threads only when ``len(x) >= threshold``."""
     cdef int nt = check_num_threads(num_threads)
     cdef Py_ssize_t th = check_positive_int(threshold, "threshold")
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t i, n = xv.shape[0]
     cdef double s = 0.0
     with nogil:
         for i in prange(n, num_threads=nt, schedule="static", use_threads_if=n >= th):
-            s += poly8(x[i])
+            s += poly8(xv[i])
     return s
 
 
 # --- schedules ----------------------------------------------------------------
 
-cdef inline Py_ssize_t _steps(Py_ssize_t i, Py_ssize_t n, Py_ssize_t inner, bint balanced) noexcept nogil:
+cdef inline Py_ssize_t _steps(Py_ssize_t i, Py_ssize_t n, Py_ssize_t inner,
+                              bint balanced) noexcept nogil:
     # Balanced: every iteration does `inner` steps.  Triangular: iteration i
     # does about 2 * inner * i / n, the same total but all of it at the end.
     if balanced:
@@ -155,15 +163,3 @@ def schedule_work(n, inner, balanced=True, schedule="static", chunksize=1, num_t
             for i in prange(N, num_threads=nt, schedule="guided", chunksize=chunk):
                 s += recurrence_steps(_steps(i, N, K, bal))
     return s
-
-
-def schedule_work_reference(n, inner, balanced=True):
-    """What :func:`schedule_work` returns, computed step by step in Python
-    (for tests; the closed form would lose digits to cancellation)."""
-    # (No negative indices here: the module compiles with wraparound=False.)
-    values = [0.0]
-    y = 0.0
-    for _ in range(2 * inner):
-        y = y * 0.999999 + 1.0
-        values.append(y)
-    return sum(values[inner if balanced else (2 * inner * i) // n] for i in range(n))
