@@ -359,7 +359,8 @@ def write_html(runs: list[Run], out_dir) -> Path:
             for note in v.notes[:4]:
                 parts.append(f"<p class='note'>{e(note)}</p>")
         parts.append(f"<img alt='{c.id} evidence' src='data:image/png;base64,{_png(c.id, runs)}'>")
-        parts.append(f"<p class='rule'><b>Rule.</b> {e(inspect.getdoc(c.rule) or '')}</p>")
+        rule = " ".join((inspect.getdoc(c.rule) or "").replace("``", "").split())
+        parts.append(f"<p class='rule'><b>Rule.</b> {e(rule)}</p>")
         thresholds = next((v.thresholds for v in t[c.id].values() if v.thresholds), {})
         if thresholds:
             parts.append("<p class='rule'>Thresholds: " + ", ".join(
