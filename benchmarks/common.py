@@ -11,6 +11,7 @@ import contextlib
 import functools
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -32,6 +33,11 @@ __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "GRID_OMP", "G
 #: interleaved measurement to 3 short rounds: for checking that the whole suite
 #: runs (CI, the tests), never for numbers.
 SMOKE = os.environ.get("GILBENCH_SMOKE", "") == "1"
+
+#: GILBENCH_FAIL_BENCHMARK=<regex>: every benchmark class whose name matches
+#: fails in setup, on purpose -- to check that a night records a failure and
+#: still stores the other results (the nightly's tests do).
+FAIL_ON_PURPOSE = os.environ.get("GILBENCH_FAIL_BENCHMARK", "")
 
 #: Problem sizes (elements) of the size sweeps: 1e3 .. 1e7.
 SIZES = [10**3] if SMOKE else [10**3, 10**4, 10**5, 10**6, 10**7]
@@ -102,6 +108,9 @@ class Benchmark:
         return dict(zip(self.param_names, args, strict=True))
 
     def setup(self, *args):
+        if FAIL_ON_PURPOSE and re.search(FAIL_ON_PURPOSE, type(self).__name__):
+            raise RuntimeError(f"{type(self).__name__} fails on purpose "
+                               f"(GILBENCH_FAIL_BENCHMARK={FAIL_ON_PURPOSE!r})")
         if self.thread_param is not None:
             require_threads(self.param_values(args)[self.thread_param])
         self._pins = contextlib.ExitStack()

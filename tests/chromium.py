@@ -30,7 +30,8 @@ _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-n
 
 def chromium() -> str:
     """Path of Debian's chromium; a failure in CI (CI=true), a skip elsewhere."""
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    path = (shutil.which("chromium") or shutil.which("chromium-browser")
+            or shutil.which("google-chrome"))
     if path is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("chromium is not installed, and CI must check pages in a real browser "

@@ -3,12 +3,14 @@
 * ``gilbench info [--json]`` -- this machine, OpenMP, BLAS libraries, versions;
 * ``gilbench report [--format text|markdown|json] [--html DIR]`` -- each claim's
   verdict on each machine, from asv's results;
-* ``gilbench vendor-html DIR`` -- make an ``asv publish`` site open offline.
+* ``gilbench vendor-html DIR`` -- make an ``asv publish`` site open offline;
+* ``gilbench nightly [--remote R] [-- ASV_RUN_ARGS]`` -- one night of CI benchmarking.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -35,11 +37,37 @@ def build_parser() -> argparse.ArgumentParser:
     vendor.add_argument("html_dir", help="the directory `asv publish` wrote (e.g. .asv/html)")
     vendor.add_argument("--cache", default=None,
                         help="where npm tarballs are kept (default ~/.cache/gilbench/npm)")
+    night = sub.add_parser(
+        "nightly", help="fetch stored results, benchmark new commits, publish, store back")
+    night.add_argument("--remote", default=os.environ.get("GILBENCH_RESULTS_REMOTE", "origin"),
+                       help="git remote (name or URL) that holds the results branch "
+                       "(default $GILBENCH_RESULTS_REMOTE or origin)")
+    night.add_argument("--results-branch",
+                       default=os.environ.get("GILBENCH_RESULTS_BRANCH", "benchmark-results"),
+                       help="the branch the results are stored on (default benchmark-results)")
+    night.add_argument("--branch", default=os.environ.get("GILBENCH_TRACKED_BRANCH", "main"),
+                       help="the branch whose new commits are benchmarked (default main)")
+    night.add_argument("--machine", default=None,
+                       help="asv machine name (default: this host's name)")
+    night.add_argument("--max-commits", type=int, default=5,
+                       help="at most this many new commits per night, newest (default 5)")
+    night.add_argument("--repo", default=".", help="the gilbench checkout (default .)")
+    night.add_argument("asv_args", nargs=argparse.REMAINDER,
+                       help="after --: extra arguments for asv run (e.g. -b C1)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _main(args)
+    except ImportError as exc:
+        print(f"gilbench {args.command}: {exc.name or exc} is not installed; "
+              "`pip install gilbench[report]` brings asv and matplotlib", file=sys.stderr)
+        return 1
+
+
+def _main(args) -> int:
     if args.command == "info":
         from gilbench import info
 
@@ -58,6 +86,23 @@ def main(argv: list[str] | None = None) -> int:
         if args.html:
             path = report.write_html(runs, args.html)
             print(f"claims page: {path}", file=sys.stderr if args.format == "json" else None)
+    elif args.command == "nightly":
+        from gilbench.nightly import run_night
+
+        extra = args.asv_args[1:] if args.asv_args[:1] == ["--"] else args.asv_args
+        if args.max_commits < 1:
+            print("gilbench nightly: --max-commits must be >= 1", file=sys.stderr)
+            return 2
+        try:
+            night = run_night(args.repo, remote=args.remote, results_branch=args.results_branch,
+                              branch=args.branch, machine=args.machine,
+                              max_commits=args.max_commits, asv_args=tuple(extra))
+        except (ValueError, RuntimeError) as exc:
+            print(f"gilbench nightly: {exc}", file=sys.stderr)
+            return 1
+        if night.failed:
+            print(f"gilbench nightly: {len(night.failed)} benchmark(s) failed (recorded, the "
+                  "others stored):\n  " + "\n  ".join(night.failed), file=sys.stderr)
     elif args.command == "vendor-html":
         from gilbench.vendor_html import vendor_html
 
