@@ -14,7 +14,15 @@ import numpy as np
 
 from gilbench.kernels.c1_gil_held import KERNELS, VARIANTS
 
-from .common import SIZES, Benchmark, interleaved_ratios, pinned, vector
+from .common import (
+    SIZES,
+    Benchmark,
+    instruction_table,
+    interleaved_ratios,
+    pinned,
+    skip_if_uncounted,
+    vector,
+)
 
 
 def make_call(kernel, variant, n):
@@ -57,8 +65,32 @@ class TrackC1RatioToGILHeld(Benchmark):
                     funcs = {v: make_call(kernel, v, n) for v in VARIANTS}
                     # 10 s: at 1e7 one round takes ~1 s (the except variant).
                     for v, r in interleaved_ratios(funcs, "gil", max_time=10.0).items():
-                        table[kernel, v, n] = r
+                        table[kernel, v, n] = r.value
             return table
 
     def track_c1_ratio(self, table, kernel, variant, n):
         return table[kernel, variant, n]
+
+
+class TrackC1Instructions(Benchmark):
+    """C1: instructions per element of each variant, counted exactly by
+    callgrind (the same on every run; skipped, with the reason, without
+    valgrind).  Holding the GIL adds none; the ``except *`` call adds the
+    re-acquisition's instructions to every element."""
+
+    params = (list(KERNELS), list(VARIANTS))
+    param_names = ["kernel", "variant"]
+    unit = "instructions per element"
+    timeout = 900
+
+    def setup_cache(self):
+        return instruction_table({
+            f"{k}/{v}": ("gilbench.kernels.c1_gil_held", f"{k}_{v}", "x" if k == "sumsq" else
+                         "x_out") for k in KERNELS for v in VARIANTS})
+
+    def setup(self, table, kernel, variant):
+        super().setup(table, kernel, variant)
+        skip_if_uncounted(table)
+
+    def track_c1_instructions(self, table, kernel, variant):
+        return table[f"{kernel}/{variant}"]

@@ -10,7 +10,15 @@ import numpy as np
 
 from gilbench.kernels.c2_numpy_with_gil import dot_loop_nogil, dot_numpy_with_gil
 
-from .common import SIZES, Benchmark, interleaved_ratios, pinned, vector
+from .common import (
+    SIZES,
+    Benchmark,
+    instruction_table,
+    interleaved_ratios,
+    pinned,
+    skip_if_uncounted,
+    vector,
+)
 
 WAYS = {
     "cython_numpy_with_gil": dot_numpy_with_gil,
@@ -53,8 +61,32 @@ class TrackC2RatioToPythonNumpy(Benchmark):
             for n in SIZES:
                 funcs = {way: make_call(way, n) for way in WAYS}
                 for way, r in interleaved_ratios(funcs, "python_numpy", max_time=3.0).items():
-                    table[way, n] = r
+                    table[way, n] = r.value
             return table
 
     def track_c2_ratio(self, table, way, n):
         return table[way, n]
+
+
+class TrackC2Instructions(Benchmark):
+    """C2: instructions per element of dot(x, y), the Cython call of
+    numpy.dot and the hand-written nogil loop, counted exactly by callgrind
+    (skipped, with the reason, without valgrind).  BLAS pinned to 1 thread."""
+
+    params = [["cython_numpy_with_gil", "cython_loop_nogil"]]
+    param_names = ["way"]
+    unit = "instructions per element"
+    timeout = 900
+
+    def setup_cache(self):
+        return instruction_table({
+            "cython_numpy_with_gil": ("gilbench.kernels.c2_numpy_with_gil", "dot_numpy_with_gil",
+                                      "x_y"),
+            "cython_loop_nogil": ("gilbench.kernels.c2_numpy_with_gil", "dot_loop_nogil", "x_y")})
+
+    def setup(self, table, way):
+        super().setup(table, way)
+        skip_if_uncounted(table)
+
+    def track_c2_instructions(self, table, way):
+        return table[way]

@@ -7,13 +7,12 @@
   duration when the GIL is held, about the tick when it is released.
 """
 
-import statistics
 import threading
 import time
 
 from gilbench.kernels.c3_release_for_threads import spin_gil, spin_nogil
 
-from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark
+from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, sample
 
 WAYS = {"gil": spin_gil, "nogil": spin_nogil}
 #: Iterations per call: about 10 ms of work (the loop runs ~1.4 ns/step).
@@ -54,13 +53,8 @@ class TrackC3ThreadScaling(Benchmark):
 
     def track_c3_scaling(self, gil, k):
         kernel = WAYS[gil]
-        run_threads(kernel, k)  # warm
-        ratios = []
-        for _ in range(3 if SMOKE else 7):
-            one = run_threads(kernel, 1)
-            many = run_threads(kernel, k)
-            ratios.append(k * one / many)
-        return statistics.median(ratios)
+        # One thread, then k threads, in each round (interleaved): their ratio.
+        return sample(lambda: k * run_threads(kernel, 1) / run_threads(kernel, k), 7).value
 
 
 def worst_tick_gap(kernel, duration_ms):
@@ -100,5 +94,5 @@ class TrackC3HeartbeatGap(Benchmark):
     unit = "ms (worst tick gap)"
 
     def track_c3_worst_gap(self, gil, duration_ms):
-        return 1e3 * statistics.median(
-            worst_tick_gap(WAYS[gil], duration_ms) for _ in range(3))
+        return 1e3 * sample(lambda: worst_tick_gap(WAYS[gil], duration_ms), 3,
+                            warm=False).value

@@ -88,7 +88,7 @@ class TrackC4Slowdown(Benchmark):
 
     def setup_cache(self):
         funcs = {k: (lambda k=k: spin_release_every(N, k)) for k in RELEASE_EVERY}
-        return interleaved_ratios(funcs, 0)
+        return {k: e.value for k, e in interleaved_ratios(funcs, 0).items()}
 
     def track_c4_slowdown(self, table, k):
         return table[k]

@@ -80,7 +80,7 @@ class TrackC5Efficiency(Benchmark):
 
     def track_c5_efficiency(self, kind, every, nt):
         r = interleaved_ratios({1: make_call(kind, every, 1), nt: make_call(kind, every, nt)}, 1)
-        return 1.0 / (r[nt] * nt)
+        return 1.0 / (r[nt].value * nt)
 
 
 class TrackC5BlockNeverEntered(Benchmark):
@@ -94,7 +94,7 @@ class TrackC5BlockNeverEntered(Benchmark):
 
     def track_c5_never_entered(self, every, nt):
         return interleaved_ratios({"plain": make_call("plain", every, nt),
-                                   "never": make_call("never", every, nt)}, "plain")["never"]
+                                   "never": make_call("never", every, nt)}, "plain")["never"].value
 
 
 class TimeC5GilRoundtrip(Benchmark):

@@ -11,7 +11,16 @@ import numpy as np
 
 from gilbench.kernels import c6_scan as k6
 
-from .common import SMOKE, THREADS, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, vector
+from .common import (
+    SMOKE,
+    THREADS,
+    THREADS_OVERSUBSCRIBED,
+    Benchmark,
+    instruction_table,
+    interleaved_ratios,
+    skip_if_uncounted,
+    vector,
+)
 
 A = 0.9  # the recurrence's coefficient: |a| < 1 keeps it bounded
 SCAN_SIZES = [10**4] if SMOKE else [10**4, 10**6, 10**7]
@@ -73,4 +82,27 @@ class TrackC6ScanSpeedup(Benchmark):
 
     def track_c6_scan_speedup(self, algo, n, nt):
         w = make_calls(algo, n, nt)
-        return 1.0 / interleaved_ratios({"seq": w["seq"], "scan": w["scan"]}, "seq")["scan"]
+        return 1.0 / interleaved_ratios({"seq": w["seq"], "scan": w["scan"]}, "seq")["scan"].value
+
+
+class TrackC6Instructions(Benchmark):
+    """C6: instructions per element of the sequential cumulative sum and
+    recurrence, counted exactly by callgrind (skipped, with the reason,
+    without valgrind)."""
+
+    params = [["cumsum", "recurrence"]]
+    param_names = ["algorithm"]
+    unit = "instructions per element"
+    timeout = 900
+
+    def setup_cache(self):
+        return instruction_table({
+            "cumsum": ("gilbench.kernels.c6_scan", "cumsum_seq", "x_out"),
+            "recurrence": ("gilbench.kernels.c6_scan", "recurrence_seq", "a_b_out")})
+
+    def setup(self, table, algo):
+        super().setup(table, algo)
+        skip_if_uncounted(table)
+
+    def track_c6_instructions(self, table, algo):
+        return table[algo]

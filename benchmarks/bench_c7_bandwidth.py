@@ -7,14 +7,13 @@ time), as STREAM prescribes; bytes are counted as STREAM counts them (copy 16,
 triad 24, reduction 8 per element); each value is the best of several passes.
 """
 
-import time
 
 import numpy as np
 
 from gilbench.info import last_level_cache_bytes, memory_bytes
 from gilbench.kernels import c7_bandwidth as bw
 
-from .common import SMOKE, THREADS, Benchmark
+from .common import SMOKE, THREADS, Benchmark, best, per_call, sample
 
 #: {kernel: bytes it moves per element, counted as STREAM counts them}.
 BYTES = dict(bw.BYTES_PER_ELEMENT, numpy_copyto=16)
@@ -61,10 +60,6 @@ class TrackC7Bandwidth(Benchmark):
         }[kernel]
 
     def track_c7_gbps(self, kernel, nt):
-        self.call()
-        best = float("inf")
-        for _ in range(3 if SMOKE else 5):
-            t0 = time.perf_counter()
-            self.call()
-            best = min(best, time.perf_counter() - t0)
-        return BYTES[kernel] * self.n / best / 1e9
+        # STREAM reports the best pass.
+        passes = sample(lambda: per_call(self.call), 5, warm=False)
+        return BYTES[kernel] * self.n / best(passes.samples).value / 1e9

@@ -12,7 +12,6 @@
 """
 
 import functools
-import statistics
 import time
 
 import numpy as np
@@ -24,8 +23,12 @@ from .common import (
     THREADS,
     THREADS_OVERSUBSCRIBED,
     Benchmark,
+    instruction_table,
     interleaved_ratios,
+    per_call,
     pinned,
+    sample,
+    skip_if_uncounted,
     vector,
 )
 
@@ -42,13 +45,8 @@ class TrackC7RegionOverhead(Benchmark):
     def track_c7_region_us(self, region, nt):
         func = {"empty": k7.empty_regions, "reduction": k7.reduction_regions}[region]
         reps = 10 if SMOKE else 2000
-        func(reps, nt)  # warm: the team exists and is awake
-        times = []
-        for _ in range(3 if SMOKE else 7):
-            t0 = time.perf_counter()
-            func(reps, nt)
-            times.append((time.perf_counter() - t0) / reps)
-        return 1e6 * statistics.median(times)
+        # warm first: the team exists and is awake
+        return 1e6 * sample(lambda: per_call(lambda: func(reps, nt)) / reps, 7).value
 
 
 class TrackC7ColdRegion(Benchmark):
@@ -62,13 +60,14 @@ class TrackC7ColdRegion(Benchmark):
 
     def track_c7_cold_region_us(self, idle_ms, nt):
         k7.empty_regions(10, nt)
-        times = []
-        for _ in range(3 if SMOKE else 9):
+
+        def cold():
             time.sleep(idle_ms / 1e3)
             t0 = time.perf_counter()
             k7.empty_regions(1, nt)
-            times.append(time.perf_counter() - t0)
-        return 1e6 * statistics.median(times)
+            return time.perf_counter() - t0
+
+        return 1e6 * sample(cold, 9, warm=False).value
 
 
 # --- crossover ------------------------------------------------------------------
@@ -100,7 +99,7 @@ class _Crossover(Benchmark):
                             "prange": functools.partial(ways["prange"], x, nt),
                             "threads_if": functools.partial(ways["threads_if"], x, nt),
                         }, "seq", rounds=7, max_time=3.0)
-                        table[kernel, n, nt] = r
+                        table[kernel, n, nt] = {w: e.value for w, e in r.items()}
             return table
 
 
@@ -197,3 +196,25 @@ class TimeC7Schedule(Benchmark):
 
     def time_c7_schedule(self, schedule, chunk, work, nt):
         self.call()
+
+
+class TrackC7Instructions(Benchmark):
+    """C7: instructions per element of the sequential loops the prange is
+    measured against (sum of squares, degree-8 polynomial), counted exactly
+    by callgrind (skipped, with the reason, without valgrind)."""
+
+    params = [list(KERNELS)]
+    param_names = ["kernel"]
+    unit = "instructions per element"
+    timeout = 900
+
+    def setup_cache(self):
+        return instruction_table({k: ("gilbench.kernels.c7_prange_overhead", f"{k}_seq", "x")
+                                  for k in KERNELS})
+
+    def setup(self, table, kernel):
+        super().setup(table, kernel)
+        skip_if_uncounted(table)
+
+    def track_c7_instructions(self, table, kernel):
+        return table[kernel]

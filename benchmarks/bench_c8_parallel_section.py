@@ -12,7 +12,16 @@ import numpy as np
 
 from gilbench.kernels import c8_parallel_section as k8
 
-from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, interleaved_ratios, pinned, vector
+from .common import (
+    SMOKE,
+    THREADS_OVERSUBSCRIBED,
+    Benchmark,
+    instruction_table,
+    interleaved_ratios,
+    pinned,
+    skip_if_uncounted,
+    vector,
+)
 
 NORMALIZE_SIZES = [1000] if SMOKE else [10**3, 10**4, 10**5, 10**6]
 STAGES = [2, 3] if SMOKE else [2, 3, 4, 5, 6, 7, 8]
@@ -48,8 +57,7 @@ class TrackC8NormalizeGain(Benchmark):
     def track_c8_normalize_gain(self, n, nt):
         x, out = vector(n), np.empty(n)
         calls = {w: functools.partial(f, x, out, nt) for w, f in NORMALIZE_WAYS.items()}
-        r = interleaved_ratios(calls, "one_section")
-        return r["separate"]
+        return interleaved_ratios(calls, "one_section")["separate"].value
 
 
 class TimeC8Pipeline(Benchmark):
@@ -89,8 +97,31 @@ class TrackC8PipelineGain(Benchmark):
                                  for w, f in PIPELINE_WAYS.items()}
                         r = interleaved_ratios(calls, "separate", max_time=1.0)
                         for way in ("one_section", "fused"):
-                            table[way, k, n, nt] = 1.0 / r[way]
+                            table[way, k, n, nt] = 1.0 / r[way].value
             return table
 
     def track_c8_pipeline_gain(self, table, way, k, n, nt):
         return table[way, k, n, nt]
+
+
+class TrackC8Instructions(Benchmark):
+    """C8: instructions per element of the 4-stage pipeline each way, on one
+    thread (the loops without the threads), counted exactly by callgrind
+    (skipped, with the reason, without valgrind)."""
+
+    params = [list(PIPELINE_WAYS)]
+    param_names = ["way"]
+    unit = "instructions per element"
+    timeout = 900
+
+    def setup_cache(self):
+        return instruction_table({
+            way: ("gilbench.kernels.c8_parallel_section", f.__name__, "x_out_4stages_1thread")
+            for way, f in PIPELINE_WAYS.items()})
+
+    def setup(self, table, way):
+        super().setup(table, way)
+        skip_if_uncounted(table)
+
+    def track_c8_instructions(self, table, way):
+        return table[way]

@@ -24,7 +24,6 @@ GILBENCH_FULL_GRID=1 sweeps every count.
 """
 
 import functools
-import statistics
 import threading
 import time
 
@@ -38,12 +37,13 @@ from gilbench.kernels.c9_blas_contention import nested_matmul
 from .common import (
     GRID_BLAS,
     GRID_OMP,
-    SMOKE,
     Benchmark,
     fresh_import,
+    per_call,
     pinned_blas_exactly,
     require_threads,
     run_fresh,
+    sample,
 )
 
 #: Wait policies of libgomp: the default spins a while after each region.
@@ -149,14 +149,8 @@ def measure(pattern, omp, blas):
     check_pinnable(omp)
     call = make_call(pattern, omp)
     with pinned_blas_exactly(blas):
-        call()
-        call()  # warm: thread teams started, pages touched
-        times = []
-        for _ in range(3 if SMOKE else 9):
-            t0 = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        call()  # warm: thread teams started, pages touched (per_call adds one more)
+        return sample(lambda: per_call(call), 9, warm=False).value
 
 
 class _C9Grid(Benchmark):
@@ -206,9 +200,7 @@ class TrackC9ConcurrentThroughput(_C9Grid):
     unit = "calls/s while both run"
 
     def track_c9_concurrent_throughput(self, side, omp, blas):
-        concurrent(omp)  # warm
-        rates = [concurrent(omp)[1 if side == "prange" else 2] for _ in range(3 if SMOKE else 7)]
-        return statistics.median(rates)
+        return sample(lambda: concurrent(omp)[1 if side == "prange" else 2], 7).value
 
 
 class TimerawC9AlternatingWaitPolicy:

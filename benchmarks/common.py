@@ -12,27 +12,26 @@ import functools
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from gilbench import _openmp_helpers
+from gilbench.measurement import SMOKE, best, interleaved_ratios, per_call, sample
 from gilbench.pinning import pinned
 from gilbench.threads import corner_counts, thread_counts, usable_cpus
 
 __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "GRID_OMP", "GRID_BLAS",
            "run_fresh", "fresh_import", "extra_ns_per_event", "Benchmark", "vector",
-           "require_threads", "interleaved_ratios", "usable_cpus", "pinned",
-           "pinned_blas_exactly"]
+           "require_threads", "interleaved_ratios", "sample", "per_call", "best", "usable_cpus",
+           "pinned",
+           "pinned_blas_exactly", "instruction_table", "skip_if_uncounted"]
 
-#: GILBENCH_SMOKE=1 shrinks every sweep to its smallest point and every
-#: interleaved measurement to 3 short rounds: for checking that the whole suite
-#: runs (CI, the tests), never for numbers.
-SMOKE = os.environ.get("GILBENCH_SMOKE", "") == "1"
+# GILBENCH_SMOKE=1 shrinks every sweep below to its smallest point, and
+# gilbench.measurement every repeat count: for checking that the whole suite
+# runs (CI, the tests), never for numbers.
 
 #: GILBENCH_FAIL_BENCHMARK=<regex>: every benchmark class whose name matches
 #: fails in setup, on purpose -- to check that a night records a failure and
@@ -135,55 +134,32 @@ def pinned_blas_exactly(blas: int):
         yield pin
 
 
+def instruction_table(points: dict) -> dict:
+    """{label: instructions per element} of each point, counted exactly by
+    callgrind in one valgrind process (see :mod:`gilbench.instructions`); for a
+    ``setup_cache``.  Where they cannot be counted, ``{"skip": reason}``, which
+    :func:`skip_if_uncounted` turns into asv's skip."""
+    from gilbench import instructions
+
+    try:
+        return instructions.per_element(points)
+    except instructions.Unavailable as exc:
+        return {"skip": str(exc)}
+
+
+def skip_if_uncounted(table: dict) -> None:
+    """Skip (asv's NotImplementedError) when :func:`instruction_table` could not count."""
+    if "skip" in table:
+        raise NotImplementedError(table["skip"])
+
+
 def extra_ns_per_event(base, variant, events: int) -> float:
     """Extra nanoseconds per event of ``variant`` over ``base``, two calls
     that do the same work except for ``events`` events (GIL releases, GIL
     acquisitions): the interleaved ratio times the base's own time."""
-    ratio = interleaved_ratios({"base": base, "variant": variant}, "base")["variant"]
-    base_time = statistics.median(_per_call(base, 1) for _ in range(5))
+    ratio = interleaved_ratios({"base": base, "variant": variant}, "base")["variant"].value
+    base_time = sample(lambda: per_call(base), 5, warm=False).value
     return 1e9 * base_time * (ratio - 1.0) / events
-
-
-def _per_call(func, number: int) -> float:
-    func()  # untimed: wakes threads an earlier batch left idle, warms caches
-    t0 = time.perf_counter()
-    for _ in range(number):
-        func()
-    return (time.perf_counter() - t0) / number
-
-
-def interleaved_ratios(funcs: dict, baseline: str, *, rounds: int = 9,
-                       batch_time: float = 2e-3, max_time: float = 10.0) -> dict:
-    """Median over rounds of ``time(f) / time(funcs[baseline])`` for every f.
-
-    Each round times every function once, one after another, so that a machine
-    that speeds up or slows down during the measurement moves numerator and
-    denominator together; the round's ratios are taken before the median.
-    Calls are batched so each timing lasts at least ``batch_time`` seconds,
-    and each batch starts with one untimed call: an OpenMP team left idle by
-    the previous batch wakes slowly (milliseconds), which is a cost of its own
-    (C7), not of the function being compared.
-    The measurement stops early (with at least 3 rounds) after ``max_time``.
-    """
-    if SMOKE:
-        rounds, batch_time = 3, 1e-4
-    if baseline not in funcs:
-        raise ValueError(f"baseline {baseline!r} is not one of {sorted(funcs)}")
-    numbers = {}
-    for name, func in funcs.items():
-        once = _per_call(func, 1)
-        numbers[name] = max(1, int(batch_time / max(once, 1e-9)))
-    ratios = {name: [] for name in funcs}
-    names = list(funcs)
-    start = time.perf_counter()
-    for r in range(rounds):
-        order = names[r % len(names):] + names[:r % len(names)]  # rotate
-        times = {name: _per_call(funcs[name], numbers[name]) for name in order}
-        for name in names:
-            ratios[name].append(times[name] / times[baseline])
-        if r >= 2 and time.perf_counter() - start > max_time:
-            break
-    return {name: statistics.median(v) for name, v in ratios.items()}
 
 
 def fresh_import(module: str, *names: str) -> str:

@@ -28,6 +28,10 @@ def _date(run: Run) -> str:
     return datetime.datetime.fromtimestamp(run.date / 1000, datetime.UTC).strftime("%Y-%m-%d")
 
 
+def _cpus(run: Run) -> str:
+    return f"{run.cpus or '?'} CPU{'' if run.cpus == 1 else 's'}"
+
+
 def table(runs: list[Run]) -> dict:
     """{claim id: {machine: Verdict}} for every claim and run."""
     out = {c.id: {} for c in CLAIMS}
@@ -47,7 +51,7 @@ def to_text(runs: list[Run]) -> str:
     t = table(runs)
     lines = ["gilbench: the article's claims, judged on each machine's latest results", ""]
     for run in runs:
-        lines.append(f"  {run.machine}: {run.cpus or '?'} usable CPUs, commit {run.commit[:8]}, "
+        lines.append(f"  {run.machine}: {_cpus(run)} usable, commit {run.commit[:8]}, "
                      f"{_date(run)}")
     lines.append("")
     width = max(len(r.machine) for r in runs)
@@ -70,7 +74,7 @@ def to_text(runs: list[Run]) -> str:
 
 def to_markdown(runs: list[Run]) -> str:
     t = table(runs)
-    out = ["| claim | " + " | ".join(f"{r.machine} ({r.cpus or '?'} CPUs)" for r in runs)
+    out = ["| claim | " + " | ".join(f"{r.machine} ({_cpus(r)})" for r in runs)
            + " |", "|---|" + "---|" * len(runs)]
     for c in CLAIMS:
         out.append(f"| **{c.id}** {c.title} | "
@@ -234,16 +238,23 @@ def _plot_c7(runs, fig):
 
 
 def _plot_c8(runs, fig):
-    ax = fig.subplots()
-    bench = "TrackC8PipelineGain.track_c8_pipeline_gain"
+    a1, a2 = fig.subplots(1, 2)
+    norm = "TrackC8NormalizeGain.track_c8_normalize_gain"
+    pipe = "TrackC8PipelineGain.track_c8_pipeline_gain"
     for run in runs:
-        n = min(run.axis(bench, "n") or [0])
-        for nt in run.axis(bench, "threads"):
-            xs, ys = _series(run, bench, "stages", way="one_section", n=n, threads=nt)
-            ax.plot(xs, ys, marker="o", label=f"n={n}, {nt} threads ({run.machine})")
-    ax.axhline(1.0, color="grey", lw=0.8)
-    ax.set(xlabel="stages k", ylabel="k regions / one section")
-    _legend(ax)
+        for nt in run.axis(norm, "threads"):
+            xs, ys = _series(run, norm, "n", threads=nt)
+            a1.plot(xs, ys, marker="o", label=f"{nt} threads ({run.machine})")
+        n = min(run.axis(pipe, "n") or [0])
+        for nt in run.axis(pipe, "threads"):
+            xs, ys = _series(run, pipe, "stages", way="one_section", n=n, threads=nt)
+            a2.plot(xs, ys, marker="o", label=f"n={n}, {nt} threads ({run.machine})")
+    for ax in (a1, a2):
+        ax.axhline(1.0, color="grey", lw=0.8)
+        _legend(ax)
+    a1.set(xscale="log", xlabel="elements", ylabel="two regions / one section",
+           title="normalize (decides)")
+    a2.set(xlabel="stages k", ylabel="k regions / one section", title="k-stage pipeline")
 
 
 def _plot_c9(runs, fig):

@@ -81,10 +81,6 @@ class Run:
         hits = [n for n in self.values if n.endswith("." + benchmark)]
         return hits[0] if len(hits) == 1 else None
 
-    @property
-    def label(self) -> str:
-        return f"{self.machine} ({self.cpus or '?'} CPU{'s' if self.cpus != 1 else ''})"
-
 
 def _point(value) -> Point:
     if value is None:

@@ -1,0 +1,124 @@
+"""Exact instruction counts of single-thread kernels, with valgrind's callgrind.
+
+Wall-clock time on a shared machine moves by 5-50% between runs; the number of
+instructions a kernel executes does not move at all.  :func:`per_element`
+runs one valgrind process that calls each kernel at two sizes, each call
+between a counter reset and a dump (callgrind client requests, see
+``gilbench._callgrind``), and returns the instructions per element, the
+difference of the two counts over the difference of the sizes, so that the
+call's fixed cost (argument checks, the Python call) drops out.  Two runs of
+the same code give the same number; a compiler, Cython or source change that
+adds work to the loop shows up in it at once.
+
+Performance counters (``perf stat -e instructions``) would do this natively,
+but virtual machines and CI runners usually do not expose them; valgrind
+runs anywhere Linux does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["Unavailable", "RECIPES", "per_element", "unavailable_reason"]
+
+#: How a kernel is called on n elements (x, y: seeded normals; out: empty).
+RECIPES = {
+    "x": "f(x)",
+    "x_out": "f(x, out)",
+    "x_y": "f(x, y)",
+    "a_b_out": "f(0.9, x, out)",
+    "x_out_4stages_1thread": "f(x, out, 4, 1)",
+}
+
+#: The two sizes whose counts are subtracted.
+SIZES = (1_000, 11_000)
+
+
+class Unavailable(RuntimeError):
+    """Instruction counts cannot be taken here (the reason is the message)."""
+
+
+def unavailable_reason() -> str | None:
+    """Why instruction counts cannot be taken on this machine, or None."""
+    from gilbench import _callgrind
+
+    if shutil.which("valgrind") is None:
+        return "valgrind is not installed (apt-get install valgrind)"
+    if not _callgrind.available():
+        return "gilbench was built without valgrind's callgrind.h (install valgrind, rebuild)"
+    return None
+
+
+_CHILD = r"""
+import importlib, json, sys
+import numpy as np
+from gilbench import _callgrind
+spec = json.loads(sys.argv[1])
+for label, (module, func, recipe) in spec["points"].items():
+    f = getattr(importlib.import_module(module), func)
+    for n in spec["sizes"]:
+        rng = np.random.default_rng(0)
+        x, y, out = rng.standard_normal(n), rng.standard_normal(n), np.empty(n)
+        call = {RECIPES}[recipe]
+        call = eval("lambda: " + call, {"f": f, "x": x, "y": y, "out": out})
+        call()  # untimed: first-call effects (imports, caches) stay out
+        _callgrind.measure(f"{label}@{n}", call)
+"""
+
+
+def per_element(points: dict, sizes=SIZES, timeout: float = 900) -> dict[str, float]:
+    """{label: instructions per element} for ``points`` = {label: (module,
+    function, recipe)} (recipe: a key of :data:`RECIPES`).  Raises
+    :class:`Unavailable` where valgrind or the client requests are missing,
+    ValueError for a bad point, RuntimeError when valgrind fails."""
+    reason = unavailable_reason()
+    if reason:
+        raise Unavailable(reason)
+    n1, n2 = sizes
+    if not (isinstance(n1, int) and isinstance(n2, int) and 0 <= n1 < n2):
+        raise ValueError(f"sizes must be two integers 0 <= n1 < n2, got {sizes!r}")
+    for label, point in points.items():
+        if not isinstance(point, (tuple, list)) or len(point) != 3 or point[2] not in RECIPES:
+            raise ValueError(f"point {label!r} must be (module, function, recipe) with a recipe "
+                             f"in {sorted(RECIPES)}, got {point!r}")
+        if "@" in label or "\n" in label:
+            raise ValueError(f"label {label!r} must not contain '@' or a newline")
+    with tempfile.TemporaryDirectory(prefix="gilbench-callgrind-") as tmp:
+        spec = json.dumps({"points": points, "sizes": [n1, n2]})
+        code = _CHILD.replace("{RECIPES}", repr(RECIPES))
+        env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
+                   OPENBLAS_NUM_THREADS="1")
+        r = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
+             "--dump-instr=no", "--dump-line=no", "--compress-strings=no",
+             sys.executable, "-c", code, spec],
+            env=env, capture_output=True, text=True, timeout=timeout)
+        if r.returncode != 0:
+            raise RuntimeError(f"valgrind exited {r.returncode}:\n{r.stderr[-3000:]}")
+        counts = _read_dumps(Path(tmp))
+    out = {}
+    for label in points:
+        a, b = counts.get(f"{label}@{n1}"), counts.get(f"{label}@{n2}")
+        if a is None or b is None:
+            raise RuntimeError(f"callgrind wrote no dump for {label!r} (got {sorted(counts)})")
+        out[label] = (b - a) / (n2 - n1)
+    return out
+
+
+def _read_dumps(directory: Path) -> dict[str, int]:
+    """{label: instructions (Ir)} of every client-request dump in ``directory``."""
+    counts = {}
+    for path in directory.glob("cg.out*"):
+        text = path.read_text(errors="replace")
+        label = re.search(r"^desc: Trigger: Client Request: (.+)$", text, re.M)
+        total = re.search(r"^(?:totals|summary):\s+(\d+)", text, re.M)
+        if label and total:
+            counts[label.group(1).strip()] = int(total.group(1))
+    return counts

@@ -1,0 +1,116 @@
+"""gilbench.measurement on a fake clock that speeds up and slows down:
+interleaving cancels a drift that a measurement taken one function after the
+other does not; the estimator and the spread are what they say.  And the
+instruction counter (real valgrind): the same count twice, more for more work.
+"""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from gilbench import instructions, measurement
+
+
+class DriftingMachine:
+    """A fake clock.  A call of cost c takes c x speed seconds, and the
+    machine runs three times slower from ``slow_from`` seconds on -- the
+    drift a shared machine shows."""
+
+    def __init__(self, slow_from=0.012):
+        self.now = 0.0
+        self.slow_from = slow_from
+
+    def timer(self):
+        return self.now
+
+    def work(self, cost):
+        def call():
+            self.now += cost * (3.0 if self.now >= self.slow_from else 1.0)
+        return call
+
+
+def test_interleaving_cancels_a_drift():
+    m = DriftingMachine()  # slows down a few rounds in
+    fast, slow = m.work(1e-4), m.work(2e-4)
+    r = measurement.interleaved_ratios({"fast": fast, "slow": slow}, "fast", rounds=9,
+                                       batch_time=1e-3, max_time=100, timer=m.timer)
+    assert m.now > m.slow_from, "the drift happened during the measurement"
+    assert r["fast"].value == 1.0
+    assert r["slow"].value == pytest.approx(2.0, rel=1e-9)
+
+
+def test_one_after_the_other_does_not_cancel_it():
+    """The same two functions timed in sequence (all of one, then all of the
+    other) straddle the slow-down: their ratio is off by far more than the
+    interleaved one."""
+    m = DriftingMachine()
+    fast, slow = m.work(1e-4), m.work(2e-4)
+    t_fast = measurement.sample(lambda: measurement.per_call(fast, 10, timer=m.timer), 9).value
+    t_slow = measurement.sample(lambda: measurement.per_call(slow, 10, timer=m.timer), 9).value
+    assert abs(t_slow / t_fast - 2.0) > 0.5
+
+
+def test_interleaved_ratios_validate_and_stop_early():
+    m = DriftingMachine(slow_from=1e9)
+    with pytest.raises(ValueError, match="baseline"):
+        measurement.interleaved_ratios({"a": m.work(1e-3)}, "b", timer=m.timer)
+    r = measurement.interleaved_ratios({"a": m.work(1e-3), "b": m.work(1e-3)}, "a", rounds=50,
+                                       batch_time=1e-3, max_time=0.0, timer=m.timer)
+    assert len(r["b"].samples) == measurement.MIN_ROUNDS
+
+
+def test_estimate_median_and_spread():
+    e = measurement.estimate([1.0, 2.0, 3.0, 4.0, 100.0])
+    assert e.value == 3.0
+    assert e.spread == pytest.approx((4.0 - 2.0) / 2 / 3.0)
+    assert measurement.estimate([5.0]).spread == 0.0
+    assert measurement.best([3.0, 1.0, 2.0]).value == 1.0
+    with pytest.raises(ValueError, match="no samples"):
+        measurement.estimate([])
+
+
+def test_sample_warms_then_repeats():
+    calls = []
+    e = measurement.sample(lambda: calls.append(1) or len(calls), 4)
+    n = measurement.repeats(4)
+    assert len(calls) == n + 1  # one untimed warm-up
+    assert e.samples == tuple(float(i) for i in range(2, n + 2))
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="repeat count"):
+            measurement.repeats(bad)
+
+
+# --- instruction counts (real valgrind) ---------------------------------------------
+
+needs_valgrind = pytest.mark.skipif(
+    instructions.unavailable_reason() is not None,
+    reason=f"instruction counts unavailable: {instructions.unavailable_reason()}")
+
+POINTS = {
+    "sumsq_nogil": ("gilbench.kernels.c1_gil_held", "sumsq_nogil", "x"),
+    "sumsq_except": ("gilbench.kernels.c1_gil_held", "sumsq_except", "x"),
+    "poly_nogil": ("gilbench.kernels.c1_gil_held", "poly_nogil", "x_out"),
+}
+
+
+@needs_valgrind
+def test_instruction_counts_are_exact_and_grow_with_work():
+    first = instructions.per_element(POINTS, sizes=(100, 1100))
+    second = instructions.per_element(POINTS, sizes=(100, 1100))
+    assert first == second, "two runs of the same code counted different instructions"
+    assert all(v > 0 for v in first.values()), first
+    # A degree-8 polynomial per element does more than a square; taking the
+    # GIL back after every element does far more.
+    assert first["poly_nogil"] > first["sumsq_nogil"]
+    assert first["sumsq_except"] > 5 * first["sumsq_nogil"]
+    assert np.isfinite(list(first.values())).all()
+
+
+def test_instruction_counts_reject_bad_points():
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed")
+    with pytest.raises((ValueError, instructions.Unavailable), match="recipe|callgrind"):
+        instructions.per_element({"x": ("gilbench.kernels.c1_gil_held", "sumsq_nogil", "nope")})
+    with pytest.raises((ValueError, instructions.Unavailable), match="sizes|callgrind"):
+        instructions.per_element(POINTS, sizes=(10, 5))
