@@ -17,10 +17,10 @@ from gilbench.kernels.c1_gil_held import KERNELS, VARIANTS
 from .common import (
     SIZES,
     Benchmark,
+    InstructionCounts,
     instruction_table,
     interleaved_ratios,
     pinned,
-    skip_if_uncounted,
     vector,
 )
 
@@ -72,7 +72,7 @@ class TrackC1RatioToGILHeld(Benchmark):
         return table[kernel, variant, n]
 
 
-class TrackC1Instructions(Benchmark):
+class TrackC1Instructions(InstructionCounts):
     """C1: instructions per element of each variant, counted exactly by
     callgrind (the same on every run; skipped, with the reason, without
     valgrind).  Holding the GIL adds none; the ``except *`` call adds the
@@ -80,17 +80,11 @@ class TrackC1Instructions(Benchmark):
 
     params = (list(KERNELS), list(VARIANTS))
     param_names = ["kernel", "variant"]
-    unit = "instructions per element"
-    timeout = 900
 
     def setup_cache(self):
         return instruction_table({
             f"{k}/{v}": ("gilbench.kernels.c1_gil_held", f"{k}_{v}", "x" if k == "sumsq" else
                          "x_out") for k in KERNELS for v in VARIANTS})
-
-    def setup(self, table, kernel, variant):
-        super().setup(table, kernel, variant)
-        skip_if_uncounted(table)
 
     def track_c1_instructions(self, table, kernel, variant):
         return table[f"{kernel}/{variant}"]

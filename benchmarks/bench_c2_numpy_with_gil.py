@@ -13,10 +13,10 @@ from gilbench.kernels.c2_numpy_with_gil import dot_loop_nogil, dot_numpy_with_gi
 from .common import (
     SIZES,
     Benchmark,
+    InstructionCounts,
     instruction_table,
     interleaved_ratios,
     pinned,
-    skip_if_uncounted,
     vector,
 )
 
@@ -68,25 +68,19 @@ class TrackC2RatioToPythonNumpy(Benchmark):
         return table[way, n]
 
 
-class TrackC2Instructions(Benchmark):
+class TrackC2Instructions(InstructionCounts):
     """C2: instructions per element of dot(x, y), the Cython call of
     numpy.dot and the hand-written nogil loop, counted exactly by callgrind
     (skipped, with the reason, without valgrind).  BLAS pinned to 1 thread."""
 
     params = [["cython_numpy_with_gil", "cython_loop_nogil"]]
     param_names = ["way"]
-    unit = "instructions per element"
-    timeout = 900
 
     def setup_cache(self):
         return instruction_table({
             "cython_numpy_with_gil": ("gilbench.kernels.c2_numpy_with_gil", "dot_numpy_with_gil",
                                       "x_y"),
             "cython_loop_nogil": ("gilbench.kernels.c2_numpy_with_gil", "dot_loop_nogil", "x_y")})
-
-    def setup(self, table, way):
-        super().setup(table, way)
-        skip_if_uncounted(table)
 
     def track_c2_instructions(self, table, way):
         return table[way]

@@ -16,9 +16,9 @@ from .common import (
     THREADS,
     THREADS_OVERSUBSCRIBED,
     Benchmark,
+    InstructionCounts,
     instruction_table,
     interleaved_ratios,
-    skip_if_uncounted,
     vector,
 )
 
@@ -85,24 +85,18 @@ class TrackC6ScanSpeedup(Benchmark):
         return 1.0 / interleaved_ratios({"seq": w["seq"], "scan": w["scan"]}, "seq")["scan"].value
 
 
-class TrackC6Instructions(Benchmark):
+class TrackC6Instructions(InstructionCounts):
     """C6: instructions per element of the sequential cumulative sum and
     recurrence, counted exactly by callgrind (skipped, with the reason,
     without valgrind)."""
 
     params = [["cumsum", "recurrence"]]
     param_names = ["algorithm"]
-    unit = "instructions per element"
-    timeout = 900
 
     def setup_cache(self):
         return instruction_table({
             "cumsum": ("gilbench.kernels.c6_scan", "cumsum_seq", "x_out"),
             "recurrence": ("gilbench.kernels.c6_scan", "recurrence_seq", "a_b_out")})
-
-    def setup(self, table, algo):
-        super().setup(table, algo)
-        skip_if_uncounted(table)
 
     def track_c6_instructions(self, table, algo):
         return table[algo]

@@ -23,12 +23,12 @@ from .common import (
     THREADS,
     THREADS_OVERSUBSCRIBED,
     Benchmark,
+    InstructionCounts,
     instruction_table,
     interleaved_ratios,
     per_call,
     pinned,
     sample,
-    skip_if_uncounted,
     vector,
 )
 
@@ -198,23 +198,17 @@ class TimeC7Schedule(Benchmark):
         self.call()
 
 
-class TrackC7Instructions(Benchmark):
+class TrackC7Instructions(InstructionCounts):
     """C7: instructions per element of the sequential loops the prange is
     measured against (sum of squares, degree-8 polynomial), counted exactly
     by callgrind (skipped, with the reason, without valgrind)."""
 
     params = [list(KERNELS)]
     param_names = ["kernel"]
-    unit = "instructions per element"
-    timeout = 900
 
     def setup_cache(self):
         return instruction_table({k: ("gilbench.kernels.c7_prange_overhead", f"{k}_seq", "x")
                                   for k in KERNELS})
-
-    def setup(self, table, kernel):
-        super().setup(table, kernel)
-        skip_if_uncounted(table)
 
     def track_c7_instructions(self, table, kernel):
         return table[kernel]

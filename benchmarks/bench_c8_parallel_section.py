@@ -16,10 +16,10 @@ from .common import (
     SMOKE,
     THREADS_OVERSUBSCRIBED,
     Benchmark,
+    InstructionCounts,
     instruction_table,
     interleaved_ratios,
     pinned,
-    skip_if_uncounted,
     vector,
 )
 
@@ -104,24 +104,18 @@ class TrackC8PipelineGain(Benchmark):
         return table[way, k, n, nt]
 
 
-class TrackC8Instructions(Benchmark):
+class TrackC8Instructions(InstructionCounts):
     """C8: instructions per element of the 4-stage pipeline each way, on one
     thread (the loops without the threads), counted exactly by callgrind
     (skipped, with the reason, without valgrind)."""
 
     params = [list(PIPELINE_WAYS)]
     param_names = ["way"]
-    unit = "instructions per element"
-    timeout = 900
 
     def setup_cache(self):
         return instruction_table({
             way: ("gilbench.kernels.c8_parallel_section", f.__name__, "x_out_4stages_1thread")
             for way, f in PIPELINE_WAYS.items()})
-
-    def setup(self, table, way):
-        super().setup(table, way)
-        skip_if_uncounted(table)
 
     def track_c8_instructions(self, table, way):
         return table[way]

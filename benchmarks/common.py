@@ -27,7 +27,7 @@ __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "GRID_OMP", "G
            "run_fresh", "fresh_import", "extra_ns_per_event", "Benchmark", "vector",
            "require_threads", "interleaved_ratios", "sample", "per_call", "best", "usable_cpus",
            "pinned",
-           "pinned_blas_exactly", "instruction_table", "skip_if_uncounted"]
+           "pinned_blas_exactly", "instruction_table", "InstructionCounts"]
 
 # GILBENCH_SMOKE=1 shrinks every sweep below to its smallest point, and
 # gilbench.measurement every repeat count: for checking that the whole suite
@@ -138,7 +138,7 @@ def instruction_table(points: dict) -> dict:
     """{label: instructions per element} of each point, counted exactly by
     callgrind in one valgrind process (see :mod:`gilbench.instructions`); for a
     ``setup_cache``.  Where they cannot be counted, ``{"skip": reason}``, which
-    :func:`skip_if_uncounted` turns into asv's skip."""
+    :class:`InstructionCounts` turns into asv's skip."""
     from gilbench import instructions
 
     try:
@@ -147,10 +147,20 @@ def instruction_table(points: dict) -> dict:
         return {"skip": str(exc)}
 
 
-def skip_if_uncounted(table: dict) -> None:
-    """Skip (asv's NotImplementedError) when :func:`instruction_table` could not count."""
-    if "skip" in table:
-        raise NotImplementedError(table["skip"])
+class InstructionCounts(Benchmark):
+    """Base of the exact instruction-count benchmarks: a subclass defines
+    ``setup_cache`` (one line: ``instruction_table({...})``; asv keys the cache
+    by where ``setup_cache`` is written, so each class writes its own) and a
+    ``track_`` method reading the table.  Skipped, with the reason, where the
+    counts cannot be taken."""
+
+    unit = "instructions per element"
+    timeout = 900
+
+    def setup(self, table, *params):
+        super().setup(table, *params)
+        if "skip" in table:
+            raise NotImplementedError(table["skip"])
 
 
 def extra_ns_per_event(base, variant, events: int) -> float:

@@ -173,6 +173,12 @@ def _fake_results(results_dir, machine, commit):
     res.save(str(results_dir))
     util.write_json(str(results_dir / machine / "machine.json"), {"machine": machine},
                     api_version=Machine.api_version)
+    from asv.benchmarks import Benchmarks
+
+    util.write_json(str(results_dir / "benchmarks.json"),
+                    {"bench_x.TrackX.track_x": {"name": "bench_x.TrackX.track_x",
+                                                "commit": commit}},
+                    api_version=Benchmarks.api_version)
 
 
 def test_two_racing_nights_are_both_stored(tmp_path):
@@ -216,3 +222,5 @@ def test_corrupt_stored_file_is_named_and_left_out(tmp_path):
     assert len(night.corrupt) == 1 and "ffffffff-env.json" in night.corrupt[0]
     assert not (tmp_path / "loaded" / "m" / "ffffffff-env.json").exists()
     assert any((tmp_path / "loaded" / "m").glob("11111111-*.json"))
+    # The benchmark list asv publish needs comes back from the store too.
+    assert (tmp_path / "loaded" / "benchmarks.json").is_file()

@@ -96,7 +96,7 @@ def test_published_page_renders_offline_in_a_real_browser(smoke_run):
     """asv's page, vendored, in headless Chromium with every outside host
     unreachable: the benchmark list with every claim, only local scripts and
     stylesheets, and a benchmark's graph drawn by flot."""
-    browser = chromium()
+    chromium()  # fails in CI, skips elsewhere, when there is none
     tmp, _, _ = smoke_run
     html = tmp / "html"
     vendor_html(html)
@@ -107,7 +107,6 @@ def test_published_page_renders_offline_in_a_real_browser(smoke_run):
         screenshot(base, ARTIFACTS / "asv_index.png", tmp / "chrome")
         screenshot(base + "#bench_c1_gil_held.TimeC1HoldingGIL.time_c1_loop",
                    ARTIFACTS / "asv_graph_c1.png", tmp / "chrome")
-    assert browser
     assert "airspeed velocity" in dom, "the browser did not render asv's page"
     assert "failed to load" not in dom, "an external dependency of asv's page failed to load"
     # Every script and stylesheet the rendered page refers to is local.

@@ -28,13 +28,13 @@ from pathlib import Path
 
 __all__ = ["Unavailable", "RECIPES", "per_element", "unavailable_reason"]
 
-#: How a kernel is called on n elements (x, y: seeded normals; out: empty).
+#: How a kernel f is called on n elements (x, y: seeded normals; out: empty).
 RECIPES = {
-    "x": "f(x)",
-    "x_out": "f(x, out)",
-    "x_y": "f(x, y)",
-    "a_b_out": "f(0.9, x, out)",
-    "x_out_4stages_1thread": "f(x, out, 4, 1)",
+    "x": lambda f, x, y, out: f(x),
+    "x_out": lambda f, x, y, out: f(x, out),
+    "x_y": lambda f, x, y, out: f(x, y),
+    "a_b_out": lambda f, x, y, out: f(0.9, x, out),
+    "x_out_4stages_1thread": lambda f, x, y, out: f(x, out, 4, 1),
 }
 
 #: The two sizes whose counts are subtracted.
@@ -56,21 +56,26 @@ def unavailable_reason() -> str | None:
     return None
 
 
-_CHILD = r"""
-import importlib, json, sys
-import numpy as np
-from gilbench import _callgrind
-spec = json.loads(sys.argv[1])
-for label, (module, func, recipe) in spec["points"].items():
-    f = getattr(importlib.import_module(module), func)
-    for n in spec["sizes"]:
-        rng = np.random.default_rng(0)
-        x, y, out = rng.standard_normal(n), rng.standard_normal(n), np.empty(n)
-        call = {RECIPES}[recipe]
-        call = eval("lambda: " + call, {"f": f, "x": x, "y": y, "out": out})
-        call()  # untimed: first-call effects (imports, caches) stay out
-        _callgrind.measure(f"{label}@{n}", call)
-"""
+def _child(spec: dict) -> None:
+    """What runs under valgrind: every point at both sizes, each call between
+    a counter reset and a dump named ``label@n``."""
+    import importlib
+
+    import numpy as np
+
+    from gilbench import _callgrind
+
+    for label, (module, func, recipe) in spec["points"].items():
+        f = getattr(importlib.import_module(module), func)
+        for n in spec["sizes"]:
+            rng = np.random.default_rng(0)
+            x, y, out = rng.standard_normal(n), rng.standard_normal(n), np.empty(n)
+
+            def call(f=f, x=x, y=y, out=out, how=RECIPES[recipe]):
+                return how(f, x, y, out)
+
+            call()  # first-call effects (imports, caches) stay out of the count
+            _callgrind.measure(f"{label}@{n}", call)
 
 
 def per_element(points: dict, sizes=SIZES, timeout: float = 900) -> dict[str, float]:
@@ -92,7 +97,8 @@ def per_element(points: dict, sizes=SIZES, timeout: float = 900) -> dict[str, fl
             raise ValueError(f"label {label!r} must not contain '@' or a newline")
     with tempfile.TemporaryDirectory(prefix="gilbench-callgrind-") as tmp:
         spec = json.dumps({"points": points, "sizes": [n1, n2]})
-        code = _CHILD.replace("{RECIPES}", repr(RECIPES))
+        code = "import json, sys; from gilbench.instructions import _child; " \
+               "_child(json.loads(sys.argv[1]))"
         env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
                    OPENBLAS_NUM_THREADS="1")
         r = subprocess.run(

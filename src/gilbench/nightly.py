@@ -110,12 +110,15 @@ def load_store(store: Path, results_dir: Path, night: Night) -> None:
         dest = results_dir / path.relative_to(stored_results)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest)
-    lists = sorted((store / "benchmarks").glob("*.json"), key=lambda p: p.stat().st_mtime)
-    if lists and not (results_dir / "benchmarks.json").is_file():
-        readable = [p for p in lists if _valid(p) is None]
-        if readable:  # asv publish needs a benchmark list even on a night with nothing new
+    if (store / "benchmarks").is_dir() and not (results_dir / "benchmarks.json").is_file():
+        # asv publish needs a benchmark list even on a night with nothing new:
+        # the one stored most recently (git's history, newest first).
+        added = _git("log", "--diff-filter=A", "--name-only", "--format=", "--", "benchmarks",
+                     cwd=store, check=False).stdout.split()
+        readable = [store / f for f in added if (store / f).is_file() and _valid(store / f) is None]
+        if readable:
             results_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(readable[-1], results_dir / "benchmarks.json")
+            shutil.copy2(readable[0], results_dir / "benchmarks.json")
 
 
 def new_commits(repo: Path, branch: str, results_dir: Path, machine: str,
