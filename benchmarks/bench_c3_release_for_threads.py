@@ -12,7 +12,14 @@ import time
 
 from gilbench.kernels.c3_release_for_threads import spin_gil, spin_nogil
 
-from .common import SMOKE, THREADS_OVERSUBSCRIBED, Benchmark, sample
+from .common import (
+    SMOKE,
+    THREADS_OVERSUBSCRIBED,
+    Benchmark,
+    InstructionCounts,
+    instruction_table,
+    sample,
+)
 
 WAYS = {"gil": spin_gil, "nogil": spin_nogil}
 #: Iterations per call: about 10 ms of work (the loop runs ~1.4 ns/step).
@@ -96,3 +103,20 @@ class TrackC3HeartbeatGap(Benchmark):
     def track_c3_worst_gap(self, gil, duration_ms):
         return 1e3 * sample(lambda: worst_tick_gap(WAYS[gil], duration_ms), 3,
                             warm=False).value
+
+
+class TrackC3Instructions(InstructionCounts):
+    """C3: instructions per loop iteration of the compute kernel, GIL held
+    and released, counted exactly by callgrind (skipped, with the reason,
+    without valgrind): the work C3's threads share is the same either way."""
+
+    params = [list(WAYS)]
+    param_names = ["gil"]
+
+    def setup_cache(self):
+        return instruction_table({
+            way: ("gilbench.kernels.c3_release_for_threads", f.__name__, "iterations")
+            for way, f in WAYS.items()})
+
+    def track_c3_instructions(self, table, way):
+        return table[way]

@@ -14,7 +14,14 @@ import numpy as np
 
 from gilbench.kernels.c4_brief_release import poll_flag, spin_release_every
 
-from .common import SMOKE, Benchmark, extra_ns_per_event, interleaved_ratios
+from .common import (
+    SMOKE,
+    Benchmark,
+    InstructionCounts,
+    extra_ns_per_event,
+    instruction_table,
+    interleaved_ratios,
+)
 
 N = 10_000 if SMOKE else 1_000_000
 RELEASE_EVERY = [0, 1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
@@ -92,3 +99,21 @@ class TrackC4Slowdown(Benchmark):
 
     def track_c4_slowdown(self, table, k):
         return table[k]
+
+
+class TrackC4Instructions(InstructionCounts):
+    """C4: instructions per loop step of the loop that never releases the
+    GIL and of the one that releases it every step (``with nogil: pass``),
+    counted exactly by callgrind (skipped, with the reason, without
+    valgrind): their difference is what one brief release executes."""
+
+    params = [["never", "every_step"]]
+    param_names = ["release"]
+
+    def setup_cache(self):
+        kernel = ("gilbench.kernels.c4_brief_release", "spin_release_every")
+        return instruction_table({"never": (*kernel, "iterations_never_release"),
+                                  "every_step": (*kernel, "iterations_release_every_step")})
+
+    def track_c4_instructions(self, table, release):
+        return table[release]

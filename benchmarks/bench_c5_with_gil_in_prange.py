@@ -20,7 +20,9 @@ from .common import (
     SMOKE,
     THREADS_OVERSUBSCRIBED,
     Benchmark,
+    InstructionCounts,
     extra_ns_per_event,
+    instruction_table,
     interleaved_ratios,
     vector,
 )
@@ -102,3 +104,22 @@ class TimeC5GilRoundtrip(Benchmark):
 
     def time_c5_gil_roundtrip(self):
         gil_roundtrips(1000)
+
+
+class TrackC5Instructions(InstructionCounts):
+    """C5: instructions per element of the blocked prange on one thread,
+    without a ``with gil`` block and with an empty one every element, counted
+    exactly by callgrind (skipped, with the reason, without valgrind): their
+    difference is what one uncontended acquisition executes."""
+
+    params = [["plain", "empty"]]
+    param_names = ["block"]
+
+    def setup_cache(self):
+        module = "gilbench.kernels.c5_with_gil_in_prange"
+        return instruction_table({
+            "plain": (module, "prange_plain", "x_block_every_element_1thread"),
+            "empty": (module, "prange_with_gil", "x_empty_gil_block_every_element_1thread")})
+
+    def track_c5_instructions(self, table, block):
+        return table[block]

@@ -38,7 +38,9 @@ from .common import (
     GRID_BLAS,
     GRID_OMP,
     Benchmark,
+    InstructionCounts,
     fresh_import,
+    instruction_table,
     per_call,
     pinned_blas_exactly,
     require_threads,
@@ -275,6 +277,7 @@ class TrackC9PinnedConfiguration(_C9Grid):
     ``gilbench info`` prints their names, versions and threading layers."""
 
     unit = "threads"
+    rounds = 1  # a read-out of the configuration, not a measurement
 
     def _seen_from_prange(self, omp):
         seen = call_in_prange(lambda: list(pinning.pinned.blas_threads().values()), omp)
@@ -292,3 +295,20 @@ class TrackC9PinnedConfiguration(_C9Grid):
     def track_c9_blas_libraries(self, omp, blas):
         """How many BLAS libraries were loaded and pinned (NumPy's and SciPy's)."""
         return len(pinning.blas_info())
+
+
+class TrackC9Instructions(InstructionCounts):
+    """C9: instructions per chunk of the nested kernel (one 8x8 @ 8x8
+    ``dgemm`` through scipy's cython_blas per chunk) on one OpenMP and one
+    BLAS thread, counted exactly by callgrind (skipped, with the reason,
+    without valgrind): the work whose threads compete, without the
+    competition."""
+
+    unit = "instructions per chunk"
+
+    def setup_cache(self):
+        return instruction_table({"nested": ("gilbench.kernels.c9_blas_contention",
+                                             "nested_matmul", "chunks_1thread")})
+
+    def track_c9_instructions(self, table):
+        return table["nested"]

@@ -4,7 +4,8 @@
 * ``gilbench report [--format text|markdown|json] [--html DIR]`` -- each claim's
   verdict on each machine, from asv's results;
 * ``gilbench vendor-html DIR`` -- make an ``asv publish`` site open offline;
-* ``gilbench nightly [--remote R] [-- ASV_RUN_ARGS]`` -- one night of CI benchmarking.
+* ``gilbench nightly [--remote R] [-- ASV_RUN_ARGS]`` -- one night of CI benchmarking;
+* ``gilbench calibrate [--runs N] [-- ASV_RUN_ARGS]`` -- the noise of every benchmark.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +56,23 @@ def build_parser() -> argparse.ArgumentParser:
     night.add_argument("--repo", default=".", help="the gilbench checkout (default .)")
     night.add_argument("asv_args", nargs=argparse.REMAINDER,
                        help="after --: extra arguments for asv run (e.g. -b C1)")
+    cal = sub.add_parser(
+        "calibrate", help="measure the run-to-run noise of every benchmark: A/A runs of "
+        "identical code in a scratch clone, written to noise/<machine>.json and .md")
+    cal.add_argument("--runs", type=int, default=4,
+                     help="default runs of identical code; every two are an A/A pair "
+                     "(default 4: 6 pairs)")
+    cal.add_argument("--machine", default=None,
+                     help="asv machine name (default: this host's name)")
+    cal.add_argument("--workdir", default=None,
+                     help="the scratch clone (default .asv/calibration; a killed calibration "
+                     "resumes there)")
+    cal.add_argument("--out", default="noise", help="where the table goes (default noise/)")
+    cal.add_argument("--asv-thresholds", action="store_true",
+                     help="also write asv's regressions_thresholds into asv.conf.json")
+    cal.add_argument("--repo", default=".", help="the gilbench checkout (default .)")
+    cal.add_argument("asv_args", nargs=argparse.REMAINDER,
+                     help="after --: extra arguments for asv run (e.g. -b C1)")
     return parser
 
 
@@ -103,6 +122,21 @@ def _main(args) -> int:
         if night.failed:
             print(f"gilbench nightly: {len(night.failed)} benchmark(s) failed (recorded, the "
                   "others stored):\n  " + "\n  ".join(night.failed), file=sys.stderr)
+    elif args.command == "calibrate":
+        from gilbench import noise
+
+        extra = args.asv_args[1:] if args.asv_args[:1] == ["--"] else args.asv_args
+        try:
+            table = noise.calibrate(args.repo, runs=args.runs, workdir=args.workdir,
+                                    machine=args.machine, asv_args=tuple(extra))
+        except (ValueError, RuntimeError) as exc:
+            print(f"gilbench calibrate: {exc}", file=sys.stderr)
+            return 1
+        js, md = noise.write_table(table, Path(args.repo) / args.out)
+        if args.asv_thresholds:
+            noise.write_asv_thresholds(table, Path(args.repo) / "asv.conf.json")
+        print(md.read_text(encoding="utf-8"))
+        print(f"noise table: {js} and {md}")
     elif args.command == "vendor-html":
         from gilbench.vendor_html import vendor_html
 

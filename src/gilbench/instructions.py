@@ -28,13 +28,87 @@ from pathlib import Path
 
 __all__ = ["Unavailable", "RECIPES", "per_element", "unavailable_reason"]
 
-#: How a kernel f is called on n elements (x, y: seeded normals; out: empty).
+def _normal(n, seed=0):
+    import numpy as np
+
+    return np.random.default_rng(seed).standard_normal(n)
+
+
+def _x(f, n):
+    x = _normal(n)
+    return lambda: f(x)
+
+
+def _x_out(f, n):
+    x, out = _normal(n), _normal(n)
+    return lambda: f(x, out)
+
+
+def _x_y(f, n):
+    x, y = _normal(n), _normal(n, 1)
+    return lambda: f(x, y)
+
+
+def _a_b_out(f, n):
+    b, out = _normal(n), _normal(n)
+    return lambda: f(0.9, b, out)
+
+
+def _x_out_4stages_1thread(f, n):
+    x, out = _normal(n), _normal(n)
+    return lambda: f(x, out, 4, 1)
+
+
+def _iterations(f, n):
+    return lambda: f(n)
+
+
+def _iterations_release_every_step(f, n):
+    return lambda: f(n, 1)
+
+
+def _iterations_never_release(f, n):
+    return lambda: f(n, 0)
+
+
+def _x_block_every_element_1thread(f, n):
+    x = _normal(n)
+    return lambda: f(x, 1, 1)
+
+
+def _x_empty_gil_block_every_element_1thread(f, n):
+    x = _normal(n)
+    return lambda: f(x, 1, 1, "empty")
+
+
+#: Chunks of C9's nested kernel: (CHUNK x CHUNK) @ (CHUNK x CHUNK) each.
+CHUNK = 8
+
+
+def _chunks_1thread(f, n):
+    import numpy as np
+
+    a = _normal(n * CHUNK * CHUNK).reshape(n, CHUNK, CHUNK)
+    b = _normal(CHUNK * CHUNK, 1).reshape(CHUNK, CHUNK)
+    out = np.empty_like(a)
+    return lambda: f(a, b, out, 1)
+
+
+#: How a kernel f is called on n "elements" -- array elements, loop
+#: iterations or C9 chunks, as the recipe's name says: recipe(f, n) makes its
+#: inputs (seeded normals) and returns the zero-argument call that is counted.
 RECIPES = {
-    "x": lambda f, x, y, out: f(x),
-    "x_out": lambda f, x, y, out: f(x, out),
-    "x_y": lambda f, x, y, out: f(x, y),
-    "a_b_out": lambda f, x, y, out: f(0.9, x, out),
-    "x_out_4stages_1thread": lambda f, x, y, out: f(x, out, 4, 1),
+    "x": _x,
+    "x_out": _x_out,
+    "x_y": _x_y,
+    "a_b_out": _a_b_out,
+    "x_out_4stages_1thread": _x_out_4stages_1thread,
+    "iterations": _iterations,
+    "iterations_release_every_step": _iterations_release_every_step,
+    "iterations_never_release": _iterations_never_release,
+    "x_block_every_element_1thread": _x_block_every_element_1thread,
+    "x_empty_gil_block_every_element_1thread": _x_empty_gil_block_every_element_1thread,
+    "chunks_1thread": _chunks_1thread,
 }
 
 #: The two sizes whose counts are subtracted.
@@ -61,19 +135,12 @@ def _child(spec: dict) -> None:
     a counter reset and a dump named ``label@n``."""
     import importlib
 
-    import numpy as np
-
     from gilbench import _callgrind
 
     for label, (module, func, recipe) in spec["points"].items():
         f = getattr(importlib.import_module(module), func)
         for n in spec["sizes"]:
-            rng = np.random.default_rng(0)
-            x, y, out = rng.standard_normal(n), rng.standard_normal(n), np.empty(n)
-
-            def call(f=f, x=x, y=y, out=out, how=RECIPES[recipe]):
-                return how(f, x, y, out)
-
+            call = RECIPES[recipe](f, n)
             call()  # first-call effects (imports, caches) stay out of the count
             _callgrind.measure(f"{label}@{n}", call)
 

@@ -1,0 +1,426 @@
+"""The noise of every benchmark: the "erratic by nature" set, the A/A
+calibration that measures run-to-run noise, and the thresholds derived from it.
+
+``gilbench calibrate`` clones the checkout into a scratch directory, makes
+``runs`` commits there with identical code (asv keys results by commit hash)
+and runs the default suite once per commit with ``--record-samples``, one run
+after the other, as a user's nightly would.  Every two of those runs are an
+A/A pair.  For every benchmark point the table holds
+
+* its values over the runs and their **range** (largest / smallest);
+* its **false flags** at factors 1.05, 1.10 and 1.20: the pairs in which asv's
+  own comparison (``asv compare``'s rule, asv's Mann-Whitney test where samples
+  exist) calls the identical code faster or slower;
+* its **threshold**: the smallest rung of :data:`LADDER` whose margin the
+  range stays inside (:data:`HEADROOM`), and its **status**:
+
+  - ``stable``: threshold <= 1.05; gated at 1.05 or below;
+  - ``gated``: threshold 1.10; gated at its threshold;
+  - ``noisy``: moved more than 5% between identical runs; never gated;
+  - ``erratic``: erratic by nature (:data:`ERRATIC`, or oversubscribed, see
+    :func:`erratic_reason`); reported, never gated, whatever one
+    calibration happened to show.
+
+The table is written to ``noise/<machine>.json`` (read by the gate) and
+``noise/<machine>.md`` (for people), and asv's ``regressions_thresholds`` in
+``asv.conf.json`` can be derived from it, so that ``asv publish``'s
+Regressions page speaks only beyond each benchmark's own noise.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["ERRATIC", "FACTORS", "LADDER", "HEADROOM", "erratic_reason", "analyze",
+           "calibrate", "write_table", "asv_thresholds", "write_asv_thresholds", "load_table"]
+
+#: The factors at which false flags are counted (asv compare's ``--factor``).
+FACTORS = (1.05, 1.10, 1.20)
+#: The thresholds a point can be gated at.
+LADDER = (1.02, 1.05, 1.10)
+#: A point is gated at threshold F only if its range over the calibration
+#: runs stayed within HEADROOM of F's margin: 4 runs show the spread of 4
+#: runs, and the next run may land a little outside it.
+HEADROOM = 0.5
+#: Thread-count parameters: a point that asks for more threads than the
+#: machine has CPUs is oversubscribed.
+THREAD_PARAMS = ("threads", "python_threads", "omp_threads", "blas_threads")
+
+#: Benchmarks whose values are erratic by nature: (regex on asv's name with
+#: parameters, why).  They are findings of their claims and stay in the suite
+#: and the report, marked, and are never gated.
+ERRATIC = (
+    (r"\.TrackC7ColdRegion\.",
+     "wakes an OpenMP team that has idled: milliseconds, set by the OS scheduler"),
+    (r"\.TrackC9ConcurrentThroughput\.",
+     "two Python threads race for the cores; how they split them is the scheduler's"),
+    (r"\.TrackC3HeartbeatGap\.",
+     "the wake-up latency of a sleeping thread, set by the OS scheduler"),
+    (r"\.TrackC4FlagSeen\.track_c4_flag_seen\(100000\)",
+     "the starved window: whether the setter thread gets the GIL is a race"),
+)
+
+
+def _thread_counts(params: dict) -> list[int]:
+    out = []
+    for name in THREAD_PARAMS:
+        try:
+            out.append(int(params[name]))
+        except (KeyError, TypeError, ValueError):
+            pass
+    return out
+
+
+def erratic_reason(name: str, params: dict, cpus: int | None) -> str | None:
+    """Why the point ``name`` (asv's name with parameters) with ``params``
+    ({name: value}) is erratic by nature on a machine with ``cpus`` usable
+    CPUs, or None."""
+    for pattern, why in ERRATIC:
+        if re.search(pattern, name):
+            return why
+    counts = _thread_counts(params)
+    if cpus and counts:
+        if max(counts) > cpus:
+            return f"oversubscribed: {max(counts)} threads on {cpus} CPUs"
+        if {"omp_threads", "blas_threads"} <= set(params) and math.prod(counts) > cpus:
+            return (f"oversubscribed: {counts[0]} OpenMP x {counts[1]} BLAS threads "
+                    f"on {cpus} CPUs")
+    return None
+
+
+# --------------------------------------------------------------------------
+# Reading the runs
+
+
+def _load_runs(results_dir: Path, machine: str, commits: list[str]):
+    """[{name: (value, (stats, samples))}] per commit, and {name: params}
+    and {name: class} read with asv's loader; and the usable CPUs."""
+    from asv.commands.compare import unroll_result
+    from asv.results import iter_results_for_machine_and_hash
+
+    from gilbench import results as gresults
+
+    runs, params_of, class_of = [], {}, {}
+    benchmarks = _benchmarks_json(results_dir)
+    for commit in commits:
+        values = {}
+        for result in iter_results_for_machine_and_hash(str(results_dir), machine, commit):
+            for key in result.get_all_result_keys():
+                grid = result.get_result_params(key)
+                names = benchmarks.get(key, {}).get("param_names", [])
+                rows = unroll_result(key, grid, result.get_result_value(key, grid),
+                                     result.get_result_stats(key, grid),
+                                     result.get_result_samples(key, grid))
+                combos = list(itertools.product(*grid)) if grid else [()]
+                for (name, value, stats, samples), combo in zip(rows, combos, strict=True):
+                    values[name] = (value, (stats, samples))
+                    params_of[name] = dict(zip(names, (_literal(c) for c in combo),
+                                               strict=False))
+                    class_of[name] = key.rsplit(".", 1)[0]
+        if not values:
+            raise ValueError(f"no results for machine {machine!r} at commit {commit[:8]} "
+                             f"in {results_dir}")
+        runs.append(values)
+    cpus = None
+    try:
+        cpus = gresults.load(results_dir, machine=machine, commit=commits[-1])[0].cpus
+    except ValueError:
+        pass
+    return runs, params_of, class_of, cpus
+
+
+def _benchmarks_json(results_dir: Path) -> dict:
+    path = Path(results_dir) / "benchmarks.json"
+    if not path.is_file():
+        return {}
+    from asv import util
+    from asv.benchmarks import Benchmarks
+
+    return util.load_json(str(path), api_version=Benchmarks.api_version)
+
+
+def _literal(text):
+    try:
+        import ast
+
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _ok(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+# --------------------------------------------------------------------------
+# The analysis
+
+
+def _flagged(a, b, factor) -> bool:
+    """asv compare's rule, both directions: does it call b different from a?"""
+    from asv.commands.compare import _is_result_better
+
+    (va, ssa), (vb, ssb) = a, b
+    return (_is_result_better(vb, va, ssb, ssa, factor)
+            or _is_result_better(va, vb, ssa, ssb, factor))
+
+
+def _threshold(rng: float) -> float | None:
+    for rung in LADDER:
+        if rng <= 1 + HEADROOM * (rung - 1):
+            return rung
+    return None
+
+
+def analyze(results_dir, machine: str, commits: list[str]) -> dict:
+    """The noise table of the A/A runs ``commits`` (identical code) of
+    ``machine`` in ``results_dir``."""
+    if len(commits) < 2:
+        raise ValueError(f"an A/A calibration needs at least 2 runs, got {len(commits)}")
+    runs, params_of, class_of, cpus = _load_runs(Path(results_dir), machine, commits)
+    pairs = list(itertools.combinations(range(len(runs)), 2))
+    points = {}
+    for name in sorted(set().union(*runs)):
+        got = [run.get(name) for run in runs]
+        values = [g[0] if g else None for g in got]
+        erratic = erratic_reason(name, params_of.get(name, {}), cpus)
+        row = {"class": class_of[name], "values": values, "flags": {}, "range": None,
+               "threshold": None}
+        if not all(_ok(v) for v in values):
+            row.update(status="erratic" if erratic else "noisy",
+                       reason=erratic or "failed or skipped in some run")
+            points[name] = row
+            continue
+        for f in FACTORS:
+            row["flags"][f"{f:.2f}"] = sum(_flagged(got[i], got[j], f) for i, j in pairs)
+        lo, hi = min(values), max(values)
+        rng = hi / lo if lo > 0 else (1.0 if hi == lo else math.inf)
+        row["range"] = rng
+        if erratic:
+            row.update(status="erratic", reason=erratic)
+        else:
+            threshold = _threshold(rng)
+            row["threshold"] = threshold
+            if threshold is None:
+                row.update(status="noisy", reason=f"moved {rng - 1:.1%} between identical runs")
+            elif threshold <= 1.05:
+                row.update(status="stable", reason=f"moved {rng - 1:.2%}")
+            else:
+                row.update(status="gated", reason=f"moved {rng - 1:.2%}")
+        points[name] = row
+    return {"machine": machine, "cpus": cpus, "commits": list(commits), "pairs": len(pairs),
+            "factors": list(FACTORS), "ladder": list(LADDER), "headroom": HEADROOM,
+            "created": time.strftime("%Y-%m-%d", time.gmtime()), "points": points}
+
+
+def classes(table: dict) -> dict:
+    """Per benchmark (asv's name without parameters): points by status,
+    false flags summed over points and pairs, median and worst range."""
+    out = {}
+    for name, row in table["points"].items():
+        key = name.split("(")[0]
+        c = out.setdefault(key, {"points": 0, "stable": 0, "gated": 0, "noisy": 0,
+                                 "erratic": 0, "flags": {f"{f:.2f}": 0 for f in FACTORS},
+                                 "ranges": []})
+        c["points"] += 1
+        c[row["status"]] += 1
+        for f, k in row["flags"].items():
+            c["flags"][f] += k
+        if row["range"] is not None and math.isfinite(row["range"]):
+            c["ranges"].append(row["range"])
+    for c in out.values():
+        r = c.pop("ranges")
+        c["median_range"] = statistics.median(r) if r else None
+        c["worst_range"] = max(r) if r else None
+    return out
+
+
+def flags_per_pair(table: dict) -> dict:
+    """{factor: false flags per A/A pair, over all points} (as ``asv compare
+    --factor F`` would count them on one pair, averaged over the pairs)."""
+    pairs = table["pairs"] or 1
+    return {f: sum(row["flags"].get(f, 0) for row in table["points"].values()) / pairs
+            for f in (f"{x:.2f}" for x in FACTORS)}
+
+
+# --------------------------------------------------------------------------
+# Writing it
+
+
+def to_markdown(table: dict) -> str:
+    pts = table["points"]
+    by_status = {s: sum(r["status"] == s for r in pts.values())
+                 for s in ("stable", "gated", "noisy", "erratic")}
+    per_pair = flags_per_pair(table)
+    stable_flags = {f: sum(r["flags"].get(f, 0) for r in pts.values()
+                           if r["status"] == "stable") for f in per_pair}
+    lines = [
+        f"# Noise of the gilbench suite on `{table['machine']}`",
+        "",
+        f"Written by `gilbench calibrate` on {table['created']}: {len(table['commits'])} "
+        f"default runs of identical code, one after the other "
+        f"({table['cpus']} usable CPUs), every two of them an A/A pair "
+        f"({table['pairs']} pairs). Range: largest / smallest value over the runs. "
+        "Flags: pairs in which `asv compare --factor F` (its Mann-Whitney test where "
+        "samples exist) calls the identical code different, summed over the points.",
+        "",
+        f"Points: {len(pts)}; stable {by_status['stable']}, gated {by_status['gated']}, "
+        f"noisy {by_status['noisy']}, erratic by nature {by_status['erratic']}.",
+        "",
+        "| factor | false flags per A/A pair, all points | over all pairs, stable points |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {f} | {per_pair[f]:.1f} | {stable_flags[f]} |" for f in per_pair]
+    lines += ["", "| benchmark | points | stable | gated | noisy | erratic | flags 1.05 / 1.10 "
+              "/ 1.20 | median range | worst range |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, c in sorted(classes(table).items()):
+        fl = " / ".join(str(c["flags"][f]) for f in c["flags"])
+        med = f"{c['median_range']:.3f}" if c["median_range"] else "-"
+        worst = f"{c['worst_range']:.3f}" if c["worst_range"] else "-"
+        lines.append(f"| `{name}` | {c['points']} | {c['stable']} | {c['gated']} | "
+                     f"{c['noisy']} | {c['erratic']} | {fl} | {med} | {worst} |")
+    reasons = sorted({r["reason"] for r in pts.values() if r["status"] == "erratic"})
+    lines += ["", "Erratic by nature (never gated):", ""] + [f"- {r}" for r in reasons]
+    return "\n".join(lines) + "\n"
+
+
+def write_table(table: dict, out_dir) -> tuple[Path, Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    js = out_dir / f"{table['machine']}.json"
+    md = out_dir / f"{table['machine']}.md"
+    js.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    md.write_text(to_markdown(table), encoding="utf-8")
+    return js, md
+
+
+def load_table(path) -> dict:
+    """A table written by :func:`write_table`; ValueError if it is not one."""
+    path = Path(path)
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read the noise table {path}: {exc}") from exc
+    if not isinstance(table, dict) or not isinstance(table.get("points"), dict):
+        raise ValueError(f"{path} is not a gilbench noise table (no 'points')")
+    return table
+
+
+def asv_thresholds(table: dict) -> dict:
+    """asv's ``regressions_thresholds`` ({regex: fraction}) from the table:
+    per benchmark, the largest margin its points need -- the threshold of a
+    gated point, twice the observed excess of a noisy one, 1.0 (100%) for an
+    erratic one -- never under asv's default 5%."""
+    out = {}
+    for name, row in table["points"].items():
+        key = name.split("(")[0]
+        if row["status"] == "erratic" or row["range"] is None or not math.isfinite(row["range"]):
+            need = 1.0
+        elif row["threshold"] is not None:
+            need = row["threshold"] - 1
+        else:
+            need = min(1.0, 2 * (row["range"] - 1))
+        out[key] = max(out.get(key, 0.05), need)
+    return {"^" + re.escape(k) + r"\(|^" + re.escape(k) + "$": round(math.ceil(v * 100) / 100, 2)
+            for k, v in sorted(out.items())}
+
+
+_BEGIN = "// regressions_thresholds: written by `gilbench calibrate --asv-thresholds`"
+_END = "// end of regressions_thresholds"
+
+
+def write_asv_thresholds(table: dict, conf_path) -> None:
+    """Put :func:`asv_thresholds` into ``asv.conf.json`` between two marker
+    comments (replacing what was there; asv's comments elsewhere stay)."""
+    conf_path = Path(conf_path)
+    text = conf_path.read_text(encoding="utf-8")
+    body = json.dumps(asv_thresholds(table), indent=8)[:-1] + "    }"
+    block = (f"{_BEGIN}\n    // from noise/{table['machine']}.json: each benchmark's own noise\n"
+             f"    \"regressions_thresholds\": {body},\n    {_END}")
+    if _BEGIN in text:
+        text = re.sub(re.escape(_BEGIN) + r".*?" + re.escape(_END), lambda _: block, text,
+                      flags=re.S)
+    else:
+        end = text.rstrip().rfind("}")
+        head = text[:end].rstrip()
+        if not head.endswith(","):
+            head += ","
+        text = head + "\n\n    " + block + "\n}\n"
+    conf_path.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------
+# Running it
+
+
+def _run(cmd, cwd, env=None):
+    r = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed (exit {r.returncode}):\n"
+                           f"{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+    return r.stdout
+
+
+def _log(message):
+    print(f"gilbench calibrate: {message}", flush=True)
+
+
+def calibrate(repo=".", *, runs: int = 4, workdir=None, machine: str | None = None,
+              asv_args: tuple = ()) -> dict:
+    """Run ``runs`` A/A runs of the installed gilbench on the benchmarks of
+    ``repo``'s HEAD in a scratch clone (``workdir``, default
+    ``<repo>/.asv/calibration``) and return their noise table.  A run whose
+    results are already in the scratch clone is not repeated, so a killed
+    calibration resumes where it stopped."""
+    from asv.machine import Machine
+
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 2:
+        raise ValueError(f"runs must be an integer >= 2, got {runs!r}")
+    repo = Path(repo).resolve()
+    if not (repo / ".git").exists():
+        raise ValueError(f"{repo} is not a git checkout")
+    work = Path(workdir) if workdir else repo / ".asv" / "calibration"
+    head = _run(["git", "rev-parse", "HEAD"], repo).strip()
+    if (work / ".git").exists():
+        base = _run(["git", "rev-parse", "calibration-base"], work).strip()
+        if base != head:
+            raise ValueError(f"{work} calibrates {base[:8]}, not HEAD {head[:8]}: remove it "
+                             "or give another --workdir")
+    else:
+        work.parent.mkdir(parents=True, exist_ok=True)
+        _run(["git", "clone", "--quiet", "--no-local", str(repo), str(work)], repo.parent)
+        _run(["git", "checkout", "--quiet", "-B", "main", head], work)
+        _run(["git", "tag", "calibration-base", head], work)
+    git_id = ["-c", "user.name=gilbench calibrate", "-c", "user.email=calibrate@gilbench"]
+    commits = _run(["git", "rev-list", "--reverse", "calibration-base..main"], work).split()
+    while len(commits) < runs:
+        _run(["git", *git_id, "commit", "--quiet", "--allow-empty", "-m",
+              f"A/A run {len(commits) + 1}: code identical to calibration-base"], work)
+        commits = _run(["git", "rev-list", "--reverse", "calibration-base..main"], work).split()
+    commits = commits[:runs]
+    asv = [sys.executable, "-m", "asv"]
+    _run([*asv, "machine", "--yes", *(["--machine", machine] if machine else [])], work)
+    machine = machine or Machine.get_unique_machine_name()
+    results_dir = work / ".asv" / "results"
+    for k, commit in enumerate(commits, 1):
+        if list((results_dir / machine).glob(f"{commit[:8]}-*.json")):
+            _log(f"run {k}/{runs} ({commit[:8]}) already measured, kept")
+            continue
+        _log(f"run {k}/{runs}: {commit[:8]} (identical code), machine {machine}")
+        t0 = time.monotonic()
+        r = subprocess.run([*asv, "run", "-E", f"existing:{sys.executable}",
+                            "--set-commit-hash", commit, "--record-samples",
+                            "--machine", machine, *asv_args], cwd=work, env=os.environ.copy())
+        if r.returncode not in (0, 2):  # 2: a benchmark failed; the rest were recorded
+            raise RuntimeError(f"asv run exited {r.returncode} on run {k}")
+        _log(f"run {k}/{runs} took {time.monotonic() - t0:.0f} s")
+    return analyze(results_dir, machine, commits)
