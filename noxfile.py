@@ -80,3 +80,15 @@ def calibrate(session):
     asv's regressions_thresholds into asv.conf.json."""
     session.install(".[report]")
     session.run("gilbench", "calibrate", *session.posargs)
+
+
+@nox.session
+def gate(session):
+    """The regression gate: ``nox -s gate -- BASE [HEAD]`` benchmarks both
+    commits on this machine (asv builds each) over the points the noise table
+    ``noise/<machine>.json`` found stable, plus the exact instruction counts
+    and the benchmarks behind the claim verdicts, and fails on a regression
+    beyond a point's own threshold, a newly failing benchmark or a changed
+    verdict.  The markdown summary goes to stdout and $GITHUB_STEP_SUMMARY."""
+    session.install("virtualenv", ".[report]")
+    session.run("gilbench", "gate", *session.posargs)

@@ -108,10 +108,11 @@ def healthy(name, p, cpus):
     raise KeyError(name)
 
 
-def write_results(results_dir, machine, cpus, value=healthy, omit=()):
-    """One result file for ``machine`` written with asv's own API; ``value(name,
-    params, cpus)`` gives each point (None: failed, NaN: skipped)."""
-    res = Results({"machine": machine, "python": "3.11"}, {}, "a" * 40, 1_700_000_000_000,
+def write_results(results_dir, machine, cpus, value=healthy, omit=(), commit="a" * 40):
+    """One result file for ``machine`` at ``commit`` written with asv's own
+    API; ``value(name, params, cpus)`` gives each point (None: failed, NaN:
+    skipped)."""
+    res = Results({"machine": machine, "python": "3.11"}, {}, commit, 1_700_000_000_000,
                   "3.11", "existing-py", {})
     described = {}
     for name, grid in grids(cpus).items():

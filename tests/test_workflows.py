@@ -14,7 +14,7 @@ WORKFLOWS = sorted((Path(__file__).resolve().parents[1] / ".github" / "workflows
 
 def test_there_are_workflows():
     names = {p.name for p in WORKFLOWS}
-    assert {"nightly.yml", "tests.yml"} <= names, names
+    assert {"nightly.yml", "tests.yml", "gate.yml"} <= names, names
 
 
 def test_actionlint_finds_nothing():

@@ -5,7 +5,9 @@
   verdict on each machine, from asv's results;
 * ``gilbench vendor-html DIR`` -- make an ``asv publish`` site open offline;
 * ``gilbench nightly [--remote R] [-- ASV_RUN_ARGS]`` -- one night of CI benchmarking;
-* ``gilbench calibrate [--runs N] [-- ASV_RUN_ARGS]`` -- the noise of every benchmark.
+* ``gilbench calibrate [--runs N] [-- ASV_RUN_ARGS]`` -- the noise of every benchmark;
+* ``gilbench gate BASE [HEAD]`` -- the regression gate (exit 1: regression,
+  newly failing benchmark or changed verdict; 2: the gate could not run).
 """
 
 from __future__ import annotations
@@ -73,6 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--repo", default=".", help="the gilbench checkout (default .)")
     cal.add_argument("asv_args", nargs=argparse.REMAINDER,
                      help="after --: extra arguments for asv run (e.g. -b C1)")
+    g = sub.add_parser(
+        "gate", help="benchmark BASE and HEAD here; fail on a regression beyond each "
+        "benchmark's noise, a newly failing benchmark or a changed claim verdict")
+    g.add_argument("base", help="the commit to compare against (e.g. origin/main)")
+    g.add_argument("head", nargs="?", default="HEAD", help="the commit under test (default HEAD)")
+    g.add_argument("--machine", default=None, help="asv machine name (default: this host's name)")
+    g.add_argument("--noise", default="noise",
+                   help="directory of the noise tables (default noise/; gilbench calibrate)")
+    g.add_argument("--no-verdicts", action="store_true",
+                   help="skip the benchmarks that only feed the claim verdicts")
+    g.add_argument("--summary", default=None, metavar="FILE",
+                   help="also write the markdown summary here ($GITHUB_STEP_SUMMARY is "
+                   "appended to when set)")
+    g.add_argument("--repo", default=".", help="the gilbench checkout (default .)")
+    g.add_argument("asv_args", nargs=argparse.REMAINDER,
+                   help="after --: extra arguments for asv run")
     return parser
 
 
@@ -137,6 +155,24 @@ def _main(args) -> int:
             noise.write_asv_thresholds(table, Path(args.repo) / "asv.conf.json")
         print(md.read_text(encoding="utf-8"))
         print(f"noise table: {js} and {md}")
+    elif args.command == "gate":
+        from gilbench import gate
+
+        extra = args.asv_args[1:] if args.asv_args[:1] == ["--"] else args.asv_args
+        try:
+            result = gate.gate(args.repo, args.base, args.head, noise_dir=args.noise,
+                               machine=args.machine, verdicts=not args.no_verdicts,
+                               asv_args=tuple(extra))
+        except (ValueError, RuntimeError) as exc:
+            print(f"gilbench gate: {exc}", file=sys.stderr)
+            return 2
+        text = gate.to_markdown(result)
+        print(text)
+        for path in (args.summary, os.environ.get("GITHUB_STEP_SUMMARY")):
+            if path:
+                with open(path, "a", encoding="utf-8") as f:
+                    f.write(text + "\n")
+        return 0 if result.passed else 1
     elif args.command == "vendor-html":
         from gilbench.vendor_html import vendor_html
 

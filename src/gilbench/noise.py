@@ -70,6 +70,11 @@ ERRATIC = (
 )
 
 
+#: Benchmarks that read out a configuration (thread counts the libraries
+#: report), not a time: oversubscription does not make them erratic.
+READOUTS = r"\.TrackC9PinnedConfiguration\."
+
+
 def _thread_counts(params: dict) -> list[int]:
     out = []
     for name in THREAD_PARAMS:
@@ -88,7 +93,7 @@ def erratic_reason(name: str, params: dict, cpus: int | None) -> str | None:
         if re.search(pattern, name):
             return why
     counts = _thread_counts(params)
-    if cpus and counts:
+    if cpus and counts and not re.search(READOUTS, name):
         if max(counts) > cpus:
             return f"oversubscribed: {max(counts)} threads on {cpus} CPUs"
         if {"omp_threads", "blas_threads"} <= set(params) and math.prod(counts) > cpus:
@@ -315,23 +320,36 @@ def load_table(path) -> dict:
     return table
 
 
+#: The levels of asv's regressions_thresholds (fractions).
+ASV_LEVELS = (0.05, 0.10, 0.20, 0.50, 1.0)
+
+
 def asv_thresholds(table: dict) -> dict:
-    """asv's ``regressions_thresholds`` ({regex: fraction}) from the table:
-    per benchmark, the largest margin its points need -- the threshold of a
-    gated point, twice the observed excess of a noisy one, 1.0 (100%) for an
-    erratic one -- never under asv's default 5%."""
-    out = {}
+    """asv's ``regressions_thresholds`` ({regex: fraction}) from the table.
+    Each point needs the margin of its threshold (stable and gated points),
+    twice the excess of its range (noisy points) or 100% (erratic points),
+    rounded up to a level of :data:`ASV_LEVELS`, never under asv's default
+    5%.  One entry per benchmark and level, matching asv's names with
+    parameters (``name(p1, p2)``); asv takes the largest that matches."""
+    groups = {}
     for name, row in table["points"].items():
-        key = name.split("(")[0]
         if row["status"] == "erratic" or row["range"] is None or not math.isfinite(row["range"]):
             need = 1.0
         elif row["threshold"] is not None:
             need = row["threshold"] - 1
         else:
-            need = min(1.0, 2 * (row["range"] - 1))
-        out[key] = max(out.get(key, 0.05), need)
-    return {"^" + re.escape(k) + r"\(|^" + re.escape(k) + "$": round(math.ceil(v * 100) / 100, 2)
-            for k, v in sorted(out.items())}
+            need = 2 * (row["range"] - 1)
+        level = next((lv for lv in ASV_LEVELS if need <= lv + 1e-9), ASV_LEVELS[-1])
+        key, _, params = name.partition("(")
+        groups.setdefault(key, {}).setdefault(level, []).append(params)
+    out = {}
+    for key, levels in sorted(groups.items()):
+        for level, params in sorted(levels.items()):
+            if level == ASV_LEVELS[0]:
+                continue  # asv's default
+            alts = "|".join(re.escape("(" + p) if p else "" for p in sorted(params))
+            out[f"^{re.escape(key)}(?:{alts})$"] = level
+    return out
 
 
 _BEGIN = "// regressions_thresholds: written by `gilbench calibrate --asv-thresholds`"

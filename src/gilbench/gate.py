@@ -1,0 +1,255 @@
+"""The regression gate: ``gilbench gate BASE HEAD`` benchmarks both commits on
+this machine and fails when HEAD is worse beyond each benchmark's own noise.
+
+* **What it runs.**  One ``asv run`` over both commits (asv builds each in its
+  virtualenv and, with two rounds per benchmark, interleaves the rounds of the
+  two commits, so that a machine drifting during the gate moves both sides),
+  with samples recorded.  The benchmarks: every point the noise table of this
+  machine (``noise/<machine>.json``, :mod:`gilbench.noise`) marks ``stable``
+  or ``gated``, and the benchmarks the claims' rules read.  Without a table
+  for this machine, only the exact instruction counts are gated (their noise
+  is nil by construction) and the summary says so.
+* **What fails it** (exit 1):
+
+  - a gated point beyond its threshold, by asv compare's own rule (its
+    Mann-Whitney test where samples exist, and the factor): for times and
+    instruction counts only a rise (a fall is reported as an improvement),
+    for the other ``track_`` values (ratios, speed-ups, whose good direction
+    depends on the claim) a move either way;
+  - a benchmark that ran at BASE and fails at HEAD;
+  - a claim whose verdict differs between BASE and HEAD.
+
+* **What it says.**  A markdown summary (for ``$GITHUB_STEP_SUMMARY`` or a PR
+  comment): each point that moved, base and head values, ratio, its noise
+  floor (the calibration's range) and threshold; new failures; the verdicts
+  side by side.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Gate", "gate", "judge", "compare", "gated_points", "to_markdown", "EXACT"]
+
+#: Benchmarks whose values are exact (instruction counts): gated at the
+#: lowest rung of the noise ladder even without a calibration.
+EXACT = re.compile(r"\.Track\w+Instructions\.")
+
+
+@dataclass
+class Moved:
+    name: str
+    base: float | None
+    head: float | None
+    ratio: float | None
+    threshold: float
+    floor: float | None     # the calibration's range (largest / smallest), None if exact
+    kind: str               # "regression", "improvement", "changed", "new failure"
+
+
+@dataclass
+class Gate:
+    base: str
+    head: str
+    machine: str
+    table: str | None                                  # the noise table used, or why none
+    gated: int = 0                                     # points compared
+    moved: list = field(default_factory=list)          # Moved
+    verdicts: list = field(default_factory=list)       # (claim, base status, head status)
+    missing: list = field(default_factory=list)        # gated points absent from a side
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> list:
+        return [m for m in self.moved if m.kind != "improvement"]
+
+    @property
+    def verdict_changes(self) -> list:
+        return [v for v in self.verdicts if v[1] != v[2]]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and not self.verdict_changes
+
+
+def gated_points(table: dict | None) -> dict:
+    """{point name: (threshold, range)} of the points to gate: the stable and
+    gated points of the noise table; without one, no points (the caller adds
+    the instruction counts it finds)."""
+    if not table:
+        return {}
+    return {name: (row["threshold"], row["range"]) for name, row in table["points"].items()
+            if row["status"] in ("stable", "gated") and row["threshold"]}
+
+
+def _lower_is_better(name: str) -> bool | None:
+    """True for times and instruction counts; None (either way matters) for
+    the other track_ values."""
+    method = name.split("(")[0].rsplit(".", 1)[-1]
+    if method.startswith(("time_", "timeraw_")) or EXACT.search(name):
+        return True
+    return None
+
+
+def compare(base_values: dict, head_values: dict, points: dict) -> list:
+    """Moved points: ``*_values`` are {name: (value, (stats, samples))} as
+    :func:`gilbench.noise` reads them; ``points`` {name: (threshold, range)}.
+    Also every benchmark that has a value at base and none at head."""
+    from asv.commands.compare import _is_result_better
+
+    from gilbench.noise import _ok
+
+    moved = []
+    for name in sorted(set(base_values) | set(head_values)):
+        b, h = base_values.get(name), head_values.get(name)
+        if b is not None and _ok(b[0]) and h is not None and h[0] is None:
+            moved.append(Moved(name, b[0], None, None, math.nan, None, "new failure"))
+            continue
+        if name not in points or b is None or h is None or not (_ok(b[0]) and _ok(h[0])):
+            continue
+        threshold, floor = points[name]
+        ratio = h[0] / b[0] if b[0] else (1.0 if h[0] == b[0] else math.inf)
+        worse = _is_result_better(b[0], h[0], b[1], h[1], threshold)
+        better = _is_result_better(h[0], b[0], h[1], b[1], threshold)
+        if not (worse or better):
+            continue
+        if _lower_is_better(name):
+            kind = "regression" if worse else "improvement"
+        else:
+            kind = "changed"
+        moved.append(Moved(name, b[0], h[0], ratio, threshold, floor, kind))
+    return moved
+
+
+def _benchmark_regex(points: dict, extra: tuple) -> str:
+    classes = sorted({name.split("(")[0].rsplit(".", 1)[0].split(".", 1)[-1]
+                      for name in points} | set(extra))
+    return "|".join(re.escape(c) + r"\b" for c in classes)
+
+
+def _verdict_classes() -> tuple:
+    from gilbench.claims import CLAIMS
+
+    return tuple(sorted({read.split(".")[0] for claim in CLAIMS for read in claim.reads}))
+
+
+def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
+         machine: str | None = None, verdicts: bool = True, asv_args: tuple = ()) -> Gate:
+    """Benchmark ``base`` and ``head`` of the checkout ``repo`` and judge
+    them (see the module)."""
+    from asv.machine import Machine
+
+    from gilbench import noise
+
+    t0 = time.monotonic()
+    repo = Path(repo).resolve()
+    if not (repo / ".git").exists():
+        raise ValueError(f"{repo} is not a git checkout")
+    shas = []
+    for rev in (base, head):
+        r = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                           cwd=repo, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise ValueError(f"{rev!r} is not a commit of {repo}")
+        shas.append(r.stdout.strip())
+    if shas[0] == shas[1]:
+        raise ValueError(f"BASE and HEAD are the same commit ({shas[0][:8]})")
+    asv = [sys.executable, "-m", "asv"]
+    subprocess.run([*asv, "machine", "--yes", *(["--machine", machine] if machine else [])],
+                   cwd=repo, check=True, capture_output=True)
+    machine = machine or Machine.get_unique_machine_name()
+
+    table_path = repo / noise_dir / f"{machine}.json"
+    table = noise.load_table(table_path) if table_path.is_file() else None
+    points = gated_points(table)
+    extra = ("Instructions",) if table is None else ()
+    regex = _benchmark_regex(points, extra + (_verdict_classes() if verdicts else ()))
+
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write(f"{shas[0]}\n{shas[1]}\n")
+        hashfile = f.name
+    try:
+        r = subprocess.run([*asv, "run", f"HASHFILE:{hashfile}", "--record-samples",
+                            "--machine", machine, "-b", regex, *asv_args], cwd=repo)
+    finally:
+        os.unlink(hashfile)
+    if r.returncode not in (0, 2):  # 2: a benchmark failed (judged below)
+        raise RuntimeError(f"asv run exited {r.returncode}")
+    out = judge(repo / ".asv" / "results", machine, shas[0], shas[1], table,
+                table_name=str(table_path.relative_to(repo)), verdicts=verdicts)
+    out.seconds = time.monotonic() - t0
+    return out
+
+
+def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *,
+          table_name: str = "the noise table", verdicts: bool = True) -> Gate:
+    """The gate's decision on results already in ``results_dir``: gated
+    points (of ``table``; without one, the instruction counts at the lowest
+    rung), new failures, verdicts."""
+    from gilbench import claims, noise, results
+
+    (base_values,), _, _, _ = noise._load_runs(Path(results_dir), machine, [base])
+    (head_values,), _, _, _ = noise._load_runs(Path(results_dir), machine, [head])
+    points = gated_points(table)
+    if table is None:
+        points = {name: (noise.LADDER[0], None) for name in set(base_values) | set(head_values)
+                  if EXACT.search(name)}
+        note = (f"no noise table for machine {machine!r} ({table_name}): only the exact "
+                "instruction counts are gated; `gilbench calibrate` measures the rest")
+    else:
+        note = f"{table_name} ({table['pairs']} A/A pairs, {table['created']})"
+    out = Gate(base=base, head=head, machine=machine, table=note)
+    out.gated = sum(1 for name in points if name in base_values and name in head_values)
+    out.missing = sorted(name for name in points
+                         if name not in base_values or name not in head_values)
+    out.moved = compare(base_values, head_values, points)
+    if verdicts:
+        vb = claims.verdicts(results.load(results_dir, machine=machine, commit=base)[0])
+        vh = claims.verdicts(results.load(results_dir, machine=machine, commit=head)[0])
+        out.verdicts = [(a.claim, a.status, b.status) for a, b in zip(vb, vh, strict=True)]
+    return out
+
+
+def _fmt(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:.4g}"
+
+
+def to_markdown(g: Gate) -> str:
+    status = "passed" if g.passed else "FAILED"
+    lines = [
+        f"## gilbench gate: {status}",
+        "",
+        f"`{g.base[:8]}` (base) against `{g.head[:8]}` (head) on machine `{g.machine}`, "
+        f"{g.gated} gated points, {g.seconds / 60:.1f} min. Noise: {g.table}.",
+        "",
+    ]
+    if g.moved:
+        lines += ["| benchmark | base | head | ratio | noise floor | threshold | result |",
+                  "|---|---|---|---|---|---|---|"]
+        for m in g.moved:
+            floor = "exact" if m.floor is None and m.kind != "new failure" else _fmt(m.floor)
+            lines.append(f"| `{m.name}` | {_fmt(m.base)} | {_fmt(m.head)} | {_fmt(m.ratio)} | "
+                         f"{floor} | {_fmt(m.threshold)} | {m.kind} |")
+        lines.append("")
+    else:
+        lines += ["No gated point moved beyond its threshold.", ""]
+    if g.verdicts:
+        lines += ["| claim | base | head |", "|---|---|---|"]
+        lines += [f"| {c} | {a} | {b}{' (changed)' if a != b else ''} |"
+                  for c, a, b in g.verdicts]
+        lines.append("")
+    if g.missing:
+        lines += [f"{len(g.missing)} gated point(s) not measured on a side (skipped here): "
+                  + ", ".join(f"`{n}`" for n in g.missing[:10])
+                  + (" ..." if len(g.missing) > 10 else ""), ""]
+    return "\n".join(lines)

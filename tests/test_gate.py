@@ -1,0 +1,158 @@
+"""The regression gate.
+
+* For real, end to end: a scratch clone whose HEAD makes C1's ``sumsq_nogil``
+  do half as much work again (an extra dependent add over half the
+  elements); asv builds both commits; the gate exits 1 and names the
+  instruction count that rose.  Instruction counts are exact, so this cannot
+  flake.
+* On the real A/A runs of the calibration test (identical code): no alarm,
+  with the table's thresholds and with the exact counts alone.
+* A benchmark that fails at HEAD only (on purpose, GILBENCH_FAIL_BENCHMARK,
+  in a real asv run) is a failure of the gate.
+* A claim whose verdict differs between BASE and HEAD (asv result files
+  written with asv's own API) is a failure of the gate.
+* The summary parses as markdown, with its table.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_claims import changed, write_results
+from test_noise import calibrated  # noqa: F401  (the fixture)
+
+from gilbench import gate, noise
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNEL = Path("src/gilbench/kernels/c1_gil_held.pyx")
+SLOWED = "bench_c1_gil_held.TrackC1Instructions.track_c1_instructions('sumsq', 'nogil')"
+
+
+def git(*args, cwd):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def slow_down_sumsq_nogil(source: str, percent: int) -> str:
+    """``sumsq_nogil`` plus one dependent ``s + 0.0`` (not foldable by a C
+    compiler: it turns -0.0 into 0.0) for ``percent`` % of its elements:
+    the same answer, more work."""
+    loop = "    with nogil:\n        for i in range(n):\n            s += xv[i] * xv[i]\n"
+    start = source.index("def sumsq_nogil(x):")
+    at = source.index(loop, start) + len(loop)
+    extra = (f"        for i in range(n * {percent} // 100):\n"
+             "            s = s + 0.0\n")
+    return source[:at] + extra + source[at:]
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """The tables of ``text`` as a real markdown parser (markdown-it, GFM
+    tables) reads them: [table][row][cell]."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    tables, row, cell = [], None, None
+    for t in tokens:
+        if t.type == "table_open":
+            tables.append([])
+        elif t.type == "tr_open":
+            row = []
+        elif t.type == "tr_close":
+            tables[-1].append(row)
+        elif t.type in ("th_open", "td_open"):
+            cell = []
+        elif t.type in ("th_close", "td_close"):
+            row.append("".join(cell))
+        elif t.type == "inline" and cell is not None:
+            cell.append(t.content)
+    return tables
+
+
+@pytest.fixture(scope="module")
+def slowed(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gate")
+    repo = tmp / "repo"
+    git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
+    git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
+    base = git("rev-parse", "HEAD", cwd=repo)
+    (repo / KERNEL).write_text(slow_down_sumsq_nogil((repo / KERNEL).read_text(), 50))
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am",
+        "sumsq_nogil: 50% more dependent adds", cwd=repo)
+    env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1")
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    summary = tmp / "summary.md"
+    r = subprocess.run([sys.executable, "-m", "gilbench", "gate", base, "HEAD", "--repo",
+                        str(repo), "--machine", "gate-test", "--no-verdicts", "--summary",
+                        str(summary), "--", "--quick", "-b", "TrackC1Instructions"],
+                       cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
+    return r, summary
+
+
+def test_gate_fails_naming_the_slower_kernel(slowed):
+    r, summary = slowed
+    assert r.returncode == 1, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "gilbench gate: FAILED" in r.stdout
+    assert SLOWED in r.stdout
+    # Only the kernel that changed moved: the other nine counts are exact.
+    assert r.stdout.count("| regression |") == 1, r.stdout
+    assert "no noise table for machine 'gate-test'" in r.stdout
+
+
+def test_the_summary_parses_as_markdown_with_its_table(slowed):
+    _, summary = slowed
+    (table,) = markdown_tables(summary.read_text())
+    header, *rows = table
+    assert header == ["benchmark", "base", "head", "ratio", "noise floor", "threshold",
+                      "result"]
+    (row,) = rows
+    assert row[0] == SLOWED and row[-1] == "regression"
+    assert float(row[3]) > 1.3          # 4 -> ~6 instructions per element
+    assert row[4] == "exact"
+
+
+def test_gate_passes_on_the_calibration_a_a_pair(calibrated):  # noqa: F811
+    base, head = calibrated["commits"]
+    table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
+    for t in (table, None):
+        g = gate.judge(calibrated["results"], "cal-test", base, head, t, verdicts=False)
+        assert g.passed, gate.to_markdown(g)
+        assert g.gated >= 10 and not g.moved
+    assert "passed" in gate.to_markdown(g)
+
+
+def test_a_newly_failing_benchmark_fails_the_gate(calibrated):  # noqa: F811
+    base, _ = calibrated["commits"]
+    g = gate.judge(calibrated["results"], "cal-test", base, calibrated["failing"], None,
+                   verdicts=False)
+    assert not g.passed
+    failed = [m.name for m in g.failures if m.kind == "new failure"]
+    assert failed and all("TimeC4ReleaseEvery" in n for n in failed), g.moved
+    assert "new failure" in gate.to_markdown(g)
+
+
+def test_a_changed_verdict_fails_the_gate(tmp_path):
+    write_results(tmp_path, "m", 2, commit="b" * 40)
+    # HEAD: the GIL-held loop and the nogil one no longer run alike: C1 fails.
+    write_results(tmp_path, "m", 2, commit="c" * 40, value=changed(
+        "TrackC1RatioToGILHeld", lambda p, cpus: 3.0 if p["variant"] == "nogil" else ...))
+    g = gate.judge(tmp_path, "m", "b" * 40, "c" * 40, None)
+    assert not g.moved
+    assert [c for c, _, _ in g.verdict_changes] == ["C1"]
+    assert not g.passed
+    text = gate.to_markdown(g)
+    assert "FAILED" in text and "(changed)" in text
+    rows = markdown_tables(text)[-1]
+    assert rows[0] == ["claim", "base", "head"] and len(rows) == 10
+
+
+def test_gate_refuses_bad_commits(tmp_path):
+    with pytest.raises(ValueError, match="not a commit"):
+        gate.gate(ROOT, "no-such-ref", "HEAD")
+    with pytest.raises(ValueError, match="same commit"):
+        gate.gate(ROOT, "HEAD", "HEAD")
+    with pytest.raises(ValueError, match="not a git checkout"):
+        gate.gate(tmp_path, "HEAD", "HEAD")

@@ -1,0 +1,155 @@
+"""The noise calibration, for real: ``gilbench calibrate`` runs asv on commits of
+identical code in a scratch clone (smoke settings, a few benchmarks), and the
+table it writes holds what the runs showed: exact instruction counts are
+stable, the erratic-by-nature points are marked, every point has its flags at
+each factor, and asv's regressions_thresholds derived from it load in asv.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gilbench import noise
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHES = "TrackC1Instructions|TimeC4ReleaseEvery|TrackC4FlagSeen"
+
+
+def git(*args, cwd):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    """``gilbench calibrate --runs 2`` on a clone of this repository, and a
+    third run, on a third identical commit, in which TimeC4ReleaseEvery fails
+    on purpose (for the gate's tests)."""
+    tmp = tmp_path_factory.mktemp("calibrate")
+    repo = tmp / "repo"
+    git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
+    git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
+    env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1")
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    work = tmp / "work"
+    r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--repo", str(repo),
+                        "--runs", "2", "--workdir", str(work), "--machine", "cal-test",
+                        "--asv-thresholds", "--", "--quick", "-b", BENCHES],
+                       cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    commits = git("rev-list", "--reverse", "calibration-base..main", cwd=work).split()
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m",
+        "A/A run 3", cwd=work)
+    third = git("rev-parse", "HEAD", cwd=work)
+    r3 = subprocess.run([sys.executable, "-m", "asv", "run", "-E", f"existing:{sys.executable}",
+                         "--set-commit-hash", third, "--record-samples", "--machine",
+                         "cal-test", "--quick", "-b", BENCHES], cwd=work,
+                        env=dict(env, GILBENCH_FAIL_BENCHMARK="TimeC4ReleaseEvery"),
+                        capture_output=True, text=True, timeout=900)
+    assert r3.returncode in (0, 2), r3.stdout[-3000:] + r3.stderr[-3000:]
+    return {"repo": repo, "work": work, "stdout": r.stdout, "commits": commits,
+            "failing": third, "results": work / ".asv" / "results"}
+
+
+def test_calibrate_writes_the_table_of_every_point(calibrated):
+    table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
+    assert table["pairs"] == 1 and len(table["commits"]) == 2
+    assert table["commits"] == calibrated["commits"]
+    names = set(table["points"])
+    # 10 instruction-count points, 8 release intervals, 5 flag intervals.
+    assert len(names) == 23, sorted(names)
+    for row in table["points"].values():
+        assert row["status"] in ("stable", "gated", "noisy", "erratic")
+        assert set(row["flags"]) <= {"1.05", "1.10", "1.20"}
+        assert len(row["values"]) == 2
+    md = (calibrated["repo"] / "noise" / "cal-test.md").read_text()
+    assert "TrackC1Instructions" in md and "| factor |" in md
+    assert "noise table:" in calibrated["stdout"]
+
+
+def test_instruction_counts_are_exact_and_stable(calibrated):
+    table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
+    counts = {n: r for n, r in table["points"].items() if "TrackC1Instructions" in n}
+    assert len(counts) == 10
+    for name, row in counts.items():
+        assert row["values"][0] == row["values"][1], name
+        assert row["range"] == 1.0 and row["status"] == "stable", (name, row)
+        assert row["threshold"] == noise.LADDER[0]
+        assert all(k == 0 for k in row["flags"].values())
+
+
+def test_the_starved_window_is_erratic_by_nature(calibrated):
+    table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
+    row = table["points"]["bench_c4_brief_release.TrackC4FlagSeen.track_c4_flag_seen(100000)"]
+    assert row["status"] == "erratic" and "race" in row["reason"]
+    assert row["threshold"] is None
+
+
+def test_a_killed_calibration_resumes_without_rerunning(calibrated, tmp_path):
+    """Run again on the same scratch clone: both runs are already measured,
+    nothing is rerun, and the table comes out the same."""
+    before = json.loads((calibrated["repo"] / "noise" / "cal-test.json").read_text())
+    env = dict(os.environ, HOME=str(calibrated["work"].parent / "home"), GILBENCH_SMOKE="1")
+    r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--repo",
+                        str(calibrated["repo"]), "--runs", "2", "--workdir",
+                        str(calibrated["work"]), "--machine", "cal-test", "--out",
+                        str(tmp_path), "--", "--quick", "-b", BENCHES],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("already measured, kept") == 2
+    after = json.loads((tmp_path / "cal-test.json").read_text())
+    assert after["points"] == before["points"]
+
+
+def test_asv_thresholds_load_in_asv_and_match_every_benchmark(calibrated):
+    from asv.config import Config
+
+    conf_path = calibrated["repo"] / "asv.conf.json"
+    conf = Config.load(str(conf_path))
+    thresholds = conf.regressions_thresholds
+    assert thresholds, "no regressions_thresholds written"
+    table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
+    for name, row in table["points"].items():
+        # asv takes the largest matching entry, else its default 5%.
+        got = max((t for rx, t in thresholds.items() if re.match(rx, name)), default=0.05)
+        if row["status"] == "erratic":
+            assert got == 1.0, name
+        elif row["threshold"] is not None:
+            assert got == max(0.05, round(row["threshold"] - 1, 2)), name
+        else:
+            assert got >= min(1.0, 2 * (row["range"] - 1)), name
+    # Writing twice replaces the block instead of adding a second one.
+    noise.write_asv_thresholds(table, conf_path)
+    assert conf_path.read_text().count('"regressions_thresholds"') == 1
+    Config.load(str(conf_path))
+
+
+@pytest.mark.parametrize("params, cpus, erratic", [
+    ({"threads": 4}, 2, True),
+    ({"threads": 2}, 2, False),
+    ({"python_threads": 2}, 1, True),
+    ({"omp_threads": 2, "blas_threads": 2}, 2, True),
+    ({"omp_threads": 2, "blas_threads": 1}, 2, False),
+    ({"n": 10**6}, 2, False),
+])
+def test_oversubscribed_points_are_erratic(params, cpus, erratic):
+    assert (noise.erratic_reason("bench_x.TimeX.time_x(...)", params, cpus) is not None) \
+        == erratic
+
+
+def test_bad_calibration_arguments_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="runs must be"):
+        noise.calibrate(ROOT, runs=1)
+    with pytest.raises(ValueError, match="not a git checkout"):
+        noise.calibrate(tmp_path, runs=2)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    with pytest.raises(ValueError, match="not a gilbench noise table"):
+        noise.load_table(bad)
