@@ -89,13 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the markdown summary here ($GITHUB_STEP_SUMMARY is "
                    "appended to when set)")
     g.add_argument("--repo", default=".", help="the gilbench checkout (default .)")
-    g.add_argument("asv_args", nargs=argparse.REMAINDER,
-                   help="after --: extra arguments for asv run")
+    g.epilog = "Arguments after -- go to asv run (e.g. -- -b C1)."
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["gate"] and "--" in argv:
+        # gate's HEAD is optional, so asv's arguments cannot be a REMAINDER
+        # positional after it: everything after "--" goes to asv run.
+        cut = argv.index("--")
+        args = build_parser().parse_args(argv[:cut])
+        args.asv_args = argv[cut + 1:]
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return _main(args)
     except ImportError as exc:
@@ -158,7 +165,7 @@ def _main(args) -> int:
     elif args.command == "gate":
         from gilbench import gate
 
-        extra = args.asv_args[1:] if args.asv_args[:1] == ["--"] else args.asv_args
+        extra = getattr(args, "asv_args", [])
         try:
             result = gate.gate(args.repo, args.base, args.head, noise_dir=args.noise,
                                machine=args.machine, verdicts=not args.no_verdicts,
