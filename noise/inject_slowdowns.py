@@ -8,7 +8,7 @@ the work grows by about P % in these latency-bound loops (one dependent add
 per element), which the benchmarks then measure.
 
 The base and every injected commit are measured by one ``asv run`` (asv
-builds each commit; two rounds, interleaved across the commits) over the
+builds each commit; one round each, as the gate runs them) over the
 benchmarks that watch the targets, and each injected commit is judged
 against the base by the gate's own rule (``gilbench.gate.judge``, the noise
 table of this machine).  Writes ``noise/<machine>-injected.md``.
@@ -107,7 +107,8 @@ def main(argv=None) -> int:
     asv = [sys.executable, "-m", "asv"]
     subprocess.run([*asv, "machine", "--yes", "--machine", args.machine], cwd=work, check=True)
     r = subprocess.run([*asv, "run", f"HASHFILE:{hashfile}", "--record-samples", "--machine",
-                        args.machine, "-b", "|".join(classes)], cwd=work)
+                        args.machine, "-a", f"rounds={gate.GATE_ROUNDS}",
+                        "-b", "|".join(classes)], cwd=work)
     os.unlink(hashfile)
     if r.returncode not in (0, 2):
         return r.returncode

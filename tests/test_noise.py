@@ -135,8 +135,11 @@ def test_asv_thresholds_load_in_asv_and_match_every_benchmark(calibrated):
     ({"threads": 4}, 2, True),
     ({"threads": 2}, 2, False),
     ({"python_threads": 2}, 1, True),
-    ({"omp_threads": 2, "blas_threads": 2}, 2, True),
-    ({"omp_threads": 2, "blas_threads": 1}, 2, False),
+    ({"pattern": "nested", "omp_threads": 2, "blas_threads": 2}, 2, True),
+    ({"pattern": "nested", "omp_threads": 2, "blas_threads": 1}, 2, False),
+    ({"pattern": "concurrent", "omp_threads": 1, "blas_threads": 2}, 2, True),
+    ({"pattern": "concurrent", "omp_threads": 1, "blas_threads": 1}, 2, False),
+    ({"pattern": "alternating", "omp_threads": 2, "blas_threads": 2}, 2, False),
     ({"n": 10**6}, 2, False),
 ])
 def test_oversubscribed_points_are_erratic(params, cpus, erratic):

@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", default="noise", help="where the table goes (default noise/)")
     cal.add_argument("--asv-thresholds", action="store_true",
                      help="also write asv's regressions_thresholds into asv.conf.json")
+    cal.add_argument("--reanalyze", action="store_true",
+                     help="no new runs: the table of the runs already in --workdir (after a "
+                     "change to the analysis; needs --machine)")
     cal.add_argument("--repo", default=".", help="the gilbench checkout (default .)")
     cal.add_argument("asv_args", nargs=argparse.REMAINDER,
                      help="after --: extra arguments for asv run (e.g. -b C1)")
@@ -152,8 +155,14 @@ def _main(args) -> int:
 
         extra = args.asv_args[1:] if args.asv_args[:1] == ["--"] else args.asv_args
         try:
-            table = noise.calibrate(args.repo, runs=args.runs, workdir=args.workdir,
-                                    machine=args.machine, asv_args=tuple(extra))
+            if args.reanalyze:
+                if not args.machine:
+                    raise ValueError("--reanalyze needs --machine")
+                table = noise.reanalyze(args.workdir or Path(args.repo) / ".asv" / "calibration",
+                                        args.machine)
+            else:
+                table = noise.calibrate(args.repo, runs=args.runs, workdir=args.workdir,
+                                        machine=args.machine, asv_args=tuple(extra))
         except (ValueError, RuntimeError) as exc:
             print(f"gilbench calibrate: {exc}", file=sys.stderr)
             return 1
