@@ -156,3 +156,16 @@ def test_bad_calibration_arguments_are_refused(tmp_path):
     bad.write_text("{}")
     with pytest.raises(ValueError, match="not a gilbench noise table"):
         noise.load_table(bad)
+
+
+def test_reanalyze_reads_the_measured_runs_without_running(calibrated, tmp_path):
+    before = json.loads((calibrated["repo"] / "noise" / "cal-test.json").read_text())
+    r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--reanalyze",
+                        "--machine", "cal-test", "--workdir", str(calibrated["work"]),
+                        "--repo", str(calibrated["repo"]), "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    after = json.loads((tmp_path / "cal-test.json").read_text())
+    # The third, failing run (made after the calibration) counts as a third run.
+    assert after["commits"][:2] == before["commits"] and len(after["commits"]) == 3
+    assert "Running" not in r.stdout
