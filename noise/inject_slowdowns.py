@@ -59,8 +59,8 @@ SINKS = {"cumsum_seq": ["if n > 0:", "    ov[n - 1] = s"]}
 AFFECTED = (
     r"\('cumsum'",                                        # cumsum_seq (C6)
     r"\.TimeC1HoldingGIL\.time_c1_loop\('sumsq', '(gil|nogil)'",
-    r"\.TrackC1\w+\('sumsq'",                             # the ratios' numerator or base
-    r"\.TrackC7\w+\('sumsq'",                             # C7's sequential sumsq is C1's
+    r"\.TrackC1\w+\.\w+\('sumsq'",                      # the ratios' numerator or base
+    r"\.TrackC7\w+\.\w+\('sumsq'",                      # C7's sequential sumsq is C1's
     r"\.TimeC7SequentialVsPrange\.time_c7_sumsq\('seq'",
 )
 
