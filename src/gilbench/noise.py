@@ -67,6 +67,8 @@ ERRATIC = (
      "two Python threads race for the cores; how they split them is the scheduler's"),
     (r"\.TrackC3HeartbeatGap\.",
      "the wake-up latency of a sleeping thread, set by the OS scheduler"),
+    (r"\.TrackC9Slowdown\.",
+     "a ratio to the best point of a grid that holds oversubscribed points"),
     (r"\.TrackC4FlagSeen\.track_c4_flag_seen\(100000\)",
      "the starved window: whether the setter thread gets the GIL is a race"),
 )
