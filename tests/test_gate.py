@@ -164,6 +164,19 @@ def test_a_changed_verdict_fails_the_gate(tmp_path):
     assert rows[0] == ["claim", "base", "head"] and len(rows) == 10
 
 
+def test_a_verdict_moving_into_inconclusive_is_reported_not_failed(tmp_path):
+    write_results(tmp_path, "m", 2, commit="b" * 40)
+    # HEAD: C1's nogil and noexcept loops in the rule's band between holds
+    # (within 15%) and fails (beyond 50%).
+    write_results(tmp_path, "m", 2, commit="c" * 40, value=changed(
+        "TrackC1RatioToGILHeld",
+        lambda p, cpus: 1.3 if p["variant"] in ("nogil", "noexcept") else ...))
+    g = gate.judge(tmp_path, "m", "b" * 40, "c" * 40, None)
+    assert [(c, a, b) for c, a, b in g.verdict_changes] == [("C1", "holds", "inconclusive")]
+    assert not g.verdict_failures and g.passed
+    assert "within the rule's noise band" in gate.to_markdown(g)
+
+
 def test_gate_refuses_bad_commits(tmp_path):
     with pytest.raises(ValueError, match="not a commit"):
         gate.gate(ROOT, "no-such-ref", "HEAD")

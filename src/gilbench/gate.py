@@ -18,7 +18,9 @@ this machine and fails when HEAD is worse beyond each benchmark's own noise.
     for the other ``track_`` values (ratios, speed-ups, whose good direction
     depends on the claim) a move either way;
   - a benchmark that ran at BASE and fails at HEAD;
-  - a claim whose verdict differs between BASE and HEAD.
+  - a claim whose verdict differs between BASE and HEAD (except a move
+    into or out of "inconclusive", the band a rule keeps for values within
+    its noise: reported, not failed).
 
 * **What it says.**  A markdown summary (for ``$GITHUB_STEP_SUMMARY`` or a PR
   comment): each point that moved, base and head values, ratio, its noise
@@ -93,11 +95,23 @@ class Gate:
 
     @property
     def verdict_changes(self) -> list:
+        """Claims whose verdict differs between BASE and HEAD."""
         return [v for v in self.verdicts if v[1] != v[2]]
 
     @property
+    def verdict_failures(self) -> list:
+        """The verdict changes that fail the gate: every change except a move
+        into or out of "inconclusive" between two measured verdicts -- the
+        band a rule keeps for values within the noise (C8's verdict moved
+        holds <-> inconclusive in 3 of 6 A/A pairs here)."""
+        from gilbench.claims import INCONCLUSIVE, NOT_MEASURED
+
+        return [v for v in self.verdict_changes
+                if INCONCLUSIVE not in v[1:] or NOT_MEASURED in v[1:]]
+
+    @property
     def passed(self) -> bool:
-        return not self.failures and not self.verdict_changes
+        return not self.failures and not self.verdict_failures
 
 
 def gated_points(table: dict | None) -> dict:
@@ -279,7 +293,9 @@ def to_markdown(g: Gate) -> str:
         lines += ["No gated point moved beyond its threshold.", ""]
     if g.verdicts:
         lines += ["| claim | base | head |", "|---|---|---|"]
-        lines += [f"| {c} | {a} | {b}{' (changed)' if a != b else ''} |"
+        failing = {v[0] for v in g.verdict_failures}
+        lines += [f"| {c} | {a} | {b}" + ("" if a == b else " (changed)" if c in failing
+                                          else " (within the rule's noise band)") + " |"
                   for c, a, b in g.verdicts]
         lines.append("")
     if g.missing:
