@@ -112,6 +112,8 @@ def test_asv_thresholds_load_in_asv_and_match_every_benchmark(calibrated):
     from asv.config import Config
 
     conf_path = calibrated["repo"] / "asv.conf.json"
+    # Strict JSON once the comments are gone (no trailing comma), as asv reads it.
+    json.loads(re.sub(r"^\s*//.*$", "", conf_path.read_text(), flags=re.M))
     conf = Config.load(str(conf_path))
     thresholds = conf.regressions_thresholds
     assert thresholds, "no regressions_thresholds written"
@@ -128,6 +130,7 @@ def test_asv_thresholds_load_in_asv_and_match_every_benchmark(calibrated):
     # Writing twice replaces the block instead of adding a second one.
     noise.write_asv_thresholds(table, conf_path)
     assert conf_path.read_text().count('"regressions_thresholds"') == 1
+    json.loads(re.sub(r"^\s*//.*$", "", conf_path.read_text(), flags=re.M))
     Config.load(str(conf_path))
 
 

@@ -209,7 +209,8 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     # track_ points elsewhere are left to the nightly (asv's
     # regressions_thresholds), to keep a gate within a PR's budget.
     points = gated_points(table)
-    classes = ("Instructions",) + (_verdict_classes() if verdicts else ())
+    # Without a table: every instruction count (exact on any machine).
+    classes = (() if table else ("Instructions",)) + (_verdict_classes() if verdicts else ())
     classes += tuple(sorted({n.split(".")[1] for n in points
                              if n.split("(")[0].rsplit(".", 1)[1].startswith("time_")}))
     points = {n: v for n, v in points.items()

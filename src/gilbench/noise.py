@@ -372,8 +372,10 @@ def write_asv_thresholds(table: dict, conf_path) -> None:
     conf_path = Path(conf_path)
     text = conf_path.read_text(encoding="utf-8")
     body = json.dumps(asv_thresholds(table), indent=8)[:-1] + "    }"
+    # The block is the last entry of the file: no comma after it (asv's
+    # loader strips comments, then parses strict JSON).
     block = (f"{_BEGIN}\n    // from noise/{table['machine']}.json: each benchmark's own noise\n"
-             f"    \"regressions_thresholds\": {body},\n    {_END}")
+             f"    \"regressions_thresholds\": {body}\n    {_END}")
     if _BEGIN in text:
         text = re.sub(re.escape(_BEGIN) + r".*?" + re.escape(_END), lambda _: block, text,
                       flags=re.S)
