@@ -141,8 +141,8 @@ def main(argv=None) -> int:
     for _, function, point, kind in TARGETS:
         for p, sha in heads.items():
             g = gate.judge(results_dir, args.machine, base, sha, table, verdicts=False)
-            (base_values,), _, _, _ = noise._load_runs(results_dir, args.machine, [base])
-            (head_values,), _, _, _ = noise._load_runs(results_dir, args.machine, [sha])
+            (base_values,), _, _, _ = noise.load_runs(results_dir, args.machine, [base])
+            (head_values,), _, _, _ = noise.load_runs(results_dir, args.machine, [sha])
             ratio = head_values[point][0] / base_values[point][0]
             threshold = points.get(point, (None,))[0]
             caught = any(m.name == point for m in g.failures)

@@ -241,8 +241,8 @@ def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *
     rung), new failures, verdicts."""
     from gilbench import claims, noise, results
 
-    (base_values,), _, _, _ = noise._load_runs(Path(results_dir), machine, [base])
-    (head_values,), _, _, _ = noise._load_runs(Path(results_dir), machine, [head])
+    (base_values,), _, _, _ = noise.load_runs(Path(results_dir), machine, [base])
+    (head_values,), _, _, _ = noise.load_runs(Path(results_dir), machine, [head])
     points = gated_points(table)
     if table is None:
         points = {name: (noise.LADDER[0], None) for name in set(base_values) | set(head_values)

@@ -40,7 +40,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["ERRATIC", "FACTORS", "LADDER", "HEADROOM", "erratic_reason", "analyze",
+__all__ = ["ERRATIC", "FACTORS", "LADDER", "HEADROOM", "erratic_reason", "analyze", "load_runs",
            "calibrate", "reanalyze", "write_table", "asv_thresholds", "write_asv_thresholds",
            "load_table"]
 
@@ -116,7 +116,7 @@ def erratic_reason(name: str, params: dict, cpus: int | None) -> str | None:
 # Reading the runs
 
 
-def _load_runs(results_dir: Path, machine: str, commits: list[str]):
+def load_runs(results_dir: Path, machine: str, commits: list[str]):
     """[{name: (value, (stats, samples))}] per commit, and {name: params}
     and {name: class} read with asv's loader; and the usable CPUs."""
     from asv.commands.compare import unroll_result
@@ -201,7 +201,7 @@ def analyze(results_dir, machine: str, commits: list[str]) -> dict:
     ``machine`` in ``results_dir``."""
     if len(commits) < 2:
         raise ValueError(f"an A/A calibration needs at least 2 runs, got {len(commits)}")
-    runs, params_of, class_of, cpus = _load_runs(Path(results_dir), machine, commits)
+    runs, params_of, class_of, cpus = load_runs(Path(results_dir), machine, commits)
     pairs = list(itertools.combinations(range(len(runs)), 2))
     points = {}
     for name in sorted(set().union(*runs)):
@@ -392,12 +392,11 @@ def write_asv_thresholds(table: dict, conf_path) -> None:
 # Running it
 
 
-def _run(cmd, cwd, env=None):
-    r = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} failed (exit {r.returncode}):\n"
-                           f"{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
-    return r.stdout
+def _run(cmd, cwd):
+    """stdout of ``cmd`` (the nightly's runner: a failure raises with its output)."""
+    from gilbench.nightly import _run as run
+
+    return run(cmd, cwd=cwd).stdout
 
 
 def _log(message):
