@@ -1,5 +1,6 @@
-"""The README's two commands, ``nox -s bench`` and ``nox -s tests``, and the
-nightly CI job, ``nox -s nightly``.
+"""The README's two commands, ``nox -s bench`` and ``nox -s tests``; and
+``nox -s nightly`` (the nightly job), ``nox -s calibrate`` (the noise table of
+this machine) and ``nox -s gate`` (the pull-request gate).
 
 Each session makes its own virtualenv under .nox/, so nothing is installed by
 hand: the only prerequisites are Python 3.11+ and a C compiler.
@@ -45,17 +46,15 @@ def bench(session):
     if not args or args[0].startswith("-"):
         args.insert(0, "HEAD^!")  # the current commit, unless a range is given
     machine = args[args.index("--machine") + 1] if "--machine" in args[:-1] else None
-    session.run("asv", "machine", "--yes", *(["--machine", machine] if machine else []))
+    # asv's machine record, with the usable CPUs (after affinity) as num_cpu.
+    session.run("python", "-c", "import sys; from gilbench import _asv; "
+                "_asv.machine('.', sys.argv[1] or None)", machine or "")
     try:
         session.run("asv", "run", *args)
     finally:
-        session.run("asv", "publish")
-        session.run("gilbench", "vendor-html", ".asv/html")
-        session.run("gilbench", "report", "--results", ".asv/results", "--html",
-                    ".asv/html/claims")
-        session.log("asv's report: .asv/html/index.html (serve it: `.nox/bench/bin/asv "
-                    "preview`, then open the address it prints; it needs no internet)")
-        session.log("claims page: .asv/html/claims/index.html (self-contained: open the file)")
+        # The one publish pipeline (the nightly's too): asv's page, offline
+        # assets, the claims page, the verdicts.
+        session.run("gilbench", "publish")
 
 
 @nox.session

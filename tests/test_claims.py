@@ -31,6 +31,7 @@ def grids(cpus):
     over = threads + [2 * cpus]
     cross = [t for t in over if t > 1]
     return {
+        "bench_machine.TrackMachine.track_usable_cpus": {},
         "bench_c1_gil_held.TrackC1RatioToGILHeld.track_c1_ratio":
             {"kernel": ["sumsq", "poly"], "variant": ["nogil", "noexcept", "except",
                                                       "except_value"], "n": SIZES},
@@ -71,6 +72,8 @@ def grids(cpus):
 def healthy(name, p, cpus):
     """Values under which every claim holds (what a 2-CPU machine measures)."""
     cls = name.split(".")[1]
+    if cls == "TrackMachine":
+        return float(cpus)
     if cls == "TrackC1RatioToGILHeld":
         return 40.0 if p["variant"] == "except" else 1.02
     if cls == "TrackC2RatioToPythonNumpy":
@@ -108,10 +111,12 @@ def healthy(name, p, cpus):
     raise KeyError(name)
 
 
-def write_results(results_dir, machine, cpus, value=healthy, omit=(), commit="a" * 40):
+def write_results(results_dir, machine, cpus, value=healthy, omit=(), commit="a" * 40,
+                  num_cpu=None):
     """One result file for ``machine`` at ``commit`` written with asv's own
     API; ``value(name, params, cpus)`` gives each point (None: failed, NaN:
-    skipped)."""
+    skipped).  ``num_cpu``: what asv's machine.json says (default ``cpus``;
+    more under an affinity mask)."""
     res = Results({"machine": machine, "python": "3.11"}, {}, commit, 1_700_000_000_000,
                   "3.11", "existing-py", {})
     described = {}
@@ -130,7 +135,8 @@ def write_results(results_dir, machine, cpus, value=healthy, omit=(), commit="a"
                            "version": "1"}
     res.save(str(results_dir))
     util.write_json(str(results_dir / machine / "machine.json"),
-                    {"machine": machine, "num_cpu": str(cpus)}, api_version=Machine.api_version)
+                    {"machine": machine, "num_cpu": str(num_cpu or cpus)},
+                    api_version=Machine.api_version)
     bench_json = results_dir / "benchmarks.json"
     old = util.load_json(str(bench_json), api_version=Benchmarks.api_version) \
         if bench_json.is_file() else {}

@@ -152,7 +152,7 @@ def test_report_reads_the_real_results_in_every_format(smoke_run):
     rows = [line for line in md.splitlines() if line.startswith("| **C")]
     assert md.startswith("| claim | gilbench-test") and len(rows) == 9
     bad = _gilbench("report", "--results", str(tmp / "nowhere"))
-    assert bad.returncode == 1 and "no asv results directory" in bad.stderr
+    assert bad.returncode == 2 and "no asv results directory" in bad.stderr
 
 
 def test_claims_page_renders_offline_in_a_real_browser(smoke_run):

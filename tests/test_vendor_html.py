@@ -88,5 +88,5 @@ def test_unknown_cdn_file_is_named(site, cache):
 def test_directory_without_a_published_site(tmp_path, capsys):
     with pytest.raises(ValueError, match="asv publish"):
         vh.vendor_html(tmp_path)
-    assert cli.main(["vendor-html", str(tmp_path / "missing")]) == 1
+    assert cli.main(["vendor-html", str(tmp_path / "missing")]) == 2
     assert "asv publish" in capsys.readouterr().err

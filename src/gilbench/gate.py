@@ -2,7 +2,7 @@
 this machine and fails when HEAD is worse beyond each benchmark's own noise.
 
 * **What it runs.**  One ``asv run`` over both commits (asv builds each in its
-  virtualenv), one round per commit, 6 samples per time, samples recorded:
+  virtualenv), one round per commit, :data:`GATE_REPEAT` samples per time, samples recorded:
   the exact instruction counts, the benchmarks the claims' rules read, and
   the time_ benchmarks in which the noise table of this machine
   (``noise/<machine>.json``, :mod:`gilbench.noise`) has gated points.  The
@@ -13,7 +13,8 @@ this machine and fails when HEAD is worse beyond each benchmark's own noise.
 * **What fails it** (exit 1):
 
   - a gated point beyond its threshold, by asv compare's own rule (its
-    Mann-Whitney test where samples exist, and the factor): for times and
+    Mann-Whitney test where samples exist, and the factor;
+    :mod:`gilbench.significance`): for times and
     instruction counts only a rise (a fall is reported as an improvement),
     for the other ``track_`` values (ratios, speed-ups, whose good direction
     depends on the claim) a move either way;
@@ -31,14 +32,14 @@ this machine and fails when HEAD is worse beyond each benchmark's own noise.
 from __future__ import annotations
 
 import math
-import os
 import re
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from gilbench import _asv, claims, noise, results
+from gilbench.claims import CLAIMS, INCONCLUSIVE, NOT_MEASURED
+from gilbench.significance import better
 
 __all__ = ["Gate", "gate", "judge", "compare", "asv_settings", "gated_points", "to_markdown",
            "EXACT"]
@@ -104,8 +105,6 @@ class Gate:
         into or out of "inconclusive" between two measured verdicts -- the
         band a rule keeps for values within the noise (C8's verdict moved
         holds <-> inconclusive in 3 of 6 A/A pairs here)."""
-        from gilbench.claims import INCONCLUSIVE, NOT_MEASURED
-
         return [v for v in self.verdict_changes
                 if INCONCLUSIVE not in v[1:] or NOT_MEASURED in v[1:]]
 
@@ -133,33 +132,29 @@ def _lower_is_better(name: str) -> bool | None:
     return None
 
 
-def compare(base_values: dict, head_values: dict, points: dict) -> list:
-    """Moved points: ``*_values`` are {name: (value, (stats, samples))} as
-    :func:`gilbench.noise` reads them; ``points`` {name: (threshold, range)}.
-    Also every benchmark that has a value at base and none at head."""
-    from asv.commands.compare import _is_result_better
-
-    from gilbench.noise import _ok
-
+def compare(base: dict, head: dict, points: dict) -> list:
+    """Moved points: ``base`` and ``head`` are {name: Point}
+    (:class:`gilbench.results.Run`'s ``points``), ``points`` {name: (threshold,
+    range)}.  Also every benchmark that has a value at base and failed at head."""
     moved = []
-    for name in sorted(set(base_values) | set(head_values)):
-        b, h = base_values.get(name), head_values.get(name)
-        if b is not None and _ok(b[0]) and h is not None and h[0] is None:
-            moved.append(Moved(name, b[0], None, None, math.nan, None, "new failure"))
+    for name in sorted(set(base) | set(head)):
+        b, h = base.get(name), head.get(name)
+        if b is not None and b.ok and h is not None and h.status == "failed":
+            moved.append(Moved(name, b.value, None, None, math.nan, None, "new failure"))
             continue
-        if name not in points or b is None or h is None or not (_ok(b[0]) and _ok(h[0])):
+        if name not in points or b is None or h is None or not (b.ok and h.ok):
             continue
         threshold, floor = points[name]
-        ratio = h[0] / b[0] if b[0] else (1.0 if h[0] == b[0] else math.inf)
-        worse = _is_result_better(b[0], h[0], b[1], h[1], threshold)
-        better = _is_result_better(h[0], b[0], h[1], b[1], threshold)
-        if not (worse or better):
+        ratio = h.value / b.value if b.value else (1.0 if h.value == b.value else math.inf)
+        worse = better(b, h, threshold)
+        improved = better(h, b, threshold)
+        if not (worse or improved):
             continue
         if _lower_is_better(name):
             kind = "regression" if worse else "improvement"
         else:
             kind = "changed"
-        moved.append(Moved(name, b[0], h[0], ratio, threshold, floor, kind))
+        moved.append(Moved(name, b.value, h.value, ratio, threshold, floor, kind))
     return moved
 
 
@@ -170,8 +165,6 @@ def _benchmark_regex(points: dict, extra: tuple) -> str:
 
 
 def _verdict_classes() -> tuple:
-    from gilbench.claims import CLAIMS
-
     return tuple(sorted({read.split(".")[0] for claim in CLAIMS for read in claim.reads}))
 
 
@@ -179,27 +172,19 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
          machine: str | None = None, verdicts: bool = True, asv_args: tuple = ()) -> Gate:
     """Benchmark ``base`` and ``head`` of the checkout ``repo`` and judge
     them (see the module)."""
-    from asv.machine import Machine
-
-    from gilbench import noise
-
     t0 = time.monotonic()
     repo = Path(repo).resolve()
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
     shas = []
     for rev in (base, head):
-        r = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-                           cwd=repo, capture_output=True, text=True)
-        if r.returncode != 0:
+        sha = _asv.resolve(repo, rev)
+        if sha is None:
             raise ValueError(f"{rev!r} is not a commit of {repo}")
-        shas.append(r.stdout.strip())
+        shas.append(sha)
     if shas[0] == shas[1]:
         raise ValueError(f"BASE and HEAD are the same commit ({shas[0][:8]})")
-    asv = [sys.executable, "-m", "asv"]
-    subprocess.run([*asv, "machine", "--yes", *(["--machine", machine] if machine else [])],
-                   cwd=repo, check=True, capture_output=True)
-    machine = machine or Machine.get_unique_machine_name()
+    machine = _asv.machine(repo, machine)
 
     table_path = (repo / noise_dir).resolve() / f"{machine}.json"
     table = noise.load_table(table_path) if table_path.is_file() else None
@@ -217,16 +202,8 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
               if n.split(".")[1] in classes or n.split(".")[1].endswith("Instructions")}
     regex = _benchmark_regex(points, classes)
 
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-        f.write(f"{shas[0]}\n{shas[1]}\n")
-        hashfile = f.name
-    try:
-        r = subprocess.run([*asv, "run", f"HASHFILE:{hashfile}", *asv_settings(),
-                            "--machine", machine, "-b", regex, *asv_args], cwd=repo)
-    finally:
-        os.unlink(hashfile)
-    if r.returncode not in (0, 2):  # 2: a benchmark failed (judged below)
-        raise RuntimeError(f"asv run exited {r.returncode}")
+    # asv's exit 2 (a benchmark failed) is judged below; anything else raises.
+    _asv.run_commits(repo, shas, *asv_settings(), "-b", regex, *asv_args, machine=machine)
     name = table_path.relative_to(repo) if table_path.is_relative_to(repo) else table_path
     out = judge(repo / ".asv" / "results", machine, shas[0], shas[1], table,
                 table_name=str(name), verdicts=verdicts)
@@ -239,10 +216,9 @@ def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *
     """The gate's decision on results already in ``results_dir``: gated
     points (of ``table``; without one, the instruction counts at the lowest
     rung), new failures, verdicts."""
-    from gilbench import claims, noise, results
-
-    (base_values,), _, _, _ = noise.load_runs(Path(results_dir), machine, [base])
-    (head_values,), _, _, _ = noise.load_runs(Path(results_dir), machine, [head])
+    base_run = results.load_commit(results_dir, machine, base)
+    head_run = results.load_commit(results_dir, machine, head)
+    base_values, head_values = base_run.points, head_run.points
     points = gated_points(table)
     if table is None:
         points = {name: (noise.LADDER[0], None) for name in set(base_values) | set(head_values)
@@ -260,8 +236,7 @@ def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *
                          if name not in base_values or name not in head_values)
     out.moved = compare(base_values, head_values, points)
     if verdicts:
-        vb = claims.verdicts(results.load(results_dir, machine=machine, commit=base)[0])
-        vh = claims.verdicts(results.load(results_dir, machine=machine, commit=head)[0])
+        vb, vh = claims.verdicts(base_run), claims.verdicts(head_run)
         out.verdicts = [(a.claim, a.status, b.status) for a, b in zip(vb, vh, strict=True)]
     return out
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
+
+from gilbench import _asv, report, results
+from gilbench.publish import publish
 
 __all__ = ["Night", "run_night"]
 
@@ -41,16 +41,8 @@ class Night:
     asv_exit: int = 0
 
 
-def _run(cmd, cwd=None, check=True, env=None):
-    r = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, env=env)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} failed (exit {r.returncode}):\n"
-                           f"{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
-    return r
-
-
 def _git(*args, cwd, check=True):
-    return _run(["git", *args], cwd=cwd, check=check)
+    return _asv.git(*args, cwd=cwd, check=check)
 
 
 def _log(message):
@@ -79,30 +71,11 @@ def open_store(store: Path, remote: str, branch: str) -> None:
     _git("clean", "-qfdx", cwd=store)
 
 
-def _valid(path: Path) -> str | None:
-    """Why asv cannot read ``path`` (a stored file), or None."""
-    from asv import util
-    from asv.benchmarks import Benchmarks
-    from asv.machine import Machine
-    from asv.results import Results
-
-    try:
-        if path.name == "machine.json":
-            util.load_json(str(path), api_version=Machine.api_version)
-        elif path.parent.name == "benchmarks":
-            util.load_json(str(path), api_version=Benchmarks.api_version)
-        else:
-            Results.load(str(path))
-    except Exception as exc:  # asv raises UserError, json errors, KeyError...
-        return f"{type(exc).__name__}: {str(exc)[:200]}"
-    return None
-
-
 def load_store(store: Path, results_dir: Path, night: Night) -> None:
     """Copy every readable stored file into ``results_dir``; name the rest."""
     stored_results = store / "results"
     for path in sorted(stored_results.rglob("*.json")) if stored_results.is_dir() else []:
-        why = _valid(path)
+        why = results.unreadable(path)
         if why:
             night.corrupt.append(f"{path.relative_to(store)} ({why})")
             _log(f"corrupt result file in the store, left out: {path.relative_to(store)}: {why}")
@@ -115,7 +88,8 @@ def load_store(store: Path, results_dir: Path, night: Night) -> None:
         # the one stored most recently (git's history, newest first).
         added = _git("log", "--diff-filter=A", "--name-only", "--format=", "--", "benchmarks",
                      cwd=store, check=False).stdout.split()
-        readable = [store / f for f in added if (store / f).is_file() and _valid(store / f) is None]
+        readable = [store / f for f in added
+                    if (store / f).is_file() and results.unreadable(store / f) is None]
         if readable:
             results_dir.mkdir(parents=True, exist_ok=True)
             shutil.copy2(readable[0], results_dir / "benchmarks.json")
@@ -126,12 +100,8 @@ def new_commits(repo: Path, branch: str, results_dir: Path, machine: str,
     """Commits of ``branch`` newer than every commit measured on ``machine``
     (oldest first, at most ``max_commits``); the tip alone on a machine with
     no results yet."""
-    from asv.results import iter_results_for_machine
-
-    done = set()
-    if (results_dir / machine).is_dir():
-        done = {r.commit_hash for r in iter_results_for_machine(str(results_dir), machine)}
-    history = _git("rev-list", "--first-parent", branch, cwd=repo).stdout.split()
+    done = results.commits(results_dir, machine)
+    history = _asv.first_parent(repo, branch)
     if not history:
         raise ValueError(f"branch {branch!r} has no commits")
     if not done:
@@ -190,25 +160,20 @@ def save_store(store: Path, results_dir: Path, machine: str, remote: str, branch
 
 def _failed_benchmarks(results_dir: Path, machine: str, commits: list[str]) -> list[str]:
     """Benchmarks of ``commits`` for which asv recorded a failure (no value)."""
-    from asv.results import iter_results_for_machine
-
-    failed = []
-    for result in iter_results_for_machine(str(results_dir), machine):
-        if result.commit_hash not in commits:
+    failed = set()
+    for commit in commits:
+        try:
+            run = results.load_commit(results_dir, machine, commit)
+        except ValueError:
             continue
-        for key in result.get_all_result_keys():
-            values = result.get_result_value(key, result.get_result_params(key))
-            if values is None or (isinstance(values, list) and any(v is None for v in values)):
-                failed.append(f"{result.commit_hash[:8]} {key}")
-    return sorted(set(failed))
+        failed |= {f"{commit[:8]} {p.benchmark}" for p in run.failed()}
+    return sorted(failed)
 
 
 def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
               branch: str = "main", machine: str | None = None, max_commits: int = 5,
               asv_args: tuple = (), publish: bool = True) -> Night:
     """Do one night's work in the asv project at ``repo`` (see the module)."""
-    from asv.machine import Machine
-
     repo = Path(repo).resolve()
     asv_dir = repo / ".asv"
     results_dir = asv_dir / "results"
@@ -217,9 +182,7 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
         raise ValueError(f"{repo} is not a git checkout")
     if remote in _git("remote", cwd=repo).stdout.split():
         remote = _git("remote", "get-url", remote, cwd=repo).stdout.strip()
-    asv = [sys.executable, "-m", "asv"]
-    _run([*asv, "machine", "--yes", *(["--machine", machine] if machine else [])], cwd=repo)
-    machine = machine or Machine.get_unique_machine_name()
+    machine = _asv.machine(repo, machine)
     night = Night(machine=machine)
 
     open_store(store, remote, results_branch)
@@ -229,41 +192,30 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
     if commits:
         _log(f"benchmarking {len(commits)} new commit(s) of {branch} on {machine}: "
              + " ".join(c[:8] for c in commits))
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-            f.write("\n".join(commits) + "\n")
-            hashfile = f.name
         try:
-            r = subprocess.run([*asv, "run", f"HASHFILE:{hashfile}", "--machine", machine,
-                                *asv_args], cwd=repo)
-        finally:
-            os.unlink(hashfile)
-        night.asv_exit = r.returncode
+            night.asv_exit = _asv.run_commits(repo, commits, *asv_args, machine=machine)
+        except _asv.CommandError as exc:
+            night.asv_exit = exc.returncode
+            _log(f"asv run exited {exc.returncode}; storing whatever it recorded")
         night.benchmarked = commits
         night.failed = _failed_benchmarks(results_dir, machine, commits)
-        if r.returncode not in (0, 2):  # 2: a benchmark failed, the rest were recorded
-            _log(f"asv run exited {r.returncode}; storing whatever it recorded")
     else:
         _log(f"nothing new on {branch} for {machine}")
     save_store(store, results_dir, machine, remote, results_branch, tip, night)
     if publish:
-        _publish(repo, asv, night)
+        _publish(repo, night)
     return night
 
 
-def _publish(repo: Path, asv: list, night: Night) -> None:
-    """asv publish, the offline assets, the claims report; a job summary when
-    GitHub Actions asks for one ($GITHUB_STEP_SUMMARY)."""
-    from gilbench import report, results
-    from gilbench.vendor_html import vendor_html
-
-    results_dir = repo / ".asv" / "results"
-    if not (results_dir / "benchmarks.json").is_file():
-        _log("no results to publish yet")
+def _publish(repo: Path, night: Night) -> None:
+    """The publish pipeline (:mod:`gilbench.publish`) and the night's summary
+    (job summary on GitHub Actions, and ``.asv/html/nightly-summary.md``)."""
+    try:
+        published = publish(repo)
+    except ValueError as exc:
+        _log(f"nothing published: {exc}")
         return
-    _run([*asv, "publish"], cwd=repo)
-    vendor_html(repo / ".asv" / "html")
-    runs = results.load(results_dir)
-    report.write_html(runs, repo / ".asv" / "html" / "claims")
+    runs = published.runs
     summary = ["## gilbench nightly", "",
                f"Machine `{night.machine}`: benchmarked "
                + (", ".join(f"`{c[:8]}`" for c in night.benchmarked) or "nothing new") + ".", ""]
@@ -276,9 +228,6 @@ def _publish(repo: Path, asv: list, night: Night) -> None:
     summary += ["### Verdicts", "", report.to_markdown(runs)]
     text = "\n".join(summary)
     print(report.to_text(runs))
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if step_summary:
-        with open(step_summary, "a", encoding="utf-8") as f:
-            f.write(text + "\n")
-    (repo / ".asv" / "html" / "nightly-summary.md").write_text(text, encoding="utf-8")
+    _asv.step_summary(text)
+    (published.html.parent / "nightly-summary.md").write_text(text, encoding="utf-8")
     _log("published .asv/html (asv's page) and .asv/html/claims (the claims page)")

@@ -8,15 +8,18 @@ after the other, as a user's nightly would.  Every two of those runs are an
 A/A pair.  For every benchmark point the table holds
 
 * its values over the runs and their **range** (largest / smallest);
-* its **false flags** at factors 1.05, 1.10 and 1.20: the pairs in which asv's
-  own comparison (``asv compare``'s rule, asv's Mann-Whitney test where samples
-  exist) calls the identical code faster or slower;
+* its **false flags** at factors 1.05, 1.10 and 1.20: the pairs in which
+  ``asv compare``'s rule (:mod:`gilbench.significance`: the factor, and a
+  Mann-Whitney test where samples exist) calls the identical code faster or
+  slower;
 * its **threshold**: the smallest rung of :data:`LADDER` whose margin the
   range stays inside (:data:`HEADROOM`), and its **status**:
 
   - ``stable``: threshold <= 1.05; gated at 1.05 or below;
   - ``gated``: threshold 1.10; gated at its threshold;
-  - ``noisy``: moved more than 5% between identical runs; never gated;
+  - ``noisy``: no rung fits (its range is wider than HEADROOM of the
+    largest rung's margin, 1 + 0.10 / 3 = 1.033), or it failed or was
+    skipped in some run; never gated;
   - ``erratic``: erratic by nature (:data:`ERRATIC`, or oversubscribed, see
     :func:`erratic_reason`); reported, never gated, whatever one
     calibration happened to show.
@@ -32,15 +35,16 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-__all__ = ["ERRATIC", "FACTORS", "LADDER", "HEADROOM", "erratic_reason", "analyze", "load_runs",
+from gilbench import _asv, results
+from gilbench.significance import differs
+
+__all__ = ["ERRATIC", "FACTORS", "LADDER", "HEADROOM", "erratic_reason", "analyze",
            "calibrate", "reanalyze", "write_table", "asv_thresholds", "write_asv_thresholds",
            "load_table"]
 
@@ -113,80 +117,7 @@ def erratic_reason(name: str, params: dict, cpus: int | None) -> str | None:
 
 
 # --------------------------------------------------------------------------
-# Reading the runs
-
-
-def load_runs(results_dir: Path, machine: str, commits: list[str]):
-    """[{name: (value, (stats, samples))}] per commit, and {name: params}
-    and {name: class} read with asv's loader; and the usable CPUs."""
-    from asv.commands.compare import unroll_result
-    from asv.results import iter_results_for_machine_and_hash
-
-    from gilbench import results as gresults
-
-    runs, params_of, class_of = [], {}, {}
-    benchmarks = _benchmarks_json(results_dir)
-    for commit in commits:
-        values = {}
-        for result in iter_results_for_machine_and_hash(str(results_dir), machine, commit):
-            for key in result.get_all_result_keys():
-                grid = result.get_result_params(key)
-                names = benchmarks.get(key, {}).get("param_names", [])
-                rows = unroll_result(key, grid, result.get_result_value(key, grid),
-                                     result.get_result_stats(key, grid),
-                                     result.get_result_samples(key, grid))
-                combos = list(itertools.product(*grid)) if grid else [()]
-                for (name, value, stats, samples), combo in zip(rows, combos, strict=True):
-                    values[name] = (value, (stats, samples))
-                    params_of[name] = dict(zip(names, (_literal(c) for c in combo),
-                                               strict=False))
-                    class_of[name] = key.rsplit(".", 1)[0]
-        if not values:
-            raise ValueError(f"no results for machine {machine!r} at commit {commit[:8]} "
-                             f"in {results_dir}")
-        runs.append(values)
-    cpus = None
-    try:
-        cpus = gresults.load(results_dir, machine=machine, commit=commits[-1])[0].cpus
-    except ValueError:
-        pass
-    return runs, params_of, class_of, cpus
-
-
-def _benchmarks_json(results_dir: Path) -> dict:
-    path = Path(results_dir) / "benchmarks.json"
-    if not path.is_file():
-        return {}
-    from asv import util
-    from asv.benchmarks import Benchmarks
-
-    return util.load_json(str(path), api_version=Benchmarks.api_version)
-
-
-def _literal(text):
-    try:
-        import ast
-
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def _ok(value) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
-
-
-# --------------------------------------------------------------------------
 # The analysis
-
-
-def _flagged(a, b, factor) -> bool:
-    """asv compare's rule, both directions: does it call b different from a?"""
-    from asv.commands.compare import _is_result_better
-
-    (va, ssa), (vb, ssb) = a, b
-    return (_is_result_better(vb, va, ssb, ssa, factor)
-            or _is_result_better(va, vb, ssa, ssb, factor))
 
 
 def _threshold(rng: float) -> float | None:
@@ -201,22 +132,24 @@ def analyze(results_dir, machine: str, commits: list[str]) -> dict:
     ``machine`` in ``results_dir``."""
     if len(commits) < 2:
         raise ValueError(f"an A/A calibration needs at least 2 runs, got {len(commits)}")
-    runs, params_of, class_of, cpus = load_runs(Path(results_dir), machine, commits)
+    runs = [results.load_commit(results_dir, machine, c) for c in commits]
+    cpus = runs[-1].cpus
     pairs = list(itertools.combinations(range(len(runs)), 2))
     points = {}
-    for name in sorted(set().union(*runs)):
-        got = [run.get(name) for run in runs]
-        values = [g[0] if g else None for g in got]
-        erratic = erratic_reason(name, params_of.get(name, {}), cpus)
-        row = {"class": class_of[name], "values": values, "flags": {}, "range": None,
+    for name in sorted(set().union(*(run.points for run in runs))):
+        got = [run.points.get(name) for run in runs]
+        known = next(p for p in got if p is not None)
+        values = [p.value if p is not None else None for p in got]
+        erratic = erratic_reason(name, known.params, cpus)
+        row = {"class": known.cls, "values": values, "flags": {}, "range": None,
                "threshold": None}
-        if not all(_ok(v) for v in values):
+        if not all(p is not None and p.ok for p in got):
             row.update(status="erratic" if erratic else "noisy",
                        reason=erratic or "failed or skipped in some run")
             points[name] = row
             continue
         for f in FACTORS:
-            row["flags"][f"{f:.2f}"] = sum(_flagged(got[i], got[j], f) for i, j in pairs)
+            row["flags"][f"{f:.2f}"] = sum(differs(got[i], got[j], f) for i, j in pairs)
         lo, hi = min(values), max(values)
         rng = hi / lo if lo > 0 else (1.0 if hi == lo else math.inf)
         row["range"] = rng
@@ -392,11 +325,8 @@ def write_asv_thresholds(table: dict, conf_path) -> None:
 # Running it
 
 
-def _run(cmd, cwd):
-    """stdout of ``cmd`` (the nightly's runner: a failure raises with its output)."""
-    from gilbench.nightly import _run as run
-
-    return run(cmd, cwd=cwd).stdout
+def _git(*args, cwd) -> str:
+    return _asv.git(*args, cwd=cwd).stdout
 
 
 def _log(message):
@@ -409,9 +339,10 @@ def reanalyze(workdir, machine: str) -> dict:
     work = Path(workdir)
     if not (work / ".git").exists():
         raise ValueError(f"{work} is not a calibration's scratch clone")
-    commits = _run(["git", "rev-list", "--reverse", "calibration-base..main"], work).split()
+    commits = _git("rev-list", "--reverse", "calibration-base..main", cwd=work).split()
     results_dir = work / ".asv" / "results"
-    measured = [c for c in commits if list((results_dir / machine).glob(f"{c[:8]}-*.json"))]
+    done = results.commits(results_dir, machine)
+    measured = [c for c in commits if c in done]
     return analyze(results_dir, machine, measured)
 
 
@@ -422,46 +353,42 @@ def calibrate(repo=".", *, runs: int = 4, workdir=None, machine: str | None = No
     ``<repo>/.asv/calibration``) and return their noise table.  A run whose
     results are already in the scratch clone is not repeated, so a killed
     calibration resumes where it stopped."""
-    from asv.machine import Machine
-
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 2:
         raise ValueError(f"runs must be an integer >= 2, got {runs!r}")
     repo = Path(repo).resolve()
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
     work = Path(workdir) if workdir else repo / ".asv" / "calibration"
-    head = _run(["git", "rev-parse", "HEAD"], repo).strip()
+    head = _git("rev-parse", "HEAD", cwd=repo).strip()
     if (work / ".git").exists():
-        base = _run(["git", "rev-parse", "calibration-base"], work).strip()
+        base = _git("rev-parse", "calibration-base", cwd=work).strip()
         if base != head:
             raise ValueError(f"{work} calibrates {base[:8]}, not HEAD {head[:8]}: remove it "
                              "or give another --workdir")
     else:
         work.parent.mkdir(parents=True, exist_ok=True)
-        _run(["git", "clone", "--quiet", "--no-local", str(repo), str(work)], repo.parent)
-        _run(["git", "checkout", "--quiet", "-B", "main", head], work)
-        _run(["git", "tag", "calibration-base", head], work)
+        _git("clone", "--quiet", "--no-local", str(repo), str(work), cwd=repo.parent)
+        _git("checkout", "--quiet", "-B", "main", head, cwd=work)
+        _git("tag", "calibration-base", head, cwd=work)
     git_id = ["-c", "user.name=gilbench calibrate", "-c", "user.email=calibrate@gilbench"]
-    commits = _run(["git", "rev-list", "--reverse", "calibration-base..main"], work).split()
+    commits = _git("rev-list", "--reverse", "calibration-base..main", cwd=work).split()
     while len(commits) < runs:
-        _run(["git", *git_id, "commit", "--quiet", "--allow-empty", "-m",
-              f"A/A run {len(commits) + 1}: code identical to calibration-base"], work)
-        commits = _run(["git", "rev-list", "--reverse", "calibration-base..main"], work).split()
+        _git(*git_id, "commit", "--quiet", "--allow-empty", "-m",
+              f"A/A run {len(commits) + 1}: code identical to calibration-base", cwd=work)
+        commits = _git("rev-list", "--reverse", "calibration-base..main", cwd=work).split()
     commits = commits[:runs]
-    asv = [sys.executable, "-m", "asv"]
-    _run([*asv, "machine", "--yes", *(["--machine", machine] if machine else [])], work)
-    machine = machine or Machine.get_unique_machine_name()
+    machine = _asv.machine(work, machine)
     results_dir = work / ".asv" / "results"
     for k, commit in enumerate(commits, 1):
-        if list((results_dir / machine).glob(f"{commit[:8]}-*.json")):
+        if commit in results.commits(results_dir, machine):
             _log(f"run {k}/{runs} ({commit[:8]}) already measured, kept")
             continue
         _log(f"run {k}/{runs}: {commit[:8]} (identical code), machine {machine}")
         t0 = time.monotonic()
-        r = subprocess.run([*asv, "run", "-E", f"existing:{sys.executable}",
-                            "--set-commit-hash", commit, "--record-samples",
-                            "--machine", machine, *asv_args], cwd=work, env=os.environ.copy())
-        if r.returncode not in (0, 2):  # 2: a benchmark failed; the rest were recorded
-            raise RuntimeError(f"asv run exited {r.returncode} on run {k}")
+        # A failed benchmark (asv's exit 2) is recorded, and the rest kept;
+        # any other exit raises.
+        _asv.asv("run", "-E", f"existing:{sys.executable}", "--set-commit-hash", commit,
+                 "--record-samples", "--machine", machine, *asv_args, cwd=work,
+                 capture=False, ok=(0, _asv.ASV_BENCHMARK_FAILED))
         _log(f"run {k}/{runs} took {time.monotonic() - t0:.0f} s")
     return analyze(results_dir, machine, commits)

@@ -1,32 +1,100 @@
-"""asv's results, read with asv's own loader.
+"""The one reader of asv's results.
 
-:func:`load` returns one :class:`Run` per machine: the newest commit measured on
-that machine (or the one asked for), with every benchmark value it recorded.
-The files are read by ``asv.results`` (``iter_results_for_machine``,
-``Results.get_result_value``) and ``asv.util.load_json`` (``machine.json``,
-``benchmarks.json``), never parsed by hand here; a corrupt result file is
-skipped by asv with a warning that names it.
+:func:`load` returns one :class:`Run` per machine: the newest commit measured
+there (or the one asked for), as :class:`Point` values -- one per benchmark
+and parameter combination, named as ``asv compare`` names them
+(``module.Class.method(p1, p2)``), with their parameters by name, value,
+stats and samples, or why there is no value.  The claims, the report, the
+noise table, the gate and the nightly all read asv's files through here.
+
+The files are read by asv's own loaders (``asv.results``, ``asv.util.load_json``
+with asv's api versions) and unrolled by ``asv.commands.compare.unroll_result``,
+never parsed by hand; a corrupt result file is skipped by asv with a warning
+that names it.
+
+The usable CPU count of a run is the one it recorded
+(``bench_machine.TrackMachine.track_usable_cpus``, measured inside the
+benchmark process, after the affinity mask); for results without it, the
+``num_cpu`` of asv's machine.json (which ``gilbench`` writes from the usable
+CPUs too, see :func:`gilbench._asv.machine`).
 """
 
 from __future__ import annotations
 
+import ast
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Point", "Run", "load", "machines"]
+__all__ = ["Point", "Run", "load", "load_commit", "machines", "commits", "unreadable",
+           "parse_name", "CPUS_BENCHMARK"]
+
+#: The benchmark that records the usable CPUs of every run.
+CPUS_BENCHMARK = "bench_machine.TrackMachine.track_usable_cpus"
+
+OK, FAILED, SKIPPED, ABSENT = "ok", "failed", "skipped", "absent"
+_REASONS = {
+    FAILED: "failed (asv recorded no value)",
+    SKIPPED: "skipped by the benchmark (it cannot run as asked here)",
+    ABSENT: "not in the results (not run on this commit)",
+}
+
+
+def parse_name(name: str) -> tuple[str, str, str, str]:
+    """(module, class, method, parameters text) of asv's name with parameters,
+    e.g. ``bench_c1.TimeC1.time_loop('sumsq', 10)`` ->
+    ``('bench_c1', 'TimeC1', 'time_loop', "'sumsq', 10")``."""
+    key, _, params = name.partition("(")
+    module, cls, method = key.split(".", 2) if key.count(".") >= 2 else ("", *key.rsplit(".", 1))
+    return module, cls, method, params[:-1] if params.endswith(")") else params
+
+
+def _literal(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
 @dataclass(frozen=True)
 class Point:
-    """One benchmark value, or why there is none."""
+    """One benchmark value at one parameter combination, or why there is none."""
 
+    name: str                  # asv's name with parameters
+    benchmark: str             # asv's benchmark key, module.Class.method
+    params: dict               # parameter name -> value
     value: float | None
-    reason: str | None = None
+    status: str = OK           # ok / failed / skipped / absent
+    stats: dict | None = None  # asv's stats (ci_99_a, ci_99_b, q_25, repeat, ...)
+    samples: list | None = None
 
     @property
     def ok(self) -> bool:
-        return self.value is not None
+        return self.status == OK
+
+    @property
+    def reason(self) -> str | None:
+        return _REASONS.get(self.status)
+
+    @property
+    def cls(self) -> str:
+        """``module.Class``."""
+        return self.benchmark.rsplit(".", 1)[0]
+
+    @property
+    def method(self) -> str:
+        return self.benchmark.rsplit(".", 1)[-1]
+
+
+def _make_point(name, key, params, value, stats, samples) -> Point:
+    if value is None:
+        status = FAILED
+    elif isinstance(value, float) and math.isnan(value):
+        status, value = SKIPPED, None
+    else:
+        status, value = OK, float(value)
+    return Point(name, key, params, value, status, stats, samples)
 
 
 @dataclass
@@ -37,71 +105,140 @@ class Run:
     commit: str
     date: int | None                       # commit date, JS timestamp (ms)
     machine_info: dict                     # asv's machine.json
-    cpus: int | None                       # usable CPUs the benchmarks saw
-    values: dict = field(default_factory=dict)       # name -> list of values
-    params: dict = field(default_factory=dict)       # name -> list of param reprs
-    param_names: dict = field(default_factory=dict)  # name -> list of names
+    points: dict = field(default_factory=dict)      # name with parameters -> Point
+    grids: dict = field(default_factory=dict)       # benchmark -> (param names, axes)
+    cpus: int | None = None                # usable CPUs the benchmarks ran on
+    cpus_source: str = ""
+
+    def of(self, benchmark: str) -> list[Point]:
+        """Every point of ``benchmark`` (full key or its unique suffix)."""
+        key = self._resolve(benchmark)
+        return [p for p in self.points.values() if p.benchmark == key] if key else []
 
     def point(self, benchmark: str, **params) -> Point:
-        """The value of ``benchmark`` (asv's full name, or its unique suffix)
-        at ``params`` (by parameter name), or why there is none."""
-        name = self._resolve(benchmark)
-        if name is None:
-            return Point(None, "not in the results (not run on this commit)")
-        values, grid, names = self.values[name], self.params[name], self.param_names[name]
-        if values is None:
-            return Point(None, "failed (asv recorded no value)")
-        if not names:
-            return _point(values if not isinstance(values, list) else values[0])
-        want = []
-        for pname, axis in zip(names, grid, strict=True):
+        """The point of ``benchmark`` (asv's full name, or its unique suffix)
+        at ``params`` (by parameter name)."""
+        key = self._resolve(benchmark)
+        if key is None:
+            return Point(benchmark, benchmark, params, None, ABSENT)
+        names, axes = self.grids[key]
+        reprs = []
+        for pname, axis in zip(names, axes, strict=True):
             if pname not in params:
                 raise KeyError(f"{benchmark}: parameter {pname!r} not given")
             r = repr(params[pname])
             if r not in axis:
-                return Point(None, f"{pname}={params[pname]!r} was not a parameter of this run")
-            want.append(axis.index(r))
-        index = 0
-        for i, axis in zip(want, grid, strict=True):
-            index = index * len(axis) + i
-        return _point(values[index])
+                return Point(benchmark, key, params, None, ABSENT)
+            reprs.append(r)
+        name = f"{key}({', '.join(reprs)})" if reprs else key
+        return self.points.get(name) or Point(name, key, params, None, ABSENT)
 
     def axis(self, benchmark: str, param: str) -> list:
         """The values parameter ``param`` of ``benchmark`` took in this run."""
-        import ast
-
-        name = self._resolve(benchmark)
-        if name is None or param not in self.param_names[name]:
+        key = self._resolve(benchmark)
+        if key is None or param not in self.grids[key][0]:
             return []
-        return [ast.literal_eval(r) for r in self.params[name][self.param_names[name].index(param)]]
+        names, axes = self.grids[key]
+        return [_literal(r) for r in axes[names.index(param)]]
+
+    def failed(self) -> list[Point]:
+        return [p for p in self.points.values() if p.status == FAILED]
 
     def _resolve(self, benchmark):
-        if benchmark in self.values:
+        if benchmark in self.grids:
             return benchmark
-        hits = [n for n in self.values if n.endswith("." + benchmark)]
+        hits = [k for k in self.grids if k.endswith("." + benchmark)]
         return hits[0] if len(hits) == 1 else None
-
-
-def _point(value) -> Point:
-    if value is None:
-        return Point(None, "failed (asv recorded no value)")
-    if isinstance(value, float) and math.isnan(value):
-        return Point(None, "skipped by the benchmark (it cannot run as asked here)")
-    return Point(float(value))
 
 
 def machines(results_dir) -> list[str]:
     """Names of the machines that have results in ``results_dir``."""
-    results_dir = Path(results_dir)
-    return sorted(p.parent.name for p in results_dir.glob("*/machine.json"))
+    return sorted(p.parent.name for p in Path(results_dir).glob("*/machine.json"))
+
+
+def commits(results_dir, machine: str) -> set[str]:
+    """The commits ``machine`` has readable results for."""
+    from asv.results import iter_results_for_machine
+
+    if not (Path(results_dir) / machine).is_dir():
+        return set()
+    return {r.commit_hash for r in iter_results_for_machine(str(results_dir), machine)}
+
+
+def unreadable(path) -> str | None:
+    """Why asv cannot read ``path`` (a machine.json, a benchmarks.json or a
+    result file), or None."""
+    from asv import util
+    from asv.benchmarks import Benchmarks
+    from asv.machine import Machine
+    from asv.results import Results
+
+    path = Path(path)
+    try:
+        if path.name == "machine.json":
+            util.load_json(str(path), api_version=Machine.api_version)
+        elif path.name == "benchmarks.json" or path.parent.name == "benchmarks":
+            util.load_json(str(path), api_version=Benchmarks.api_version)
+        else:
+            Results.load(str(path))
+    except Exception as exc:  # asv raises UserError, json errors, KeyError...
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
+    return None
+
+
+def _benchmarks_json(results_dir: Path) -> dict:
+    from asv import util
+    from asv.benchmarks import Benchmarks
+
+    path = results_dir / "benchmarks.json"
+    if not path.is_file():
+        return {}
+    return util.load_json(str(path), api_version=Benchmarks.api_version)
+
+
+def _machine_json(results_dir: Path, name: str) -> dict:
+    from asv import util
+    from asv.machine import Machine
+
+    path = results_dir / name / "machine.json"
+    if unreadable(path):
+        return {}
+    return util.load_json(str(path), api_version=Machine.api_version)
+
+
+def _add(run: Run, result, benchmarks: dict) -> None:
+    from asv.commands.compare import unroll_result
+
+    for key in result.get_all_result_keys():
+        axes = result.get_result_params(key)
+        names = list(benchmarks.get(key, {}).get("param_names", [])) or [
+            f"p{i}" for i in range(len(axes))]
+        run.grids[key] = (names, axes)
+        rows = unroll_result(key, axes, result.get_result_value(key, axes),
+                             result.get_result_stats(key, axes),
+                             result.get_result_samples(key, axes))
+        combos = itertools.product(*axes) if axes else [()]
+        for (name, value, stats, samples), combo in zip(rows, combos, strict=True):
+            params = dict(zip(names, (_literal(c) for c in combo), strict=False))
+            run.points[name] = _make_point(name, key, params, value, stats, samples)
+
+
+def _cpus(run: Run) -> None:
+    recorded = run.points.get(CPUS_BENCHMARK)
+    if recorded is not None and recorded.ok and recorded.value >= 1:
+        run.cpus, run.cpus_source = int(recorded.value), "recorded by the run"
+        return
+    try:
+        run.cpus = int(run.machine_info.get("num_cpu"))
+        run.cpus_source = "asv's machine.json (num_cpu)"
+    except (TypeError, ValueError):
+        run.cpus, run.cpus_source = None, "unknown"
 
 
 def load(results_dir, *, machine: str | None = None, commit: str | None = None) -> list[Run]:
     """One :class:`Run` per machine (only ``machine`` if given): the commit
     ``commit`` (a prefix is enough) or else the newest commit measured there.
     Raises ValueError when nothing matches."""
-    from asv import util
-    from asv.machine import Machine
     from asv.results import iter_results_for_machine
 
     results_dir = Path(results_dir)
@@ -115,56 +252,33 @@ def load(results_dir, *, machine: str | None = None, commit: str | None = None) 
         names = [machine]
     if not names:
         raise ValueError(f"no machine has results in {results_dir}")
-    bench_path = results_dir / "benchmarks.json"
-    benchmarks = {}
-    if bench_path.is_file():
-        from asv.benchmarks import Benchmarks
-
-        benchmarks = util.load_json(str(bench_path), api_version=Benchmarks.api_version)
+    benchmarks = _benchmarks_json(results_dir)
     runs = []
     for name in names:
-        info = util.load_json(str(results_dir / name / "machine.json"),
-                              api_version=Machine.api_version)
         files = list(iter_results_for_machine(str(results_dir), name))
         if commit is not None:
             files = [r for r in files if r.commit_hash.startswith(commit)]
         if not files:
             if machine is not None or commit is not None:
                 raise ValueError(f"no results for machine {name!r}"
-                                 + (f" at commit {commit}" if commit else ""))
+                                 + (f" at commit {commit[:12]}" if commit else ""))
             continue
         # The newest commit; several files of one commit (environments) merge,
         # the most recently run value winning.
         newest = max(files, key=lambda r: (r.date or 0, max(r.started_at.values(), default=0)))
         same = sorted((r for r in files if r.commit_hash == newest.commit_hash),
                       key=lambda r: max(r.started_at.values(), default=0))
-        run = Run(machine=name, commit=newest.commit_hash, date=newest.date, machine_info=info,
-                  cpus=None)
+        run = Run(machine=name, commit=newest.commit_hash, date=newest.date,
+                  machine_info=_machine_json(results_dir, name))
         for result in same:
-            for key in result.get_all_result_keys():
-                grid = result.get_result_params(key)
-                run.values[key] = result.get_result_value(key, grid)
-                run.params[key] = grid
-                run.param_names[key] = list(benchmarks.get(key, {}).get("param_names", [])) or [
-                    f"p{i}" for i in range(len(grid))]
-        run.cpus = _usable_cpus(run)
+            _add(run, result, benchmarks)
+        _cpus(run)
         runs.append(run)
     if not runs:
         raise ValueError(f"no results in {results_dir}")
     return runs
 
 
-def _usable_cpus(run: Run) -> int | None:
-    """The CPUs the benchmarks could use, as the run's own parameters show: the
-    plain thread ladder (1 .. CPUs) of C7's schedule benchmark, else the BLAS
-    column of C9's grid (1, CPUs), else what asv's machine.json says."""
-    for bench, param in (("TimeC7Schedule.time_c7_schedule", "threads"),
-                         ("TrackC7Bandwidth.track_c7_gbps", "threads"),
-                         ("TimeC9Pattern.time_c9_pattern", "blas_threads")):
-        counts = run.axis(bench, param)
-        if counts:
-            return max(counts)
-    try:
-        return int(run.machine_info.get("num_cpu"))
-    except (TypeError, ValueError):
-        return None
+def load_commit(results_dir, machine: str, commit: str) -> Run:
+    """The :class:`Run` of ``machine`` at ``commit``; ValueError if none."""
+    return load(results_dir, machine=machine, commit=commit)[0]

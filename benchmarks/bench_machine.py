@@ -1,0 +1,24 @@
+"""What a run ran on, recorded with its results: not a claim, the facts the
+claims' rules need.
+
+``TrackMachine.track_usable_cpus`` is the CPUs the benchmark processes may
+use (``os.sched_getaffinity``, so a ``taskset`` or a cgroup's mask counts),
+which decides the thread counts every rule judges at.  asv's own
+``num_cpu`` counts every CPU of the machine; gilbench's report reads this
+value first (:mod:`gilbench.results`).
+"""
+
+from gilbench.threads import usable_cpus
+
+
+class TrackMachine:
+    """The machine the suite ran on, as the benchmark processes saw it."""
+
+    unit = "CPUs"
+    # A read-out, not a measurement: one process, one value.
+    rounds = 1
+    repeat = 1
+    number = 1
+
+    def track_usable_cpus(self):
+        return usable_cpus()

@@ -1,0 +1,131 @@
+"""The one boundary to asv and git: every asv and git process gilbench starts
+goes through here.
+
+* :func:`run`, :func:`git`, :func:`asv`: one subprocess runner; a failure
+  raises :class:`CommandError` with the command and the tail of its output.
+* :func:`machine`: ``asv machine --yes`` with the usable CPU count (after the
+  affinity mask) as asv's ``num_cpu``, and the machine name that results are
+  filed under.
+* :func:`resolve`, :func:`first_parent`: commits, as git names them.
+* :func:`run_commits`: ``asv run`` over a list of commits (asv's
+  ``HASHFILE:``), the file removed whatever happens.
+* :func:`step_summary`: the job summary of GitHub Actions.
+
+Only asv's command line and its public module names are used here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from gilbench.threads import usable_cpus
+
+__all__ = ["ASV", "CommandError", "run", "git", "asv", "machine", "resolve", "first_parent",
+           "hashfile", "run_commits", "step_summary", "ASV_BENCHMARK_FAILED"]
+
+#: asv, run by the interpreter that runs gilbench (so nox's and CI's
+#: virtualenvs use their own asv).
+ASV = (sys.executable, "-m", "asv")
+
+#: ``asv run`` exits 2 when a benchmark failed and the others were recorded.
+ASV_BENCHMARK_FAILED = 2
+
+
+class CommandError(RuntimeError):
+    """A command that exited non-zero: the command, its exit code and the end
+    of what it printed."""
+
+    def __init__(self, cmd, returncode: int, stdout: str = "", stderr: str = ""):
+        self.cmd = [str(c) for c in cmd]
+        self.returncode = returncode
+        self.stdout = stdout or ""
+        self.stderr = stderr or ""
+        tail = (self.stderr.strip() or self.stdout.strip())[-2000:]
+        super().__init__(f"{' '.join(self.cmd)} failed (exit {returncode})"
+                         + (f": {tail}" if tail else ""))
+
+
+def run(cmd, *, cwd=None, check: bool = True, env=None, capture: bool = True,
+        ok=(0,)) -> subprocess.CompletedProcess:
+    """Run ``cmd``; with ``check``, an exit code outside ``ok`` raises
+    :class:`CommandError`.  ``capture=False`` lets the output through to the
+    terminal (asv run's progress)."""
+    r = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, text=True,
+                       capture_output=capture, stdin=subprocess.DEVNULL)
+    if check and r.returncode not in ok:
+        raise CommandError(cmd, r.returncode, r.stdout if capture else "",
+                           r.stderr if capture else "")
+    return r
+
+
+def git(*args, cwd, check: bool = True, env=None) -> subprocess.CompletedProcess:
+    """git, never asking a terminal for credentials."""
+    env = dict(os.environ if env is None else env, GIT_TERMINAL_PROMPT="0")
+    return run(["git", *args], cwd=cwd, check=check, env=env)
+
+
+def asv(*args, cwd, check: bool = True, capture: bool = True, env=None,
+        ok=(0,)) -> subprocess.CompletedProcess:
+    return run([*ASV, *args], cwd=cwd, check=check, capture=capture, env=env, ok=ok)
+
+
+def machine(repo, name: str | None = None, *, env=None) -> str:
+    """Record this machine for asv (``asv machine --yes``; the usable CPUs,
+    after the affinity mask, as its ``num_cpu``) and return the name its
+    results are filed under: ``name``, or asv's own default (the host name)."""
+    args = ["machine", "--yes", "--num_cpu", str(usable_cpus())]
+    if name:
+        args += ["--machine", name]
+    asv(*args, cwd=repo, env=env)
+    if name:
+        return name
+    from asv.machine import Machine
+
+    return Machine.get_unique_machine_name()
+
+
+def resolve(repo, rev: str) -> str | None:
+    """The full hash of commit ``rev`` in ``repo``, or None."""
+    r = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=repo, check=False)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def first_parent(repo, branch: str) -> list[str]:
+    """The first-parent history of ``branch``, newest first."""
+    return git("rev-list", "--first-parent", branch, cwd=repo).stdout.split()
+
+
+@contextlib.contextmanager
+def hashfile(commits):
+    """A file listing ``commits`` for ``asv run HASHFILE:...``, removed on exit."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("".join(f"{c}\n" for c in commits))
+    try:
+        yield f.name
+    finally:
+        os.unlink(f.name)
+
+
+def run_commits(repo, commits, *args, machine: str, env=None) -> int:
+    """``asv run`` over ``commits`` (asv builds each) with ``args``; asv's
+    output goes to the terminal.  Returns asv's exit code: 0, or
+    :data:`ASV_BENCHMARK_FAILED` when a benchmark failed (the rest were
+    recorded); anything else raises."""
+    with hashfile(commits) as path:
+        r = asv("run", f"HASHFILE:{path}", "--machine", machine, *args, cwd=repo,
+                capture=False, env=env, ok=(0, ASV_BENCHMARK_FAILED))
+    return r.returncode
+
+
+def step_summary(text: str, *also) -> None:
+    """Append ``text`` to GitHub Actions' job summary (``$GITHUB_STEP_SUMMARY``,
+    when set) and to each path in ``also``."""
+    for path in (os.environ.get("GITHUB_STEP_SUMMARY"), *also):
+        if path:
+            with open(Path(path), "a", encoding="utf-8") as f:
+                f.write(text.rstrip("\n") + "\n")

@@ -1,0 +1,57 @@
+"""``gilbench calibrate``: the run-to-run noise of every benchmark on this
+machine, from A/A runs of identical code in a scratch clone, written to
+``noise/<machine>.json`` and ``.md``.  See :mod:`gilbench.noise`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from gilbench import noise
+from gilbench.commands import common_args
+
+NAME = "calibrate"
+HELP = ("measure the run-to-run noise of every benchmark: A/A runs of identical code in a "
+        "scratch clone, written to noise/<machine>.json and .md")
+TAKES_ASV_ARGS = True
+
+
+def _runs(text: str) -> int:
+    value = common_args.positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError("an A/A calibration needs at least 2 runs")
+    return value
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--runs", type=_runs, default=4,
+                        help="default runs of identical code; every two are an A/A pair "
+                        "(default 4: 6 pairs)")
+    common_args.add_machine(parser)
+    parser.add_argument("--workdir", default=None,
+                        help="the scratch clone (default .asv/calibration; a killed "
+                        "calibration resumes there)")
+    parser.add_argument("--out", default="noise", help="where the table goes (default noise/)")
+    parser.add_argument("--asv-thresholds", action="store_true",
+                        help="also write asv's regressions_thresholds into asv.conf.json")
+    parser.add_argument("--reanalyze", action="store_true",
+                        help="no new runs: the table of the runs already in --workdir (after "
+                        "a change to the analysis; needs --machine)")
+    common_args.add_repo(parser)
+
+
+def run(args) -> int:
+    if args.reanalyze:
+        if not args.machine:
+            raise ValueError("--reanalyze needs --machine")
+        table = noise.reanalyze(args.workdir or Path(args.repo) / ".asv" / "calibration",
+                                args.machine)
+    else:
+        table = noise.calibrate(args.repo, runs=args.runs, workdir=args.workdir,
+                                machine=args.machine, asv_args=tuple(args.asv_args))
+    js, md = noise.write_table(table, Path(args.repo) / args.out)
+    if args.asv_thresholds:
+        noise.write_asv_thresholds(table, Path(args.repo) / "asv.conf.json")
+    print(md.read_text(encoding="utf-8"))
+    print(f"noise table: {js} and {md}")
+    return 0

@@ -1,0 +1,36 @@
+"""Options that several verbs share, defined once."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def add_repo(parser) -> None:
+    parser.add_argument("--repo", default=".", help="the gilbench checkout (default .)")
+
+
+def add_machine(parser) -> None:
+    parser.add_argument(
+        "--machine", default=os.environ.get("GILBENCH_MACHINE") or None,
+        help="asv machine name (default $GILBENCH_MACHINE, else this host's name)")
+
+
+def add_results(parser) -> None:
+    parser.add_argument("--results", default=".asv/results",
+                        help="asv's results directory (default .asv/results)")
+
+
+#: Verbs that take asv run's arguments after ``--`` set this in their module.
+ASV_ARGS_HELP = "arguments after -- go to asv run (e.g. -- -b C1)"

@@ -1,0 +1,39 @@
+"""``gilbench gate BASE [HEAD]``: benchmark both commits here and fail on a
+regression beyond each benchmark's noise, a newly failing benchmark or a
+changed claim verdict.  Exit 0: passed; 1: failed; 2: could not run.  See
+:mod:`gilbench.gate`."""
+
+from __future__ import annotations
+
+from gilbench import _asv, gate
+from gilbench.commands import common_args
+
+NAME = "gate"
+HELP = ("benchmark BASE and HEAD here; fail on a regression beyond each benchmark's noise, "
+        "a newly failing benchmark or a changed claim verdict")
+TAKES_ASV_ARGS = True
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("base", help="the commit to compare against (e.g. origin/main)")
+    parser.add_argument("head", nargs="?", default="HEAD",
+                        help="the commit under test (default HEAD)")
+    common_args.add_machine(parser)
+    parser.add_argument("--noise", default="noise",
+                        help="directory of the noise tables (default noise/; gilbench calibrate)")
+    parser.add_argument("--no-verdicts", action="store_true",
+                        help="skip the benchmarks that only feed the claim verdicts")
+    parser.add_argument("--summary", default=None, metavar="FILE",
+                        help="also write the markdown summary here ($GITHUB_STEP_SUMMARY is "
+                        "appended to when set)")
+    common_args.add_repo(parser)
+
+
+def run(args) -> int:
+    result = gate.gate(args.repo, args.base, args.head, noise_dir=args.noise,
+                       machine=args.machine, verdicts=not args.no_verdicts,
+                       asv_args=tuple(args.asv_args))
+    text = gate.to_markdown(result)
+    print(text)
+    _asv.step_summary(text, args.summary)
+    return 0 if result.passed else 1

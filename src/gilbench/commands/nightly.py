@@ -1,0 +1,40 @@
+"""``gilbench nightly``: one night of benchmarking (fetch the stored results,
+benchmark the new commits, publish, store the new results back), the same on
+a CI runner and on a lab machine.  See :mod:`gilbench.nightly`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from gilbench.commands import common_args
+from gilbench.nightly import run_night
+
+NAME = "nightly"
+HELP = "fetch stored results, benchmark new commits, publish, store back"
+TAKES_ASV_ARGS = True
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--remote", default=os.environ.get("GILBENCH_RESULTS_REMOTE", "origin"),
+                        help="git remote (name or URL) that holds the results branch "
+                        "(default $GILBENCH_RESULTS_REMOTE or origin)")
+    parser.add_argument("--results-branch",
+                        default=os.environ.get("GILBENCH_RESULTS_BRANCH", "benchmark-results"),
+                        help="the branch the results are stored on (default benchmark-results)")
+    parser.add_argument("--branch", default=os.environ.get("GILBENCH_TRACKED_BRANCH", "main"),
+                        help="the branch whose new commits are benchmarked (default main)")
+    common_args.add_machine(parser)
+    parser.add_argument("--max-commits", type=common_args.positive_int, default=5,
+                        help="at most this many new commits per night (default 5)")
+    common_args.add_repo(parser)
+
+
+def run(args) -> int:
+    night = run_night(args.repo, remote=args.remote, results_branch=args.results_branch,
+                      branch=args.branch, machine=args.machine, max_commits=args.max_commits,
+                      asv_args=tuple(args.asv_args))
+    if night.failed:
+        print(f"gilbench nightly: {len(night.failed)} benchmark(s) failed (recorded, the "
+              "others stored):\n  " + "\n  ".join(night.failed), file=sys.stderr)
+    return 0

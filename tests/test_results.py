@@ -1,0 +1,117 @@
+"""The one reader of asv's results (gilbench.results) and asv compare's rule
+on public parts (gilbench.significance), on result files written with asv's
+own API."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from asv.results import Results
+from asv.runner import BenchmarkResult
+from test_claims import write_results
+
+from gilbench import results, significance
+from gilbench.results import Point
+
+
+def test_points_are_named_as_asv_compare_names_them(tmp_path):
+    write_results(tmp_path, "m", 2)
+    run = results.load_commit(tmp_path, "m", "a" * 40)
+    name = "bench_c1_gil_held.TrackC1RatioToGILHeld.track_c1_ratio('sumsq', 'nogil', 1000)"
+    p = run.points[name]
+    assert p.ok and p.value == pytest.approx(1.02)
+    assert p.params == {"kernel": "sumsq", "variant": "nogil", "n": 1000}
+    assert p.cls == "bench_c1_gil_held.TrackC1RatioToGILHeld"
+    assert p.method == "track_c1_ratio"
+    assert run.point("TrackC1RatioToGILHeld.track_c1_ratio", kernel="sumsq", variant="nogil",
+                     n=1000) == p
+    assert results.parse_name(name) == ("bench_c1_gil_held", "TrackC1RatioToGILHeld",
+                                        "track_c1_ratio", "'sumsq', 'nogil', 1000")
+    # A parameter value the run did not have, and a benchmark it did not run.
+    assert run.point("TrackC1RatioToGILHeld.track_c1_ratio", kernel="sumsq", variant="nogil",
+                     n=7).status == "absent"
+    assert run.point("TrackNothing.track_x").reason.startswith("not in the results")
+    with pytest.raises(KeyError, match="'n' not given"):
+        run.point("TrackC1RatioToGILHeld.track_c1_ratio", kernel="sumsq", variant="nogil")
+
+
+def test_failed_and_skipped_points_say_which(tmp_path):
+    def value(name, p, cpus):
+        if "TrackC4FlagSeen" in name:
+            return None if p["release_every"] == 0 else math.nan
+        from test_claims import healthy
+
+        return healthy(name, p, cpus)
+
+    write_results(tmp_path, "m", 2, value=value)
+    run = results.load_commit(tmp_path, "m", "a" * 40)
+    seen = run.of("TrackC4FlagSeen.track_c4_flag_seen")
+    assert [p.status for p in seen] == ["failed", "skipped", "skipped", "skipped", "skipped"]
+    assert {p.benchmark for p in run.failed()} == {
+        "bench_c4_brief_release.TrackC4FlagSeen.track_c4_flag_seen"}
+
+
+def test_the_cpu_count_is_the_recorded_one_not_asvs_num_cpu(tmp_path):
+    """Under an affinity mask asv's machine.json counts every CPU (8); the run
+    recorded the 2 it could use, and the rules judge at 2."""
+    write_results(tmp_path, "masked", 2, num_cpu=8)
+    (run,) = results.load(tmp_path)
+    assert run.cpus == 2 and run.cpus_source == "recorded by the run"
+    write_results(tmp_path / "old", "old", 2, num_cpu=8, omit=("TrackMachine",))
+    (old,) = results.load(tmp_path / "old")
+    assert old.cpus == 8 and "num_cpu" in old.cpus_source
+
+
+def test_commits_and_unreadable_files(tmp_path):
+    write_results(tmp_path, "m", 2, commit="b" * 40)
+    assert results.commits(tmp_path, "m") == {"b" * 40}
+    assert results.commits(tmp_path, "other") == set()
+    (good,) = [p for p in (tmp_path / "m").glob("*.json") if p.name != "machine.json"]
+    assert results.unreadable(good) is None
+    assert results.unreadable(tmp_path / "m" / "machine.json") is None
+    good.write_text("{not json")
+    assert results.unreadable(good)
+
+
+def _point(value, samples=None, repeat=None):
+    stats = None
+    if samples is not None or repeat is not None:
+        lo, hi = (min(samples), max(samples)) if samples else (value, value)
+        stats = {"ci_99_a": lo, "ci_99_b": hi, "repeat": repeat or len(samples or [])}
+    return Point("b.T.time_x", "b.T.time_x", {}, value, stats=stats, samples=samples)
+
+
+def test_significance_needs_samples_that_can_decide():
+    slow = [1.5 + 0.001 * i for i in range(8)]
+    fast = [1.0 + 0.001 * i for i in range(8)]
+    # 8 a side, fully separated: p = 2 / C(16, 8) < 0.002.
+    assert significance.better(_point(1.0, fast), _point(1.5, slow), 1.05)
+    assert not significance.better(_point(1.5, slow), _point(1.0, fast), 1.05)
+    # 6 a side, fully separated: the exact two-sided p is 2 / 924 = 0.0022,
+    # not below asv's 0.002, so asv compare's rule does not call it.
+    assert not significance.is_different(_point(1.0, fast[:6]), _point(1.5, slow[:6]))
+    # Overlapping samples: no difference, whatever the medians.
+    mixed = [1.0, 1.6, 1.01, 1.59, 1.02, 1.58, 1.03, 1.57]
+    assert not significance.better(_point(1.0, fast), _point(1.3, mixed), 1.05)
+    # Without stats (track_ values, instruction counts): the factor alone.
+    assert significance.better(_point(1.0), _point(1.03), 1.02)
+    assert not significance.better(_point(1.0), _point(1.01), 1.02)
+    assert significance.differs(_point(1.03), _point(1.0), 1.02)
+
+
+def test_significance_falls_back_to_confidence_intervals(tmp_path):
+    """Stats from asv's own runner and no samples: non-overlapping 99%
+    intervals decide, as in asv compare."""
+    res = Results({"machine": "m", "python": "3.11"}, {}, "c" * 40, 1, "3.11", "e", {})
+    res.add_result({"name": "b.T.time_x", "version": "1", "params": []},
+                   BenchmarkResult(result=[1.0], samples=[[1.0, 1.01, 0.99, 1.0, 1.02]],
+                                   number=[1], errcode=0, stderr="", profile=None))
+    stats = res.get_result_stats("b.T.time_x", [])[0]
+    assert {"ci_99_a", "ci_99_b"} <= set(stats)
+    a = Point("x", "x", {}, 1.0, stats=stats)
+    b = Point("x", "x", {}, 2.0, stats=dict(stats, ci_99_a=1.9, ci_99_b=2.1))
+    assert significance.better(a, b, 1.05)
+    c = Point("x", "x", {}, 1.1, stats=dict(stats, ci_99_a=stats["ci_99_a"],
+                                            ci_99_b=stats["ci_99_b"] + 1))
+    assert not significance.better(a, c, 1.05)
