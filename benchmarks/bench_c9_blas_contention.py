@@ -211,12 +211,13 @@ class TimerawC9AlternatingWaitPolicy:
 
     params = (list(POLICIES), GRID_OMP, GRID_BLAS)
     param_names = ["policy", "omp_threads", "blas_threads"]
-    thread_param = "omp_threads"
     repeat = (3, 5, 20.0)
     number = 1
     timeout = 120
 
     def setup(self, policy, omp, blas):
+        # A timeraw_ class, not a Benchmark: its own skips.
+        require_threads(omp)
         check_pinnable(omp)
 
     def timeraw_c9_alternating(self, policy, omp, blas):

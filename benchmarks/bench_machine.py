@@ -6,8 +6,14 @@ use (``os.sched_getaffinity``, so a ``taskset`` or a cgroup's mask counts),
 which decides the thread counts every rule judges at.  asv's own
 ``num_cpu`` counts every CPU of the machine; gilbench's report reads this
 value first (:mod:`gilbench.results`).
+
+``TrackMachine.track_smoke_run`` is 1 when the run was a smoke run
+(``GILBENCH_SMOKE=1``: every sweep shrunk, one call per point), whose numbers
+show that the suite runs and nothing about the claims: such a run is never
+judged.
 """
 
+from gilbench.measurement import SMOKE
 from gilbench.threads import usable_cpus
 
 
@@ -22,3 +28,8 @@ class TrackMachine:
 
     def track_usable_cpus(self):
         return usable_cpus()
+
+    def track_smoke_run(self):
+        return 1.0 if SMOKE else 0.0
+
+    track_smoke_run.unit = "1 = smoke run"

@@ -38,3 +38,21 @@ def schedule_work_reference(n, inner, balanced=True):
         y = y * 0.999999 + 1.0
         values.append(y)
     return sum(values[inner if balanced else (2 * inner * i) // n] for i in range(n))
+
+
+# --- one asv environment for every test that lets asv build gilbench -----------
+
+@pytest.fixture(scope="session")
+def asv_env_dir(tmp_path_factory):
+    """One asv ``env_dir`` shared by the tests that run asv on scratch clones
+    (nightly, gate): asv creates its virtualenv once and caches each commit's
+    wheel there by commit hash, so the same commit is built once per session
+    whichever clone asks for it."""
+    return tmp_path_factory.mktemp("asv-env")
+
+
+def share_asv_env(clone, env_dir) -> None:
+    """Point ``clone``'s asv environments (``.asv/env``, asv.conf.json's
+    env_dir) at the session's shared directory."""
+    (clone / ".asv").mkdir(exist_ok=True)
+    (clone / ".asv" / "env").symlink_to(env_dir, target_is_directory=True)

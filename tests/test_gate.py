@@ -27,6 +27,8 @@ from test_noise import calibrated  # noqa: F401  (the fixture)
 
 from gilbench import gate, noise
 
+from conftest import share_asv_env
+
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = Path("src/gilbench/kernels/c1_gil_held.pyx")
 SLOWED = "bench_c1_gil_held.TrackC1Instructions.track_c1_instructions('sumsq', 'nogil')"
@@ -73,11 +75,12 @@ def markdown_tables(text: str) -> list[list[list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def slowed(tmp_path_factory):
+def slowed(tmp_path_factory, asv_env_dir):
     tmp = tmp_path_factory.mktemp("gate")
     repo = tmp / "repo"
     git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
     git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
+    share_asv_env(repo, asv_env_dir)
     base = git("rev-parse", "HEAD", cwd=repo)
     (repo / KERNEL).write_text(slow_down_sumsq_nogil((repo / KERNEL).read_text(), 50))
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am",

@@ -1,14 +1,19 @@
-"""The nightly, for real: a scratch clone of this repository, a local bare git
-repository as the results remote, real asv runs (smoke settings, a few
-benchmarks), real pushes.
+"""The nightly, for real, as it runs on GitHub: a checkout made the way
+actions/checkout v4 makes one (the token only in its own .git/config), a
+results remote served over git's smart HTTP on 127.0.0.1 that refuses every
+request without that token, real asv runs (smoke settings, two benchmarks),
+real pushes.
 
-* A night killed mid-run leaves the results branch as it was.
-* Two nights on two new commits leave both commits' results on the branch,
-  and the published index.json lists both.
-* A benchmark that fails (on purpose: GILBENCH_FAIL_BENCHMARK) is recorded as
-  failed and the other results are stored.
-* The store logic alone: two nights racing both get stored; a corrupt stored
-  file is named and left out; a night with nothing new exits cleanly.
+* Night 1 measures the tip with one benchmark failing on purpose: it is
+  stored with the failure recorded, through the checkout's credentials.
+* Night 2 (two new commits on main) is killed with SIGTERM midway through its
+  second commit, night 3 with SIGKILL: what each measured before is stored,
+  the retried commit is repaired, and night 4 measures the rest.
+* A wrong token fails the night at once with git's message.
+* The store alone: racing nights both stored; a push refused for another
+  reason fails at once with git's message; corrupt stored files named, left
+  out and replaced by a good measurement; the backlog drains oldest first;
+  a failed commit is retried RETRIES times, then kept.
 """
 
 from __future__ import annotations
@@ -25,202 +30,324 @@ import pytest
 
 from gilbench import nightly
 
+from conftest import share_asv_env
+from git_http import checkout_like_actions, git, serve
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCHES = "TrackC6NaiveError|TrackC4CostPerRelease"
+TOKEN = "ghs_test-token"
+MACHINE = "nightly-test"
 
 
-def git(*args, cwd):
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout.strip()
+def out(*args, cwd):
+    return git(*args, cwd=cwd).stdout.strip()
 
 
-def branch_head(remote, branch="benchmark-results"):
-    out = git("ls-remote", "--heads", str(remote), branch, cwd=remote)
-    return out.split()[0] if out else None
+def stored_files(bare, branch="benchmark-results"):
+    r = git("ls-tree", "-r", "--name-only", branch, cwd=bare, check=False)
+    return r.stdout.splitlines() if r.returncode == 0 else []
 
 
-def stored_files(remote, branch="benchmark-results"):
-    if branch_head(remote, branch) is None:
-        return []
-    return git("ls-tree", "-r", "--name-only", branch, cwd=remote).splitlines()
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    """A scratch clone of this repository (its current commit on ``main``),
-    a bare remote for the results, and an environment for the nights."""
-    tmp = tmp_path_factory.mktemp("nightly")
-    head = git("rev-parse", "HEAD", cwd=ROOT)
-    proj = tmp / "proj"
-    git("clone", "-q", "--no-local", str(ROOT), str(proj), cwd=tmp)
-    git("checkout", "-q", "-B", "main", head, cwd=proj)
-    git("config", "user.name", "test", cwd=proj)
-    git("config", "user.email", "test@localhost", cwd=proj)
-    remote = tmp / "store.git"
-    git("init", "-q", "--bare", str(remote), cwd=tmp)
-    env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1",
-               XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME",
-                                             str(Path.home() / ".cache")))
-    env.pop("GITHUB_STEP_SUMMARY", None)
-    return proj, remote, env
-
-
-def night_cmd(proj, remote):
+def night_cmd(proj, *extra):
     return [sys.executable, "-m", "gilbench", "nightly", "--repo", str(proj), "--remote",
-            str(remote), "--machine", "nightly-test", "--", "--quick", "-b", BENCHES]
+            "origin", "--machine", MACHINE, *extra, "--", "--quick", "-b", BENCHES]
 
 
-@pytest.fixture(scope="module")
-def nights(project):
-    """Night 0 killed mid-run; night 1 on commit A (one benchmark failing on
-    purpose); a new commit B; night 2; night 3 with nothing new."""
-    proj, remote, env = project
-    out = {}
-    # Night 0: killed once asv has started benchmarking.
-    p = subprocess.Popen(night_cmd(proj, remote), cwd=proj, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    seen = []
+def commit_file(proj, name):
+    (proj / name).write_text(f"{name}\n")
+    git("add", name, cwd=proj)
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", name, cwd=proj)
+    return out("rev-parse", "HEAD", cwd=proj)
+
+
+def killed_night(proj, env, sig, at="benchmarking commit 2/2"):
+    """A night started, then killed with ``sig`` once asv runs the benchmarks
+    of its second commit (the message ``at``, then asv's own)."""
+    p = subprocess.Popen(night_cmd(proj, "--max-commits", "2"), cwd=proj, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
+    seen, reached = [], False
     deadline = time.monotonic() + 600
     for line in p.stdout:
         seen.append(line)
-        if "Running " in line and "benchmarks" in line or time.monotonic() > deadline:
+        reached = reached or at in line
+        if reached and "Running " in line and "benchmarks" in line:
             break
-    os.killpg(p.pid, signal.SIGKILL)
-    p.wait()
-    out["killed_output"] = "".join(seen)
-    out["after_kill"] = branch_head(remote)
-    # Night 1: commit A.
-    env1 = dict(env, GILBENCH_FAIL_BENCHMARK="TrackC4CostPerRelease")
-    out["night1"] = subprocess.run(night_cmd(proj, remote), cwd=proj, env=env1,
-                                   capture_output=True, text=True, timeout=900)
-    out["commit_a"] = git("rev-parse", "main", cwd=proj)
-    out["after_night1"] = stored_files(remote)
-    # A new commit B, then night 2.
-    (proj / "NIGHTLY-TEST.txt").write_text("a new commit\n")
-    git("add", "NIGHTLY-TEST.txt", cwd=proj)
-    git("commit", "-q", "-m", "a new commit", cwd=proj)
-    out["commit_b"] = git("rev-parse", "main", cwd=proj)
-    out["night2"] = subprocess.run(night_cmd(proj, remote), cwd=proj, env=env,
-                                   capture_output=True, text=True, timeout=900)
-    out["after_night2"] = stored_files(remote)
-    out["head_after_night2"] = branch_head(remote)
-    # Night 3: nothing new.
-    out["night3"] = subprocess.run(night_cmd(proj, remote), cwd=proj, env=env,
-                                   capture_output=True, text=True, timeout=900)
-    out["head_after_night3"] = branch_head(remote)
-    return out
+        if time.monotonic() > deadline:
+            break
+    os.killpg(p.pid, sig)
+    p.wait(timeout=120)
+    return "".join(seen)
+
+
+@pytest.fixture(scope="module")
+def github(tmp_path_factory, asv_env_dir):
+    """The served remote (this repository's HEAD as main), and a checkout of it
+    as actions/checkout makes one."""
+    tmp = tmp_path_factory.mktemp("nightly")
+    srv = tmp / "srv"
+    git("init", "-q", "--bare", str(srv / "proj.git"), cwd=tmp)
+    git("push", "-q", str(srv / "proj.git"), "HEAD:refs/heads/main", cwd=ROOT)
+    env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1",
+               XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")))
+    for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT"):
+        env.pop(var, None)
+    with serve(srv, TOKEN) as (url, log):
+        proj = tmp / "proj"
+        checkout_like_actions(f"{url}/proj.git", TOKEN, proj)
+        share_asv_env(proj, asv_env_dir)
+        yield {"tmp": tmp, "url": url, "log": log, "bare": srv / "proj.git", "proj": proj,
+               "env": env}
+
+
+@pytest.fixture(scope="module")
+def nights(github):
+    proj, env, bare = github["proj"], github["env"], github["bare"]
+    o = {"a": out("rev-parse", "HEAD", cwd=proj)}
+    o["night1"] = subprocess.run(night_cmd(proj), cwd=proj, timeout=900, capture_output=True,
+                                 text=True, env=dict(env, GILBENCH_FAIL_BENCHMARK=
+                                                     "TrackC4CostPerRelease"))
+    o["after1"] = stored_files(bare)
+    o["results_a_after1"] = _result_of(bare, o["a"])
+    o["b"], o["c"] = commit_file(proj, "B.txt"), commit_file(proj, "C.txt")
+    # Night 2: the failed tip first (a retry), then B: killed during B.
+    o["killed2"] = killed_night(proj, env, signal.SIGTERM)
+    o["after2"] = stored_files(bare)
+    o["results_a_after2"] = _result_of(bare, o["a"])
+    # Night 3: B and C: killed during C.
+    o["killed3"] = killed_night(proj, env, signal.SIGKILL)
+    o["after3"] = stored_files(bare)
+    # Night 4: C; night 5: nothing new.
+    o["night4"] = subprocess.run(night_cmd(proj), cwd=proj, env=env, timeout=900,
+                                 capture_output=True, text=True)
+    o["after4"] = stored_files(bare)
+    o["night5"] = subprocess.run(night_cmd(proj), cwd=proj, env=env, timeout=900,
+                                 capture_output=True, text=True)
+    return o
+
+
+def _result_of(bare, commit):
+    names = [f for f in stored_files(bare) if f.startswith(f"results/{MACHINE}/{commit[:8]}")]
+    if not names:
+        return None
+    return json.loads(out("show", f"benchmark-results:{names[0]}", cwd=bare))["results"]
+
+
+def _has(files, commit):
+    return any(f.startswith(f"results/{MACHINE}/{commit[:8]}") for f in files)
 
 
 def _ok(r):
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
 
 
-def test_killed_night_leaves_the_store_as_it_was(nights):
-    assert "benchmarking 1 new commit" in nights["killed_output"], nights["killed_output"]
-    assert nights["after_kill"] is None  # the branch was never created
-
-
-def test_two_nights_store_both_commits_and_publish_both(nights, project):
-    proj, _, _ = project
+def test_a_night_pushes_with_the_checkouts_credentials(nights, github):
     _ok(nights["night1"])
-    _ok(nights["night2"])
-    a, b = nights["commit_a"][:8], nights["commit_b"][:8]
-    files1, files2 = nights["after_night1"], nights["after_night2"]
-    assert any(f.startswith(f"results/nightly-test/{a}") for f in files1), files1
-    assert set(files1) <= set(files2), "a night removed a stored file"
-    assert any(f.startswith(f"results/nightly-test/{b}") for f in files2), files2
-    assert "results/nightly-test/machine.json" in files2
-    index = json.loads((proj / ".asv" / "html" / "index.json").read_text())
-    hashes = set(index["revision_to_hash"].values())
-    assert {nights["commit_a"], nights["commit_b"]} <= hashes
-    assert (proj / ".asv" / "html" / "claims" / "index.html").is_file()
-    assert (proj / ".asv" / "html" / "vendor" / "manifest.json").is_file()
+    assert _has(nights["after1"], nights["a"]), nights["after1"]
+    assert f"results/{MACHINE}/machine.json" in nights["after1"]
+    # Every request of the store went to the served remote with the token:
+    # none was refused, and results were pushed (git-receive-pack).
+    pushes = [s for m, p, s in github["log"] if p.endswith("git-receive-pack")]
+    assert pushes and set(pushes) == {200}, github["log"][-20:]
 
 
-def test_failing_benchmark_is_recorded_and_the_rest_stored(nights, project):
-    out = nights["night1"].stdout + nights["night1"].stderr
-    assert "TrackC4CostPerRelease" in out and "failed" in out, out[-3000:]
-    proj, remote, _ = project
-    a = nights["commit_a"][:8]
-    name = next(f for f in nights["after_night1"] if f.startswith(f"results/nightly-test/{a}"))
-    data = json.loads(git("show", f"benchmark-results:{name}", cwd=remote))
-    results = data["results"]
+def test_the_failure_is_recorded_and_the_rest_stored(nights):
+    text = nights["night1"].stdout + nights["night1"].stderr
+    assert "TrackC4CostPerRelease" in text and "failed" in text, text[-3000:]
+    results = nights["results_a_after1"]
     failed = [k for k in results if "TrackC4CostPerRelease" in k]
-    stored = [k for k in results if "TrackC6NaiveError" in k]
+    kept = [k for k in results if "TrackC6NaiveError" in k]
     assert failed and all(results[k][0] in (None, [None]) for k in failed), results
-    assert stored and all(v is not None for k in stored for v in results[k][0])
+    assert kept and all(v is not None for k in kept for v in results[k][0])
+    assert "retries/nightly-test.json" in nights["after1"]
 
 
-def test_night_with_nothing_new_exits_cleanly(nights):
-    _ok(nights["night3"])
-    assert "nothing new" in nights["night3"].stdout
-    assert nights["head_after_night3"] == nights["head_after_night2"]
+def test_a_killed_night_loses_at_most_the_commit_it_was_measuring(nights):
+    assert "benchmarking commit 2/2" in nights["killed2"], nights["killed2"][-2000:]
+    # SIGTERM during B: the retried tip was stored again, repaired (its
+    # benchmark no longer fails), B is not stored.
+    a = nights["results_a_after2"]
+    failing = [k for k in a if "TrackC4CostPerRelease" in k]
+    assert failing and all(v is not None for k in failing for v in a[k][0]), a
+    assert not _has(nights["after2"], nights["b"])
+    # SIGKILL during C: B was stored, C not.
+    assert "benchmarking commit 2/2" in nights["killed3"], nights["killed3"][-2000:]
+    assert _has(nights["after3"], nights["b"]) and not _has(nights["after3"], nights["c"])
+    # The next night measures the rest.
+    _ok(nights["night4"])
+    assert _has(nights["after4"], nights["c"])
+    assert set(nights["after3"]) <= set(nights["after4"])
+
+
+def test_a_night_with_nothing_new_exits_cleanly_and_publishes(nights, github):
+    _ok(nights["night5"])
+    assert "nothing new" in nights["night5"].stdout
+    index = json.loads((github["proj"] / ".asv" / "html" / "index.json").read_text())
+    assert {nights["a"], nights["b"], nights["c"]} <= set(index["revision_to_hash"].values())
+    assert (github["proj"] / ".asv" / "html" / "claims" / "index.html").is_file()
+
+
+def test_a_wrong_token_fails_at_once_with_gits_message(github, tmp_path):
+    proj = tmp_path / "wrong"
+    checkout_like_actions(f"{github['url']}/proj.git", TOKEN, proj)
+    prefix = github["url"]
+    git("config", "--local", f"http.{prefix}/.extraheader", "AUTHORIZATION: basic bm9wZQ==",
+        cwd=proj)
+    t0 = time.monotonic()
+    r = subprocess.run(night_cmd(proj), cwd=proj, env=github["env"], capture_output=True,
+                       text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2, r.stdout[-2000:] + r.stderr[-2000:]
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gilbench nightly:"), r.stderr
+    assert "could not read Username" in lines[0] or "Authentication failed" in lines[0]
+    assert time.monotonic() - t0 < 120   # refused before any benchmarking
+    assert "benchmarking" not in r.stdout
 
 
 # --- the store alone ---------------------------------------------------------------
 
-def _fake_results(results_dir, machine, commit):
-    """A real asv result file (asv's own API) for ``commit``."""
+def _fake_results(results_dir, machine, commit, value=1.0):
+    """A real asv result file (asv's own API) for ``commit``; ``value`` None
+    records a failure."""
     from asv import util
+    from asv.benchmarks import Benchmarks
     from asv.machine import Machine
     from asv.results import Results
     from asv.runner import BenchmarkResult
 
     res = Results({"machine": machine}, {}, commit, 1_700_000_000_000, "3.11", "env", {})
     res.add_result({"name": "bench_x.TrackX.track_x", "version": "1", "params": []},
-                   BenchmarkResult(result=[1.0], samples=[None], number=[None], errcode=0,
-                                   stderr="", profile=None))
+                   BenchmarkResult(result=[value], samples=[None], number=[None],
+                                   errcode=0 if value is not None else 1, stderr="",
+                                   profile=None))
     res.save(str(results_dir))
     util.write_json(str(results_dir / machine / "machine.json"), {"machine": machine},
                     api_version=Machine.api_version)
-    from asv.benchmarks import Benchmarks
-
     util.write_json(str(results_dir / "benchmarks.json"),
                     {"bench_x.TrackX.track_x": {"name": "bench_x.TrackX.track_x",
-                                                "commit": commit}},
+                                                "param_names": [], "params": []}},
                     api_version=Benchmarks.api_version)
 
 
-def test_two_racing_nights_are_both_stored(tmp_path):
-    remote = tmp_path / "store.git"
-    git("init", "-q", "--bare", str(remote), cwd=tmp_path)
-    stores, dirs = [], []
-    for i in range(2):  # both open the (empty) store before either pushes
-        store, results_dir = tmp_path / f"store{i}", tmp_path / f"results{i}"
-        nightly.open_store(store, str(remote), "benchmark-results")
-        _fake_results(results_dir, "m", f"{i + 1}" * 40)
-        stores.append(store)
-        dirs.append(results_dir)
-    for i in range(2):
-        night = nightly.Night(machine="m", benchmarked=[f"{i + 1}" * 40])
-        nightly.save_store(stores[i], dirs[i], "m", str(remote), "benchmark-results",
-                           f"{i + 1}" * 40, night)
+@pytest.fixture
+def small(tmp_path):
+    """A bare remote with a five-commit main, and a clone of it."""
+    bare = tmp_path / "remote.git"
+    git("init", "-q", "--bare", "-b", "main", str(bare), cwd=tmp_path)
+    seed = tmp_path / "seed"
+    git("init", "-q", "-b", "main", str(seed), cwd=tmp_path)
+    for i in range(5):
+        commit_file(seed, f"f{i}")
+    git("push", "-q", str(bare), "main", cwd=seed)
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(bare), str(clone), cwd=tmp_path)
+    history = list(reversed(out("rev-list", "main", cwd=clone).split()))  # oldest first
+    return bare, clone, history
+
+
+def test_two_racing_nights_are_both_stored(small, tmp_path):
+    bare, clone, history = small
+    other = tmp_path / "other"
+    git("clone", "-q", str(bare), str(other), cwd=tmp_path)
+    pairs = []
+    for repo, commit in ((clone, history[0]), (other, history[1])):
+        store = repo / ".asv" / "store"
+        nightly.open_store(repo, store, "origin", "benchmark-results")
+        _fake_results(repo / "r", "m", commit)
+        pairs.append((repo, store, commit))
+    for repo, store, commit in pairs:   # both opened the empty store before either pushed
+        night = nightly.Night(machine="m")
+        nightly.save_commit(repo, store, repo / "r", "m", "origin", "benchmark-results",
+                            commit, night)
         assert night.stored
-    files = stored_files(remote)
-    assert any(f.startswith("results/m/11111111") for f in files)
-    assert any(f.startswith("results/m/22222222") for f in files)
+    files = stored_files(bare)
+    assert _has_m(files, history[0]) and _has_m(files, history[1])
     assert "results/m/machine.json" in files
 
 
-def test_corrupt_stored_file_is_named_and_left_out(tmp_path):
-    remote = tmp_path / "store.git"
-    git("init", "-q", "--bare", str(remote), cwd=tmp_path)
-    store = tmp_path / "store"
-    nightly.open_store(store, str(remote), "benchmark-results")
-    _fake_results(tmp_path / "r", "m", "1" * 40)
-    nightly.save_store(store, tmp_path / "r", "m", str(remote), "benchmark-results", "1" * 40,
-                       nightly.Night(machine="m", benchmarked=["1" * 40]))
-    broken = store / "results" / "m" / "ffffffff-env.json"
-    broken.write_text("{not json")
+def _has_m(files, commit):
+    return any(f.startswith(f"results/m/{commit[:8]}") for f in files)
+
+
+def test_a_push_refused_for_another_reason_fails_at_once(small):
+    bare, clone, history = small
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'protected branch: pushes need a review' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    store = clone / ".asv" / "store"
+    nightly.open_store(clone, store, "origin", "benchmark-results")
+    _fake_results(clone / "r", "m", history[0])
+    with pytest.raises(nightly.PushRefused, match="protected branch: pushes need a review"):
+        nightly.save_commit(clone, store, clone / "r", "m", "origin", "benchmark-results",
+                            history[0], nightly.Night(machine="m"))
+
+
+def test_corrupt_stored_files_are_named_left_out_and_replaced(small):
+    bare, clone, history = small
+    store = clone / ".asv" / "store"
+    nightly.open_store(clone, store, "origin", "benchmark-results")
+    _fake_results(clone / "r", "m", history[0])
+    nightly.save_commit(clone, store, clone / "r", "m", "origin", "benchmark-results",
+                        history[0], nightly.Night(machine="m"))
+    # Someone stores a corrupt result of commit 1 and a corrupt machine.json.
+    (store / "results" / "m" / f"{history[1][:8]}-env.json").write_text("{not json")
+    (store / "results" / "m" / "machine.json").write_text("{not json")
     git("add", ".", cwd=store)
-    git("commit", "-q", "-m", "a corrupt file", cwd=store)
-    git("push", "-q", str(remote), "HEAD:refs/heads/benchmark-results", cwd=store)
-    fresh = tmp_path / "store2"
-    nightly.open_store(fresh, str(remote), "benchmark-results")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "corrupt", cwd=store)
+    git("push", "-q", "origin", "HEAD:refs/heads/benchmark-results", cwd=store)
     night = nightly.Night(machine="m")
-    nightly.load_store(fresh, tmp_path / "loaded", night)
-    assert len(night.corrupt) == 1 and "ffffffff-env.json" in night.corrupt[0]
-    assert not (tmp_path / "loaded" / "m" / "ffffffff-env.json").exists()
-    assert any((tmp_path / "loaded" / "m").glob("11111111-*.json"))
-    # The benchmark list asv publish needs comes back from the store too.
-    assert (tmp_path / "loaded" / "benchmarks.json").is_file()
+    loaded = clone / "loaded"
+    nightly.open_store(clone, store, "origin", "benchmark-results")
+    nightly.load_store(store, loaded, night)
+    assert len(night.corrupt) == 2 and any(f"{history[1][:8]}-env.json" in c
+                                           for c in night.corrupt)
+    assert not (loaded / "m" / f"{history[1][:8]}-env.json").exists()
+    assert (loaded / "benchmarks.json").is_file()
+    # Commit 1 counts as not measured, and a good measurement replaces it.
+    assert nightly.pending(clone, "main", loaded, "m", night.retries, 1) == [history[1]]
+    _fake_results(loaded, "m", history[1])
+    nightly.save_commit(clone, store, loaded, "m", "origin", "benchmark-results", history[1],
+                        night)
+    assert {f"results/m/{history[1][:8]}-env.json", "results/m/machine.json"} <= set(
+        night.repaired)
+    for name in (f"results/m/{history[1][:8]}-env.json", "results/m/machine.json"):
+        json.loads(out("show", f"benchmark-results:{name}", cwd=bare))
+
+
+def test_the_backlog_drains_oldest_first_and_failures_are_retried(small):
+    bare, clone, history = small
+    results_dir = clone / "r"
+    _fake_results(results_dir, "m", history[0])
+    # A machine with no results starts at the tip.
+    assert nightly.pending(clone, "main", clone / "none", "m", {}, 2) == [history[-1]]
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 2) == history[1:3]
+    for c in history[1:3]:
+        _fake_results(results_dir, "m", c)
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 2) == history[3:5]
+    # A commit whose benchmark failed is measured again, RETRIES nights in all.
+    for c in history[3:5]:
+        _fake_results(results_dir, "m", c)
+    _fake_results(results_dir, "m", history[2], value=None)
+    for n in range(1, nightly.RETRIES):
+        assert nightly.pending(clone, "main", results_dir, "m", {history[2]: n}, 5) == [
+            history[2]]
+    assert nightly.pending(clone, "main", results_dir, "m",
+                           {history[2]: nightly.RETRIES}, 5) == []
+
+
+def test_a_good_result_is_never_replaced(small):
+    bare, clone, history = small
+    store = clone / ".asv" / "store"
+    nightly.open_store(clone, store, "origin", "benchmark-results")
+    _fake_results(clone / "r", "m", history[0], value=1.0)
+    nightly.save_commit(clone, store, clone / "r", "m", "origin", "benchmark-results",
+                        history[0], nightly.Night(machine="m"))
+    first = out("show", f"benchmark-results:results/m/{history[0][:8]}-env.json", cwd=bare)
+    _fake_results(clone / "r", "m", history[0], value=None)   # a later, failing measurement
+    night = nightly.Night(machine="m")
+    nightly.open_store(clone, store, "origin", "benchmark-results")
+    nightly.save_commit(clone, store, clone / "r", "m", "origin", "benchmark-results",
+                        history[0], night)
+    assert out("show", f"benchmark-results:results/m/{history[0][:8]}-env.json",
+               cwd=bare) == first
+    assert not night.repaired

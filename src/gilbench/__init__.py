@@ -1,9 +1,22 @@
 """gilbench: asv benchmarks of the claims in Cython's guide page
 "You probably don't need to release the GIL".
 
-Kernels live in :mod:`gilbench.kernels` (one module per claim, ``c1_...`` to
-``c9_...``); thread pinning in :mod:`gilbench.pinning`; the thread counts the
-suite uses in :mod:`gilbench.threads`; ``gilbench info`` in :mod:`gilbench.info`.
+The package, by role (imports point down the list):
+
+* the kernels, :mod:`gilbench.kernels` (one Cython module per claim, ``c1_...``
+  to ``c9_...``), and the core that never imports asv: :mod:`~gilbench.threads`
+  (thread counts), :mod:`~gilbench.pinning` (threadpoolctl),
+  :mod:`~gilbench.measurement` (repeats, interleaving, spread),
+  :mod:`~gilbench.instructions` (exact counts with callgrind), :mod:`~gilbench.info`;
+* :mod:`~gilbench.results`, the one reader of asv's results, and
+  :mod:`~gilbench._asv`, the one boundary that runs asv and git;
+* the logic: :mod:`~gilbench.claims` (verdict rules), :mod:`~gilbench.report`
+  (their formats), :mod:`~gilbench.significance` (asv compare's rule),
+  :mod:`~gilbench.noise` (the noise table and calibration),
+  :mod:`~gilbench.gate`, :mod:`~gilbench.nightly`, :mod:`~gilbench.publish`
+  (the publish pipeline), :mod:`~gilbench.vendor_html` (asv's page offline);
+* the command line: :mod:`gilbench.commands` (one module per verb) and
+  :mod:`gilbench.cli` (parser and dispatch).
 """
 
 __version__ = "0.1.0"

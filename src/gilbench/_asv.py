@@ -5,7 +5,7 @@ goes through here.
   raises :class:`CommandError` with the command and the tail of its output.
 * :func:`machine`: ``asv machine --yes`` with the usable CPU count (after the
   affinity mask) as asv's ``num_cpu``, and the machine name that results are
-  filed under.
+  filed under (:func:`default_machine` when none is given).
 * :func:`resolve`, :func:`first_parent`: commits, as git names them.
 * :func:`run_commits`: ``asv run`` over a list of commits (asv's
   ``HASHFILE:``), the file removed whatever happens.
@@ -26,7 +26,7 @@ from pathlib import Path
 from gilbench.threads import usable_cpus
 
 __all__ = ["ASV", "CommandError", "run", "git", "asv", "machine", "resolve", "first_parent",
-           "hashfile", "run_commits", "step_summary", "ASV_BENCHMARK_FAILED"]
+           "hashfile", "run_commits", "step_summary", "ASV_BENCHMARK_FAILED", "default_machine"]
 
 #: asv, run by the interpreter that runs gilbench (so nox's and CI's
 #: virtualenvs use their own asv).
@@ -51,12 +51,14 @@ class CommandError(RuntimeError):
 
 
 def run(cmd, *, cwd=None, check: bool = True, env=None, capture: bool = True,
-        ok=(0,)) -> subprocess.CompletedProcess:
-    """Run ``cmd``; with ``check``, an exit code outside ``ok`` raises
-    :class:`CommandError`.  ``capture=False`` lets the output through to the
-    terminal (asv run's progress)."""
+        ok=(0,), stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``cmd`` (``stdin``: its input; none by default); with ``check``,
+    an exit code outside ``ok`` raises :class:`CommandError`.
+    ``capture=False`` lets the output through to the terminal (asv run's
+    progress)."""
+    feed = {"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}
     r = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, text=True,
-                       capture_output=capture, stdin=subprocess.DEVNULL)
+                       capture_output=capture, **feed)
     if check and r.returncode not in ok:
         raise CommandError(cmd, r.returncode, r.stdout if capture else "",
                            r.stderr if capture else "")
@@ -74,10 +76,28 @@ def asv(*args, cwd, check: bool = True, capture: bool = True, env=None,
     return run([*ASV, *args], cwd=cwd, check=check, capture=capture, env=env, ok=ok)
 
 
+def default_machine() -> str | None:
+    """The asv machine name when none is given: ``$GILBENCH_MACHINE``; on a
+    GitHub-hosted runner, whose host name changes every run, a fixed name per
+    OS and architecture (``github-hosted-linux-x64``), so that its history
+    builds up under one machine; else None (asv's default: the host name)."""
+    name = os.environ.get("GILBENCH_MACHINE", "").strip()
+    if name:
+        return name
+    if os.environ.get("RUNNER_ENVIRONMENT") == "github-hosted":
+        return "-".join(["github-hosted", os.environ.get("RUNNER_OS", "unknown"),
+                         os.environ.get("RUNNER_ARCH", "unknown")]).lower()
+    return None
+
+
 def machine(repo, name: str | None = None, *, env=None) -> str:
     """Record this machine for asv (``asv machine --yes``; the usable CPUs,
     after the affinity mask, as its ``num_cpu``) and return the name its
-    results are filed under: ``name``, or asv's own default (the host name)."""
+    results are filed under: ``name``, else :func:`default_machine`, else
+    asv's own default (the host name)."""
+    name = name or default_machine()
+    if name is not None and (not name.strip() or "/" in name or name in (".", "..")):
+        raise ValueError(f"not a usable machine name: {name!r}")
     args = ["machine", "--yes", "--num_cpu", str(usable_cpus())]
     if name:
         args += ["--machine", name]

@@ -8,11 +8,10 @@ claims need two CPUs).  Every rule returns the numbers and thresholds it used,
 so a reader can check the verdict by hand.
 
 The thresholds leave a gap between "holds" and "fails": a value in the gap is
-"inconclusive", never a coin toss between the other two.  Six full runs of the
-same code on one shared 2-CPU machine gave the same verdict for every claim;
-how far each deciding value moved across them is in the README, next to the
-rules.  The calibration of #12 will replace these hand-set gaps by measured
-noise.
+"inconclusive", never a coin toss between the other two.  The gaps are set by
+hand, with the spread of each deciding value over the calibration runs of
+``noise/vm.json`` in view (``docs/noise.md``); a value that lands in a gap on
+one run and out of it on the next is exactly what "inconclusive" is for.
 """
 
 from __future__ import annotations
@@ -413,9 +412,9 @@ def rule_c8(run: Run) -> Verdict:
     machine's CPU count, one section is 1.1x faster or more than two prange
     regions (0.97x or less fails).  The k-stage pipeline is shown next to it
     but does not decide: at 1e4 elements its gain (k=8, 2 threads) moved from
-    0.85x to 1.25x over six runs of the same code on one 2-CPU machine, more
-    than the effect.  One CPU still shows it at one thread: a region costs its start
-    and its end there too."""
+    0.80x to 1.29x over the four calibration runs of ``noise/vm.json`` (same
+    code, one 2-CPU machine), more than the effect.  One CPU still shows it
+    at one thread: a region costs its start and its end there too."""
     bench = "TrackC8NormalizeGain.track_c8_normalize_gain"
     sizes, threads = run.axis(bench, "n"), run.axis(bench, "threads")
     if not sizes or not threads:

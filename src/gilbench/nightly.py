@@ -1,21 +1,42 @@
 """One night of benchmarking: fetch the stored results, benchmark what is new,
-publish, store the new results back.  ``gilbench nightly`` / ``nox -s
-nightly`` run it on any machine (a CI runner, a lab machine from cron).
+store each commit's results as soon as it is measured, publish.
+``gilbench nightly`` / ``nox -s nightly`` run it on any machine (a CI runner,
+a lab machine from cron).
 
-The store is a branch (``benchmark-results`` by default) of a git remote:
-``results/<machine>/*.json`` as asv writes them, and one
-``benchmarks/<commit>.json`` (asv's benchmark list) per night.  It is
-append-only: a night adds files that are not there yet and never rewrites or
-deletes one.  Results reach the remote in one push at the very end, so a
-night that is killed leaves the store exactly as it was; two nights racing
-both end up stored (the loser rebases its new files onto the winner's and
-pushes again).  A corrupt file in the store is reported by name and left out
-of the publish, never fatal.
+**The store** is a branch (``benchmark-results`` by default) of a git remote:
+``results/<machine>/*.json`` as asv writes them, ``benchmarks/<commit>.json``
+(asv's benchmark list) and ``retries/<machine>.json`` (how many nights
+measured a commit whose benchmarks failed).  It is checked out as a linked
+worktree of the checkout itself (``.asv/store``), so every fetch and push
+uses the credentials the checkout was given (actions/checkout keeps the
+job's token in the checkout's own ``.git/config``); git never asks a
+terminal.
+
+**No night lost.**  Each commit's results are committed and pushed as soon as
+that commit is measured, so a night killed at any point loses at most the
+commit it was measuring, and the next night measures the rest.  Two nights
+racing both end up stored: a push refused because the branch moved is
+redone on top of the other night's.  A push refused for any other reason
+(credentials, permissions, a protected branch) fails the night at once with
+git's own message.
+
+**Repair, never deletion of a good result.**  A stored file that asv cannot
+read is named, left out of the publish, and replaced by a good measurement
+of its commit; a corrupt ``machine.json`` is rewritten.  A commit whose
+benchmarks failed (a build error, a timeout, a crash) is measured again on
+the next nights, :data:`RETRIES` times in all, and then kept with the failure
+recorded.  A stored result without a failure is never replaced.
+
+**Every commit measured.**  The commits of the tracked branch (first-parent
+history) after the first one this machine measured and not yet done are
+measured oldest first, ``max_commits`` a night, so a backlog drains and no
+commit is skipped for good.  A machine with no results starts at the tip.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 from pathlib import Path
@@ -23,10 +44,23 @@ from pathlib import Path
 from gilbench import _asv, report, results
 from gilbench.publish import publish
 
-__all__ = ["Night", "run_night"]
+__all__ = ["Night", "run_night", "open_store", "load_store", "pending", "save_commit",
+           "PushRefused", "RETRIES", "PUSH_TRIES"]
 
+#: Nights that measure a commit whose benchmarks failed, in all, before its
+#: failure is kept for good.
+RETRIES = 3
 #: Pushes tried when another night pushed in between.
 PUSH_TRIES = 5
+#: Where the fetched results branch is kept in the checkout.
+STORE_REF = "refs/gilbench/store"
+#: git's words for a push refused because the branch moved (a lost race).
+_RACE = ("[rejected]", "fetch first", "non-fast-forward", "stale info", "cannot lock ref",
+         "failed to update ref", "incorrect old value")
+
+
+class PushRefused(RuntimeError):
+    """The remote refused the push for a reason other than a lost race."""
 
 
 @dataclasses.dataclass
@@ -35,40 +69,74 @@ class Night:
 
     machine: str
     benchmarked: list = dataclasses.field(default_factory=list)   # commit hashes
-    stored: list = dataclasses.field(default_factory=list)        # files added to the store
+    stored: list = dataclasses.field(default_factory=list)        # files written to the store
     corrupt: list = dataclasses.field(default_factory=list)       # store files skipped
+    repaired: list = dataclasses.field(default_factory=list)      # store files replaced
     failed: list = dataclasses.field(default_factory=list)        # benchmarks that failed
+    retries: dict = dataclasses.field(default_factory=dict)       # commit -> nights measured
     asv_exit: int = 0
 
 
 def _git(*args, cwd, check=True):
-    return _asv.git(*args, cwd=cwd, check=check)
+    return _asv.git(*args, cwd=cwd, check=check, env=_identity())
+
+
+def _identity() -> dict:
+    env = dict(os.environ)
+    env.setdefault("GIT_AUTHOR_NAME", "gilbench nightly")
+    env.setdefault("GIT_AUTHOR_EMAIL", "gilbench@localhost")
+    env.setdefault("GIT_COMMITTER_NAME", env["GIT_AUTHOR_NAME"])
+    env.setdefault("GIT_COMMITTER_EMAIL", env["GIT_AUTHOR_EMAIL"])
+    return env
 
 
 def _log(message):
     print(f"gilbench nightly: {message}", flush=True)
 
 
-def open_store(store: Path, remote: str, branch: str) -> None:
-    """``store`` as a checkout of ``branch`` exactly as the remote has it (an
-    empty orphan branch when the remote has none yet)."""
-    if not (store / ".git").is_dir():
-        store.mkdir(parents=True, exist_ok=True)
-        _git("init", "-q", cwd=store)
-        _git("config", "user.name", os.environ.get("GIT_AUTHOR_NAME", "gilbench nightly"),
-             cwd=store)
-        _git("config", "user.email", os.environ.get("GIT_AUTHOR_EMAIL", "gilbench@localhost"),
-             cwd=store)
-    has = _git("ls-remote", "--heads", remote, branch, cwd=store).stdout.strip()
-    if has:
-        _git("fetch", "-q", remote, f"+refs/heads/{branch}:refs/remotes/store/{branch}",
-             cwd=store)
-        _git("checkout", "-q", "-B", branch, f"refs/remotes/store/{branch}", cwd=store)
-        _git("reset", "-q", "--hard", f"refs/remotes/store/{branch}", cwd=store)
-    else:
-        _git("checkout", "-q", "--orphan", branch, cwd=store, check=False)
-        _git("rm", "-rfq", "--ignore-unmatch", ".", cwd=store)
+# --------------------------------------------------------------------------
+# The store: a worktree of the checkout at the remote's results branch
+
+
+def _fetch(repo: Path, remote: str, branch: str) -> str:
+    """The remote's ``branch`` fetched into the checkout (its commit), or an
+    empty root commit when the remote has no such branch yet."""
+    heads = _git("ls-remote", "--heads", remote, branch, cwd=repo).stdout.strip()
+    if heads:
+        _git("fetch", "-q", "--no-tags", remote, f"+refs/heads/{branch}:{STORE_REF}", cwd=repo)
+        return _git("rev-parse", STORE_REF, cwd=repo).stdout.strip()
+    empty = _asv.run(["git", "hash-object", "-t", "tree", "-w", "--stdin"], cwd=repo,
+                     env=_identity(), stdin="").stdout.strip()
+    return _git("commit-tree", empty, "-m", f"{branch}: gilbench results store",
+                cwd=repo).stdout.strip()
+
+
+def open_store(repo, store, remote: str, branch: str) -> str:
+    """``store`` as a worktree of the checkout ``repo`` at the remote's
+    ``branch`` exactly (detached; an empty root commit when the remote has
+    none yet).  Returns the commit it is at."""
+    repo, store = Path(repo), Path(store)
+    start = _fetch(repo, remote, branch)
+    _git("worktree", "prune", cwd=repo)
+    listed = _git("worktree", "list", "--porcelain", cwd=repo).stdout
+    if store.exists() and f"worktree {store.resolve()}\n" not in listed:
+        shutil.rmtree(store)  # a scratch copy from an older layout
+    if not store.exists():
+        store.parent.mkdir(parents=True, exist_ok=True)
+        _git("worktree", "add", "-q", "--detach", str(store), start, cwd=repo)
+    _git("checkout", "-q", "--detach", start, cwd=store)
+    _git("reset", "-q", "--hard", start, cwd=store)
     _git("clean", "-qfdx", cwd=store)
+    return start
+
+
+def _retries(store: Path, machine: str) -> dict:
+    path = store / "retries" / f"{machine}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): int(v) for k, v in data.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
 
 
 def load_store(store: Path, results_dir: Path, night: Night) -> None:
@@ -78,15 +146,23 @@ def load_store(store: Path, results_dir: Path, night: Night) -> None:
         why = results.unreadable(path)
         if why:
             night.corrupt.append(f"{path.relative_to(store)} ({why})")
-            _log(f"corrupt result file in the store, left out: {path.relative_to(store)}: {why}")
+            _log(f"corrupt file in the store, left out (a good measurement will replace it): "
+                 f"{path.relative_to(store)}: {why}")
             continue
         dest = results_dir / path.relative_to(stored_results)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest)
+    # A machine whose stored machine.json is corrupt keeps its results visible
+    # (asv would skip them all) until this night's asv run writes a full one.
+    for machine_dir in sorted(p for p in results_dir.iterdir() if p.is_dir()) \
+            if results_dir.is_dir() else []:
+        if any(f.name != "machine.json" for f in machine_dir.glob("*.json")):
+            results.restore_machine_json(machine_dir)
+    night.retries = _retries(store, night.machine)
     if (store / "benchmarks").is_dir() and not (results_dir / "benchmarks.json").is_file():
         # asv publish needs a benchmark list even on a night with nothing new:
         # the one stored most recently (git's history, newest first).
-        added = _git("log", "--diff-filter=A", "--name-only", "--format=", "--", "benchmarks",
+        added = _git("log", "--diff-filter=AM", "--name-only", "--format=", "--", "benchmarks",
                      cwd=store, check=False).stdout.split()
         readable = [store / f for f in added
                     if (store / f).is_file() and results.unreadable(store / f) is None]
@@ -95,114 +171,175 @@ def load_store(store: Path, results_dir: Path, night: Night) -> None:
             shutil.copy2(readable[0], results_dir / "benchmarks.json")
 
 
-def new_commits(repo: Path, branch: str, results_dir: Path, machine: str,
-                max_commits: int) -> list[str]:
-    """Commits of ``branch`` newer than every commit measured on ``machine``
-    (oldest first, at most ``max_commits``); the tip alone on a machine with
-    no results yet."""
-    done = results.commits(results_dir, machine)
+# --------------------------------------------------------------------------
+# What to measure
+
+
+def _failures(results_dir: Path, machine: str, commit: str) -> int:
+    """How many points of ``commit`` asv recorded as failed there (0 if none
+    or no readable result)."""
+    try:
+        return len(results.load_commit(results_dir, machine, commit).failed())
+    except ValueError:
+        return 0
+
+
+def _has_failures(results_dir: Path, machine: str, commit: str) -> bool:
+    return _failures(results_dir, machine, commit) > 0
+
+
+def pending(repo, branch: str, results_dir: Path, machine: str, retries: dict,
+            max_commits: int) -> list[str]:
+    """The commits to measure tonight, oldest first, at most ``max_commits``:
+    those of ``branch``'s first-parent history after the first one this
+    machine measured that are not done (no result, or a result with failures
+    measured fewer than :data:`RETRIES` nights); the tip alone on a machine
+    with no results yet."""
     history = _asv.first_parent(repo, branch)
     if not history:
         raise ValueError(f"branch {branch!r} has no commits")
-    if not done:
+    measured = results.commits(results_dir, machine)
+    if not measured & set(history):
         return history[:1]
-    fresh = []
-    for commit in history:
-        if commit in done:
-            break
-        fresh.append(commit)
-    return list(reversed(fresh[:max_commits]))
+    first = max(i for i, c in enumerate(history) if c in measured)
+    todo = []
+    for commit in reversed(history[:first + 1]):
+        if commit not in measured:
+            todo.append(commit)
+        elif (_has_failures(results_dir, machine, commit)
+              and retries.get(commit, 1) < RETRIES):
+            todo.append(commit)
+    return todo[:max_commits]
 
 
-def save_store(store: Path, results_dir: Path, machine: str, remote: str, branch: str,
-               tip: str, night: Night) -> None:
-    """Add this night's new files to the store and push them (append-only)."""
-    added = []
-    for src in sorted((results_dir / machine).glob("*.json")):
+# --------------------------------------------------------------------------
+# Storing one commit
+
+
+def _stage(store: Path, results_dir: Path, machine: str, commit: str, night: Night) -> list:
+    """Copy ``commit``'s results (and what goes with them) into the store
+    worktree by the repair rules; the paths written."""
+    written = []
+
+    def put(src: Path, dest: Path, repaired: bool = False):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest)
+        written.append(dest)
+        if repaired:
+            night.repaired.append(str(dest.relative_to(store)))
+
+    stored_failures = _failures(store / "results", machine, commit)
+    new_failures = _failures(results_dir, machine, commit)
+    for src in sorted((results_dir / machine).glob(f"{commit[:8]}-*.json")):
         dest = store / "results" / machine / src.name
         if not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest)
-            added.append(dest)
+            put(src, dest)
+        elif results.unreadable(dest):
+            put(src, dest, repaired=True)
+        elif (0 < stored_failures and new_failures <= stored_failures
+              and src.read_bytes() != dest.read_bytes()):
+            # A retry of a measurement with failures, no worse than it: a
+            # result without failures is never replaced.
+            put(src, dest, repaired=True)
+    info = results_dir / machine / "machine.json"
+    dest = store / "results" / machine / "machine.json"
+    if info.is_file() and (not dest.exists() or results.unreadable(dest)):
+        put(info, dest, repaired=dest.exists())
     bench_list = results_dir / "benchmarks.json"
-    dest = store / "benchmarks" / f"{tip}.json"
-    if bench_list.is_file() and not dest.exists() and night.benchmarked:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(bench_list, dest)
-        added.append(dest)
-    if not added:
-        _log("nothing new to store")
-        return
-    rel = [str(p.relative_to(store)) for p in added]
-    _git("add", "--", *rel, cwd=store)
-    message = (f"results: {machine}, {len(night.benchmarked)} commit(s) "
-               + " ".join(c[:8] for c in night.benchmarked))
-    _git("commit", "-q", "-m", message, cwd=store)
+    dest = store / "benchmarks" / f"{commit}.json"
+    if bench_list.is_file() and not dest.exists():
+        put(bench_list, dest)
+    if commit in night.retries:
+        path = store / "retries" / f"{machine}.json"
+        merged = dict(_retries(store, machine), **{commit: night.retries[commit]})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(merged, indent=1, sort_keys=True) + "\n"
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def save_commit(repo, store: Path, results_dir: Path, machine: str, remote: str, branch: str,
+                commit: str, night: Night) -> None:
+    """Store ``commit``'s results on the remote's ``branch`` now: one commit,
+    one push, redone on top of the remote's branch when another night pushed
+    first; :class:`PushRefused` with git's message for any other refusal."""
+    repo = Path(repo)
+    last = ""
     for attempt in range(1, PUSH_TRIES + 1):
+        if attempt > 1:
+            open_store(repo, store, remote, branch)
+        written = _stage(store, results_dir, machine, commit, night)
+        if not written:
+            _log(f"{commit[:8]}: nothing new to store")
+            return
+        rel = [str(p.relative_to(store)) for p in written]
+        _git("add", "--", *rel, cwd=store)
+        _git("commit", "-q", "-m", f"results: {machine} {commit[:8]}", cwd=store)
         push = _git("push", "-q", remote, f"HEAD:refs/heads/{branch}", cwd=store, check=False)
         if push.returncode == 0:
-            night.stored = rel
-            _log(f"stored {len(rel)} file(s) on {branch}")
+            night.stored += [r for r in rel if r not in night.stored]
+            _log(f"{commit[:8]}: stored {len(rel)} file(s) on {branch}")
             return
-        _log(f"push rejected (attempt {attempt}), another night pushed first: rebasing")
-        _git("fetch", "-q", remote, f"+refs/heads/{branch}:refs/remotes/store/{branch}",
-             cwd=store)
-        # Files are never rewritten, so a rebase only meets the same new file
-        # added by both nights; the one already stored wins.
-        rebase = _git("rebase", "-q", "-X", "ours", f"refs/remotes/store/{branch}", cwd=store,
-                      check=False)
-        if rebase.returncode != 0:
-            _git("rebase", "--abort", cwd=store, check=False)
-            raise RuntimeError(f"could not rebase the new results onto {branch}:\n"
-                               f"{rebase.stderr[-2000:]}")
-    raise RuntimeError(f"could not push to {branch} after {PUSH_TRIES} tries")
+        last = (push.stderr or push.stdout).strip()
+        if not any(word in last for word in _RACE):
+            raise PushRefused(f"git push to {branch} was refused: {last}")
+        _log(f"push rejected (attempt {attempt}), another night pushed first: redoing it "
+             "on top of theirs")
+    raise PushRefused(f"could not push to {branch} after {PUSH_TRIES} tries: {last}")
 
 
-def _failed_benchmarks(results_dir: Path, machine: str, commits: list[str]) -> list[str]:
-    """Benchmarks of ``commits`` for which asv recorded a failure (no value)."""
-    failed = set()
-    for commit in commits:
-        try:
-            run = results.load_commit(results_dir, machine, commit)
-        except ValueError:
-            continue
-        failed |= {f"{commit[:8]} {p.benchmark}" for p in run.failed()}
-    return sorted(failed)
+# --------------------------------------------------------------------------
+# The night
+
+
+def _failed_benchmarks(results_dir: Path, machine: str, commit: str) -> list[str]:
+    try:
+        run = results.load_commit(results_dir, machine, commit)
+    except ValueError:
+        return [f"{commit[:8]} (no results recorded)"]
+    return sorted({f"{commit[:8]} {p.benchmark}" for p in run.failed()})
 
 
 def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
               branch: str = "main", machine: str | None = None, max_commits: int = 5,
-              asv_args: tuple = (), publish: bool = True) -> Night:
+              asv_args: tuple = (), publish_pages: bool = True) -> Night:
     """Do one night's work in the asv project at ``repo`` (see the module)."""
+    if isinstance(max_commits, bool) or not isinstance(max_commits, int) or max_commits < 1:
+        raise ValueError(f"max_commits must be an integer >= 1, got {max_commits!r}")
     repo = Path(repo).resolve()
-    asv_dir = repo / ".asv"
-    results_dir = asv_dir / "results"
-    store = asv_dir / "store"
+    results_dir = repo / ".asv" / "results"
+    store = repo / ".asv" / "store"
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
-    if remote in _git("remote", cwd=repo).stdout.split():
-        remote = _git("remote", "get-url", remote, cwd=repo).stdout.strip()
+    if _asv.resolve(repo, branch) is None:
+        raise ValueError(f"{branch!r} is not a branch or commit of {repo}")
     machine = _asv.machine(repo, machine)
     night = Night(machine=machine)
 
-    open_store(store, remote, results_branch)
+    open_store(repo, store, remote, results_branch)
     load_store(store, results_dir, night)
-    commits = new_commits(repo, branch, results_dir, machine, max_commits)
-    tip = _git("rev-parse", branch, cwd=repo).stdout.strip()
-    if commits:
-        _log(f"benchmarking {len(commits)} new commit(s) of {branch} on {machine}: "
-             + " ".join(c[:8] for c in commits))
+    commits = pending(repo, branch, results_dir, machine, night.retries, max_commits)
+    if not commits:
+        _log(f"nothing new on {branch} for {machine}")
+    for k, commit in enumerate(commits, 1):
+        _log(f"benchmarking commit {k}/{len(commits)} of {branch} on {machine}: {commit[:8]}")
         try:
-            night.asv_exit = _asv.run_commits(repo, commits, *asv_args, machine=machine)
+            night.asv_exit = max(night.asv_exit,
+                                 _asv.run_commits(repo, [commit], *asv_args, machine=machine))
         except _asv.CommandError as exc:
             night.asv_exit = exc.returncode
             _log(f"asv run exited {exc.returncode}; storing whatever it recorded")
-        night.benchmarked = commits
-        night.failed = _failed_benchmarks(results_dir, machine, commits)
-    else:
-        _log(f"nothing new on {branch} for {machine}")
-    save_store(store, results_dir, machine, remote, results_branch, tip, night)
-    if publish:
+        night.benchmarked.append(commit)
+        failed = _failed_benchmarks(results_dir, machine, commit)
+        if failed:
+            night.failed += failed
+            night.retries[commit] = night.retries.get(commit, 0) + 1
+            _log(f"{commit[:8]}: {len(failed)} benchmark(s) failed; measured "
+                 f"{night.retries[commit]} of {RETRIES} nights")
+        save_commit(repo, store, results_dir, machine, remote, results_branch, commit, night)
+    if publish_pages:
         _publish(repo, night)
     return night
 
@@ -225,6 +362,9 @@ def _publish(repo: Path, night: Night) -> None:
     if night.corrupt:
         summary += ["Corrupt files in the store, left out:", ""]
         summary += [f"- `{c}`" for c in night.corrupt] + [""]
+    if night.repaired:
+        summary += ["Files of the store replaced by a new measurement:", ""]
+        summary += [f"- `{c}`" for c in night.repaired] + [""]
     summary += ["### Verdicts", "", report.to_markdown(runs)]
     text = "\n".join(summary)
     print(report.to_text(runs))

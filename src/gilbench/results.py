@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Point", "Run", "load", "load_commit", "machines", "commits", "unreadable",
-           "parse_name", "CPUS_BENCHMARK"]
+           "restore_machine_json", "parse_name", "CPUS_BENCHMARK"]
 
 #: The benchmark that records the usable CPUs of every run.
 CPUS_BENCHMARK = "bench_machine.TrackMachine.track_usable_cpus"
@@ -184,6 +184,21 @@ def unreadable(path) -> str | None:
     except Exception as exc:  # asv raises UserError, json errors, KeyError...
         return f"{type(exc).__name__}: {str(exc)[:200]}"
     return None
+
+
+def restore_machine_json(machine_dir) -> bool:
+    """Write a minimal asv ``machine.json`` (its name only) in ``machine_dir``
+    when it has none that asv can read: asv skips every result of a machine
+    whose machine.json it cannot read.  True if one was written."""
+    from asv import util
+    from asv.machine import Machine
+
+    machine_dir = Path(machine_dir)
+    path = machine_dir / "machine.json"
+    if path.is_file() and unreadable(path) is None:
+        return False
+    util.write_json(str(path), {"machine": machine_dir.name}, api_version=Machine.api_version)
+    return True
 
 
 def _benchmarks_json(results_dir: Path) -> dict:

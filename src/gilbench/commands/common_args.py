@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 
 def positive_int(text: str) -> int:
@@ -23,8 +22,9 @@ def add_repo(parser) -> None:
 
 def add_machine(parser) -> None:
     parser.add_argument(
-        "--machine", default=os.environ.get("GILBENCH_MACHINE") or None,
-        help="asv machine name (default $GILBENCH_MACHINE, else this host's name)")
+        "--machine", default=None,
+        help="asv machine name (default $GILBENCH_MACHINE; on a GitHub-hosted runner "
+        "github-hosted-<os>-<arch>; else this host's name)")
 
 
 def add_results(parser) -> None:
