@@ -75,8 +75,8 @@ def calibrate(session):
     runs the default suite on identical commits in a scratch clone
     (``.asv/calibration``; a killed calibration resumes there) with the
     gilbench built from this checkout, and writes ``noise/<machine>.json`` and
-    ``.md``.  ``nox -s calibrate -- --runs 4 --asv-thresholds`` also writes
-    asv's regressions_thresholds into asv.conf.json."""
+    ``.md``; the publish pipeline turns each table into asv's
+    regressions_thresholds for that machine's graphs."""
     session.install(".[report]")
     session.run("gilbench", "calibrate", *session.posargs)
 

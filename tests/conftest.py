@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -40,6 +45,27 @@ def schedule_work_reference(n, inner, balanced=True):
     return sum(values[inner if balanced else (2 * inner * i) // n] for i in range(n))
 
 
+# --- valgrind: exact instruction counts -----------------------------------------
+
+def require_valgrind() -> None:
+    """Skip (outside CI) or fail (CI=true: .ci/run and the workflows install
+    valgrind) when exact instruction counts cannot be taken here."""
+    from gilbench import instructions
+
+    why = instructions.unavailable_reason()
+    if why is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"instruction counts unavailable in CI: {why} (.ci/run installs valgrind "
+                    "as root: apt-get install valgrind)")
+    pytest.skip(f"instruction counts unavailable: {why}; in CI this test fails instead")
+
+
+@pytest.fixture
+def valgrind():
+    require_valgrind()
+
+
 # --- one asv environment for every test that lets asv build gilbench -----------
 
 @pytest.fixture(scope="session")
@@ -56,3 +82,49 @@ def share_asv_env(clone, env_dir) -> None:
     env_dir) at the session's shared directory."""
     (clone / ".asv").mkdir(exist_ok=True)
     (clone / ".asv" / "env").symlink_to(env_dir, target_is_directory=True)
+
+
+# --- one calibration for the noise table's and the gate's tests ------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The benchmarks the test calibration runs (smoke settings).
+CALIBRATED_BENCHES = "TrackC1Instructions|TimeC4ReleaseEvery|TrackC4FlagSeen"
+
+
+def _git(*args, cwd):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def calibrated(tmp_path_factory):
+    """``gilbench calibrate --runs 2`` on a clone of this repository, and a
+    third run, on a third identical commit, in which TimeC4ReleaseEvery fails
+    on purpose (for the gate's tests)."""
+    require_valgrind()   # the table's exact counts
+    tmp = tmp_path_factory.mktemp("calibrate")
+    repo = tmp / "repo"
+    _git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
+    _git("checkout", "-q", "-B", "main", _git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
+    env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1")
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    work = tmp / "work"
+    r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--repo", str(repo),
+                        "--runs", "2", "--workdir", str(work), "--machine", "cal-test",
+                        "--", "--quick", "-b", CALIBRATED_BENCHES],
+                       cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    commits = _git("rev-list", "--reverse", "calibration-base..main", cwd=work).split()
+    _git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m",
+        "A/A run 3", cwd=work)
+    third = _git("rev-parse", "HEAD", cwd=work)
+    r3 = subprocess.run([sys.executable, "-m", "asv", "run", "-E", f"existing:{sys.executable}",
+                         "--set-commit-hash", third, "--record-samples", "--machine",
+                         "cal-test", "--quick", "-b", CALIBRATED_BENCHES], cwd=work,
+                        env=dict(env, GILBENCH_FAIL_BENCHMARK="TimeC4ReleaseEvery"),
+                        capture_output=True, text=True, timeout=900)
+    assert r3.returncode in (0, 2), r3.stdout[-3000:] + r3.stderr[-3000:]
+    return {"repo": repo, "work": work, "stdout": r.stdout, "commits": commits,
+            "failing": third, "results": work / ".asv" / "results"}
+
+

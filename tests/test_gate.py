@@ -23,11 +23,10 @@ from pathlib import Path
 
 import pytest
 from test_claims import changed, write_results
-from test_noise import calibrated  # noqa: F401  (the fixture)
 
 from gilbench import gate, noise
 
-from conftest import share_asv_env
+from conftest import require_valgrind, share_asv_env
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = Path("src/gilbench/kernels/c1_gil_held.pyx")
@@ -76,6 +75,7 @@ def markdown_tables(text: str) -> list[list[list[str]]]:
 
 @pytest.fixture(scope="module")
 def slowed(tmp_path_factory, asv_env_dir):
+    require_valgrind()   # the slowdown is caught by an exact count
     tmp = tmp_path_factory.mktemp("gate")
     repo = tmp / "repo"
     git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
@@ -132,7 +132,7 @@ def test_the_summary_parses_as_markdown_with_its_table(slowed):
     assert row[4] == "exact"
 
 
-def test_gate_passes_on_the_calibration_a_a_pair(calibrated):  # noqa: F811
+def test_gate_passes_on_the_calibration_a_a_pair(calibrated):
     base, head = calibrated["commits"]
     table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
     for t in (table, None):
@@ -142,7 +142,7 @@ def test_gate_passes_on_the_calibration_a_a_pair(calibrated):  # noqa: F811
     assert "passed" in gate.to_markdown(g)
 
 
-def test_a_newly_failing_benchmark_fails_the_gate(calibrated):  # noqa: F811
+def test_a_newly_failing_benchmark_fails_the_gate(calibrated):
     base, _ = calibrated["commits"]
     g = gate.judge(calibrated["results"], "cal-test", base, calibrated["failing"], None,
                    verdicts=False)

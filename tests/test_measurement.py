@@ -4,7 +4,6 @@ other does not; the estimator and the spread are what they say.  And the
 instruction counter (real valgrind): the same count twice, more for more work.
 """
 
-import shutil
 
 import numpy as np
 import pytest
@@ -83,10 +82,6 @@ def test_sample_warms_then_repeats():
 
 # --- instruction counts (real valgrind) ---------------------------------------------
 
-needs_valgrind = pytest.mark.skipif(
-    instructions.unavailable_reason() is not None,
-    reason=f"instruction counts unavailable: {instructions.unavailable_reason()}")
-
 POINTS = {
     "sumsq_nogil": ("gilbench.kernels.c1_gil_held", "sumsq_nogil", "x"),
     "sumsq_except": ("gilbench.kernels.c1_gil_held", "sumsq_except", "x"),
@@ -94,8 +89,7 @@ POINTS = {
 }
 
 
-@needs_valgrind
-def test_instruction_counts_are_exact_and_grow_with_work():
+def test_instruction_counts_are_exact_and_grow_with_work(valgrind):
     first = instructions.per_element(POINTS, sizes=(100, 1100))
     second = instructions.per_element(POINTS, sizes=(100, 1100))
     assert first == second, "two runs of the same code counted different instructions"
@@ -107,9 +101,7 @@ def test_instruction_counts_are_exact_and_grow_with_work():
     assert np.isfinite(list(first.values())).all()
 
 
-def test_instruction_counts_reject_bad_points():
-    if shutil.which("valgrind") is None:
-        pytest.skip("valgrind is not installed")
+def test_instruction_counts_reject_bad_points(valgrind):
     with pytest.raises((ValueError, instructions.Unavailable), match="recipe|callgrind"):
         instructions.per_element({"x": ("gilbench.kernels.c1_gil_held", "sumsq_nogil", "nope")})
     with pytest.raises((ValueError, instructions.Unavailable), match="sizes|callgrind"):

@@ -6,9 +6,10 @@ real pushes.
 
 * Night 1 measures the tip with one benchmark failing on purpose: it is
   stored with the failure recorded, through the checkout's credentials.
-* Night 2 (two new commits on main) is killed with SIGTERM midway through its
-  second commit, night 3 with SIGKILL: what each measured before is stored,
-  the retried commit is repaired, and night 4 measures the rest.
+* Night 2 (the failed tip again, then a new commit B) is killed with SIGTERM
+  midway through its second commit, night 3 with SIGKILL: what each
+  measured before is stored, the retried tip is repaired, and night 4
+  measures the rest.
 * A wrong token fails the night at once with git's message.
 * The store alone: racing nights both stored; a push refused for another
   reason fails at once with git's message; corrupt stored files named, left
@@ -102,24 +103,27 @@ def github(tmp_path_factory, asv_env_dir):
 
 @pytest.fixture(scope="module")
 def nights(github):
+    """Nights 1 and 2 with one benchmark failing on purpose (the tip A stays
+    failed, so each later night retries it first); a new commit B; night 2
+    killed with SIGTERM while it measures B, night 3 with SIGKILL; night 4
+    measures what is left; night 5 finds nothing new."""
     proj, env, bare = github["proj"], github["env"], github["bare"]
+    failing = dict(env, GILBENCH_FAIL_BENCHMARK="TrackC4CostPerRelease")
     o = {"a": out("rev-parse", "HEAD", cwd=proj)}
     o["night1"] = subprocess.run(night_cmd(proj), cwd=proj, timeout=900, capture_output=True,
-                                 text=True, env=dict(env, GILBENCH_FAIL_BENCHMARK=
-                                                     "TrackC4CostPerRelease"))
+                                 text=True, env=failing)
     o["after1"] = stored_files(bare)
     o["results_a_after1"] = _result_of(bare, o["a"])
-    o["b"], o["c"] = commit_file(proj, "B.txt"), commit_file(proj, "C.txt")
-    # Night 2: the failed tip first (a retry), then B: killed during B.
-    o["killed2"] = killed_night(proj, env, signal.SIGTERM)
+    o["b"] = commit_file(proj, "B.txt")
+    o["killed2"] = killed_night(proj, failing, signal.SIGTERM)
     o["after2"] = stored_files(bare)
-    o["results_a_after2"] = _result_of(bare, o["a"])
-    # Night 3: B and C: killed during C.
+    o["retries_after2"] = json.loads(out("show", f"benchmark-results:retries/{MACHINE}.json",
+                                         cwd=bare))
     o["killed3"] = killed_night(proj, env, signal.SIGKILL)
     o["after3"] = stored_files(bare)
-    # Night 4: C; night 5: nothing new.
-    o["night4"] = subprocess.run(night_cmd(proj), cwd=proj, env=env, timeout=900,
-                                 capture_output=True, text=True)
+    o["results_a_after3"] = _result_of(bare, o["a"])
+    o["night4"] = subprocess.run(night_cmd(proj, "--max-commits", "2"), cwd=proj, env=env,
+                                 timeout=900, capture_output=True, text=True)
     o["after4"] = stored_files(bare)
     o["night5"] = subprocess.run(night_cmd(proj), cwd=proj, env=env, timeout=900,
                                  capture_output=True, text=True)
@@ -163,19 +167,25 @@ def test_the_failure_is_recorded_and_the_rest_stored(nights):
 
 
 def test_a_killed_night_loses_at_most_the_commit_it_was_measuring(nights):
+    # Night 2 (SIGTERM) measured the failed tip again, stored that, and was
+    # killed while it measured B: B is not stored, the tip's retry counted.
     assert "benchmarking commit 2/2" in nights["killed2"], nights["killed2"][-2000:]
-    # SIGTERM during B: the retried tip was stored again, repaired (its
-    # benchmark no longer fails), B is not stored.
-    a = nights["results_a_after2"]
+    assert "benchmarking commit 1/2 of main on nightly-test: " + nights["a"][:8] in \
+        nights["killed2"]
+    assert nights["retries_after2"] == {nights["a"]: 2}
+    assert not _has(nights["after2"], nights["b"])
+    # Night 3 (SIGKILL): the tip measured a third time, without the failure:
+    # repaired; killed during B, which is still not stored.
+    assert "benchmarking commit 2/2" in nights["killed3"], nights["killed3"][-2000:]
+    a = nights["results_a_after3"]
     failing = [k for k in a if "TrackC4CostPerRelease" in k]
     assert failing and all(v is not None for k in failing for v in a[k][0]), a
-    assert not _has(nights["after2"], nights["b"])
-    # SIGKILL during C: B was stored, C not.
-    assert "benchmarking commit 2/2" in nights["killed3"], nights["killed3"][-2000:]
-    assert _has(nights["after3"], nights["b"]) and not _has(nights["after3"], nights["c"])
-    # The next night measures the rest.
+    assert not _has(nights["after3"], nights["b"])
+    # The next night measures the rest: B, and nothing else.
     _ok(nights["night4"])
-    assert _has(nights["after4"], nights["c"])
+    assert "benchmarking commit 1/1 of main on nightly-test: " + nights["b"][:8] in \
+        nights["night4"].stdout
+    assert _has(nights["after4"], nights["b"])
     assert set(nights["after3"]) <= set(nights["after4"])
 
 
@@ -183,7 +193,7 @@ def test_a_night_with_nothing_new_exits_cleanly_and_publishes(nights, github):
     _ok(nights["night5"])
     assert "nothing new" in nights["night5"].stdout
     index = json.loads((github["proj"] / ".asv" / "html" / "index.json").read_text())
-    assert {nights["a"], nights["b"], nights["c"]} <= set(index["revision_to_hash"].values())
+    assert {nights["a"], nights["b"]} <= set(index["revision_to_hash"].values())
     assert (github["proj"] / ".asv" / "html" / "claims" / "index.html").is_file()
 
 

@@ -24,10 +24,10 @@ A/A pair.  For every benchmark point the table holds
     :func:`erratic_reason`); reported, never gated, whatever one
     calibration happened to show.
 
-The table is written to ``noise/<machine>.json`` (read by the gate) and
-``noise/<machine>.md`` (for people), and asv's ``regressions_thresholds`` in
-``asv.conf.json`` can be derived from it, so that ``asv publish``'s
-Regressions page speaks only beyond each benchmark's own noise.
+The table is written to ``noise/<machine>.json`` (read by the gate and by the
+publish pipeline, which turns it into asv's ``regressions_thresholds`` for
+that machine's graphs, so that asv's Regressions page speaks only beyond each
+benchmark's own noise) and ``noise/<machine>.md`` (for people).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from gilbench import _asv, results
 from gilbench.significance import differs
 
 __all__ = ["ERRATIC", "FACTORS", "LADDER", "HEADROOM", "erratic_reason", "analyze",
-           "calibrate", "reanalyze", "write_table", "asv_thresholds", "write_asv_thresholds",
+           "calibrate", "reanalyze", "write_table", "asv_thresholds",
            "load_table"]
 
 #: The factors at which false flags are counted (asv compare's ``--factor``).
@@ -272,8 +272,11 @@ def asv_thresholds(table: dict) -> dict:
     Each point needs the margin of its threshold (stable and gated points),
     twice the excess of its range (noisy points) or 100% (erratic points),
     rounded up to a level of :data:`ASV_LEVELS`, never under asv's default
-    5%.  One entry per benchmark and level, matching asv's names with
-    parameters (``name(p1, p2)``); asv takes the largest that matches."""
+    5%.  One entry per benchmark and level, matching what asv matches them
+    against: the name with parameters and the branch,
+    ``name(p1, p2)@main`` (``re.match``; asv takes the largest entry that
+    matches).  They are one machine's: :mod:`gilbench.publish` applies them
+    to that machine's graphs only."""
     groups = {}
     for name, row in table["points"].items():
         if row["status"] == "erratic" or row["range"] is None or not math.isfinite(row["range"]):
@@ -291,34 +294,8 @@ def asv_thresholds(table: dict) -> dict:
             if level == ASV_LEVELS[0]:
                 continue  # asv's default
             alts = "|".join(re.escape("(" + p) if p else "" for p in sorted(params))
-            out[f"^{re.escape(key)}(?:{alts})$"] = level
+            out[f"^{re.escape(key)}(?:{alts})(?:@[^@]*)?$"] = level
     return out
-
-
-_BEGIN = "// regressions_thresholds: written by `gilbench calibrate --asv-thresholds`"
-_END = "// end of regressions_thresholds"
-
-
-def write_asv_thresholds(table: dict, conf_path) -> None:
-    """Put :func:`asv_thresholds` into ``asv.conf.json`` between two marker
-    comments (replacing what was there; asv's comments elsewhere stay)."""
-    conf_path = Path(conf_path)
-    text = conf_path.read_text(encoding="utf-8")
-    body = json.dumps(asv_thresholds(table), indent=8)[:-1] + "    }"
-    # The block is the last entry of the file: no comma after it (asv's
-    # loader strips comments, then parses strict JSON).
-    block = (f"{_BEGIN}\n    // from noise/{table['machine']}.json: each benchmark's own noise\n"
-             f"    \"regressions_thresholds\": {body}\n    {_END}")
-    if _BEGIN in text:
-        text = re.sub(re.escape(_BEGIN) + r".*?" + re.escape(_END), lambda _: block, text,
-                      flags=re.S)
-    else:
-        end = text.rstrip().rfind("}")
-        head = text[:end].rstrip()
-        if not head.endswith(","):
-            head += ","
-        text = head + "\n\n    " + block + "\n}\n"
-    conf_path.write_text(text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------

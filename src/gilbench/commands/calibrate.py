@@ -32,8 +32,6 @@ def add_arguments(parser) -> None:
                         help="the scratch clone (default .asv/calibration; a killed "
                         "calibration resumes there)")
     parser.add_argument("--out", default="noise", help="where the table goes (default noise/)")
-    parser.add_argument("--asv-thresholds", action="store_true",
-                        help="also write asv's regressions_thresholds into asv.conf.json")
     parser.add_argument("--reanalyze", action="store_true",
                         help="no new runs: the table of the runs already in --workdir (after "
                         "a change to the analysis; needs --machine)")
@@ -50,8 +48,6 @@ def run(args) -> int:
         table = noise.calibrate(args.repo, runs=args.runs, workdir=args.workdir,
                                 machine=args.machine, asv_args=tuple(args.asv_args))
     js, md = noise.write_table(table, Path(args.repo) / args.out)
-    if args.asv_thresholds:
-        noise.write_asv_thresholds(table, Path(args.repo) / "asv.conf.json")
     print(md.read_text(encoding="utf-8"))
     print(f"noise table: {js} and {md}")
     return 0
