@@ -20,6 +20,7 @@ from asv.runner import BenchmarkResult
 
 from gilbench import claims, report, results
 from gilbench.claims import FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED
+from gilbench.threads import thread_counts
 
 SIZES = [10**3, 10**4, 10**5, 10**6, 10**7]
 
@@ -27,11 +28,12 @@ SIZES = [10**3, 10**4, 10**5, 10**6, 10**7]
 def grids(cpus):
     """The parameter grids of the suite's track benchmarks on a machine of
     ``cpus`` CPUs (as benchmarks/common.py builds them)."""
-    threads = list(range(1, cpus + 1))
-    over = threads + [2 * cpus]
+    threads = thread_counts(cpus=cpus)
+    over = thread_counts(cpus=cpus, oversubscribe=True)
     cross = [t for t in over if t > 1]
     return {
         "bench_machine.TrackMachine.track_usable_cpus": {},
+        "bench_machine.TrackMachine.track_smoke_run": {},
         "bench_c1_gil_held.TrackC1RatioToGILHeld.track_c1_ratio":
             {"kernel": ["sumsq", "poly"], "variant": ["nogil", "noexcept", "except",
                                                       "except_value"], "n": SIZES},
@@ -73,7 +75,7 @@ def healthy(name, p, cpus):
     """Values under which every claim holds (what a 2-CPU machine measures)."""
     cls = name.split(".")[1]
     if cls == "TrackMachine":
-        return float(cpus)
+        return float(cpus) if name.endswith("track_usable_cpus") else 0.0
     if cls == "TrackC1RatioToGILHeld":
         return 40.0 if p["variant"] == "except" else 1.02
     if cls == "TrackC2RatioToPythonNumpy":
@@ -186,17 +188,20 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("cpus", [2, 16, 64])
 @pytest.mark.parametrize("claim", [c.id for c in claims.CLAIMS])
-def test_holds_on_healthy_results(tmp_path, claim):
-    v = verdict_of(tmp_path, claim)
+def test_holds_on_healthy_results(tmp_path, claim, cpus):
+    v = verdict_of(tmp_path, claim, cpus=cpus)
     assert v.status == HOLDS, v
+    assert "points" in v.basis and f"{cpus} usable CPUs" in v.basis
     assert v.evidence and all(isinstance(x, float | int) for x in v.evidence.values())
     assert v.thresholds
 
 
+@pytest.mark.parametrize("cpus", [2, 16, 64])
 @pytest.mark.parametrize("claim, cls, fails, _", CASES, ids=[c[0] for c in CASES])
-def test_fails(tmp_path, claim, cls, fails, _):
-    v = verdict_of(tmp_path, claim, value=changed(cls, fails))
+def test_fails(tmp_path, claim, cls, fails, _, cpus):
+    v = verdict_of(tmp_path, claim, value=changed(cls, fails), cpus=cpus)
     assert v.status == FAILS, v
 
 
@@ -289,3 +294,50 @@ def test_loader_options(tmp_path):
         results.load(tmp_path, commit="bbbb")
     with pytest.raises(ValueError, match="no asv results directory"):
         results.load(tmp_path / "missing")
+
+
+def test_a_smoke_run_is_never_judged(tmp_path):
+    """GILBENCH_SMOKE=1, recorded by the run: every claim "not measured",
+    and the report's cells say "smoke run"."""
+    def smoke(name, p, cpus):
+        return 1.0 if name.endswith("track_smoke_run") else healthy(name, p, cpus)
+
+    write_results(tmp_path, "m", 2, value=smoke)
+    (run,) = results.load(tmp_path)
+    assert run.smoke == "GILBENCH_SMOKE=1"
+    vs = claims.verdicts(run)
+    assert all(v.status == NOT_MEASURED and "smoke run" in v.summary for v in vs)
+    md = report.to_markdown([run])
+    assert md.count("| not measured: smoke run") == 9
+
+
+@pytest.mark.parametrize("cpus, judged", [(16, 16), (64, 64)])
+def test_rules_judge_at_the_recorded_cpu_count_on_a_big_machine(tmp_path, cpus, judged):
+    """C9 at OpenMP = BLAS = CPUs, C8 at the CPU count, C5's efficiency at
+    the CPU count: a value that fails only at that count decides."""
+    def c9_only_at_top(name, p, c):
+        if name.split(".")[1] == "TrackC9Slowdown":
+            top = p["omp_threads"] == p["blas_threads"] == judged
+            return 1.0 if top else 15.0
+        return healthy(name, p, c)
+
+    v = verdict_of(tmp_path / "c9", "C9", cpus=cpus, value=c9_only_at_top)
+    assert v.status == FAILS, v
+
+    def c8_only_at_top(name, p, c):
+        if name.split(".")[1] == "TrackC8NormalizeGain":
+            return 0.9 if p["threads"] == judged else 1.3
+        return healthy(name, p, c)
+
+    v = verdict_of(tmp_path / "c8", "C8", cpus=cpus, value=c8_only_at_top)
+    assert v.status == FAILS, v
+
+
+def test_an_affinity_mask_is_judged_at_the_cpus_the_run_could_use(tmp_path):
+    """asv's num_cpu says 64; the run recorded 2 usable CPUs: the C8 rule reads
+    its 2-thread point, not one that does not exist."""
+    write_results(tmp_path, "masked", 2, num_cpu=64)
+    (run,) = results.load(tmp_path)
+    assert run.cpus == 2
+    v = {v.claim: v for v in claims.verdicts(run)}["C8"]
+    assert v.status == HOLDS, v

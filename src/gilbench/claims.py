@@ -37,10 +37,12 @@ class Verdict:
     evidence: dict = field(default_factory=dict)    # label -> number
     thresholds: dict = field(default_factory=dict)  # name -> number
     notes: list = field(default_factory=list)
+    basis: str = ""                                 # the points and runs it stands on
 
     def as_dict(self) -> dict:
         return {"claim": self.claim, "status": self.status, "summary": self.summary,
-                "evidence": self.evidence, "thresholds": self.thresholds, "notes": self.notes}
+                "evidence": self.evidence, "thresholds": self.thresholds, "notes": self.notes,
+                "basis": self.basis}
 
 
 @dataclass(frozen=True)
@@ -528,6 +530,32 @@ CLAIMS = [
 ]
 
 
+def _basis(run: Run, claim: Claim) -> str:
+    """What a verdict stands on: the points it read, from how many asv rounds
+    (processes) each, in one run (one commit on one machine)."""
+    points = [p for read in claim.reads for p in run.of(read) if p.ok]
+    rounds = sorted({int(run.meta.get(p.benchmark, {}).get("rounds", 1) or 1) for p in points})
+    if not points:
+        return "no measured point"
+    r = "/".join(map(str, rounds))
+    return (f"{len(points)} points, {r} asv round{'s' if rounds != [1] else ''} each, one run "
+            f"(commit {run.commit[:8]} on {run.machine}, {run.cpus} usable CPUs)")
+
+
 def verdicts(run: Run) -> list[Verdict]:
-    """Every claim's verdict on one machine's run, in claim order."""
-    return [claim.rule(run) for claim in CLAIMS]
+    """Every claim's verdict on one machine's run, in claim order.  A smoke
+    run (``GILBENCH_SMOKE=1`` or asv's ``--quick``: one call per point) is
+    never judged: every claim is "not measured" there, and says why."""
+    smoke = run.smoke
+    out = []
+    for claim in CLAIMS:
+        if smoke:
+            v = Verdict(claim.id, NOT_MEASURED,
+                        f"not measured: smoke run ({smoke}); one call per point shows that "
+                        "the suite runs, not what a claim does",
+                        notes=["run the default suite (README command 1) for a verdict"])
+        else:
+            v = claim.rule(run)
+        v.basis = _basis(run, claim)
+        out.append(v)
+    return out

@@ -41,6 +41,11 @@ def table(runs: list[Run]) -> dict:
     return out
 
 
+def _cell(run: Run, v) -> str:
+    """A verdict as a table cell: its status, and for a smoke run, that."""
+    return "not measured: smoke run" if run.smoke else _MARK[v.status]
+
+
 def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
@@ -55,10 +60,10 @@ def to_text(runs: list[Run]) -> str:
                      f"{_date(run)}")
     lines.append("")
     width = max(len(r.machine) for r in runs)
-    width = max(width, 12)
+    width = max(width, 12, *(23 for r in runs if r.smoke))
     lines.append("claim  " + "  ".join(r.machine.ljust(width) for r in runs) + "  title")
     for c in CLAIMS:
-        cells = "  ".join(_MARK[t[c.id][r.machine].status].ljust(width) for r in runs)
+        cells = "  ".join(_cell(r, t[c.id][r.machine]).ljust(width) for r in runs)
         lines.append(f"{c.id:<5}  {cells}  {c.title}")
     lines.append("")
     for c in CLAIMS:
@@ -66,6 +71,7 @@ def to_text(runs: list[Run]) -> str:
         for run in runs:
             v = t[c.id][run.machine]
             lines.append(f"    {run.machine}: {_MARK[v.status]} -- {v.summary}")
+            lines.append(f"      stands on: {v.basis}")
             for note in v.notes[:3]:
                 lines.append(f"      note: {note}")
         lines.append("")
@@ -78,7 +84,7 @@ def to_markdown(runs: list[Run]) -> str:
            + " |", "|---|" + "---|" * len(runs)]
     for c in CLAIMS:
         out.append(f"| **{c.id}** {c.title} | "
-                   + " | ".join(_MARK[t[c.id][r.machine].status] for r in runs) + " |")
+                   + " | ".join(_cell(r, t[c.id][r.machine]) for r in runs) + " |")
     out.append("")
     out.append("Results: " + "; ".join(f"`{r.machine}` at commit `{r.commit[:8]}` ({_date(r)})"
                                        for r in runs) + ".")
@@ -88,7 +94,8 @@ def to_markdown(runs: list[Run]) -> str:
         out.append("")
         for run in runs:
             v = t[c.id][run.machine]
-            out.append(f"- `{run.machine}`: **{_MARK[v.status]}**: {v.summary}")
+            out.append(f"- `{run.machine}`: **{_MARK[v.status]}**: {v.summary} "
+                       f"(stands on {v.basis})")
             for k, val in v.evidence.items():
                 out.append(f"  - {k}: {_fmt(val)}")
         out.append("")
@@ -103,7 +110,8 @@ def to_json(runs: list[Run]) -> str:
         "claims": [{"id": c.id, "title": c.title, "statement": c.statement,
                     "reads": list(c.reads), "rule": inspect.getdoc(c.rule)} for c in CLAIMS],
         "machines": [{"machine": r.machine, "commit": r.commit, "date": _date(r),
-                      "usable_cpus": r.cpus,
+                      "usable_cpus": r.cpus, "usable_cpus_from": r.cpus_source,
+                      "smoke_run": r.smoke,
                       "verdicts": [t[c.id][r.machine].as_dict() for c in CLAIMS]}
                      for r in runs],
     }, indent=1)
@@ -353,7 +361,7 @@ def write_html(runs: list[Run], out_dir) -> Path:
     for c in CLAIMS:
         cells = "".join(
             f"<td class='{t[c.id][r.machine].status.replace(' ', '-')}'>"
-            f"{e(t[c.id][r.machine].status)}</td>" for r in runs)
+            f"{e(_cell(r, t[c.id][r.machine]))}</td>" for r in runs)
         parts.append(f"<tr><td><a href='#{c.id}'>{c.id}</a> {e(c.title)}</td>{cells}</tr>")
     parts.append("</table>")
     for c in CLAIMS:
@@ -362,7 +370,8 @@ def write_html(runs: list[Run], out_dir) -> Path:
         for r in runs:
             v = t[c.id][r.machine]
             parts.append(f"<h3>{e(r.machine)}: <span class='{v.status.replace(' ', '-')}'>"
-                         f"{e(v.status)}</span></h3><p>{e(v.summary)}</p>")
+                         f"{e(v.status)}</span></h3><p>{e(v.summary)}</p>"
+                         f"<p class='note'>Stands on {e(v.basis)}.</p>")
             if v.evidence:
                 parts.append("<table>" + "".join(
                     f"<tr><td>{e(k)}</td><td>{e(_fmt(val))}</td></tr>"

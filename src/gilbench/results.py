@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Point", "Run", "load", "load_commit", "machines", "commits", "unreadable",
-           "restore_machine_json", "parse_name", "CPUS_BENCHMARK"]
+           "restore_machine_json", "parse_name", "CPUS_BENCHMARK", "SMOKE_BENCHMARK"]
 
 #: The benchmark that records the usable CPUs of every run.
 CPUS_BENCHMARK = "bench_machine.TrackMachine.track_usable_cpus"
+#: The benchmark that records whether a run was a smoke run.
+SMOKE_BENCHMARK = "bench_machine.TrackMachine.track_smoke_run"
 
 OK, FAILED, SKIPPED, ABSENT = "ok", "failed", "skipped", "absent"
 _REASONS = {
@@ -109,6 +111,22 @@ class Run:
     grids: dict = field(default_factory=dict)       # benchmark -> (param names, axes)
     cpus: int | None = None                # usable CPUs the benchmarks ran on
     cpus_source: str = ""
+    meta: dict = field(default_factory=dict)        # asv's benchmarks.json
+
+    @property
+    def smoke(self) -> str | None:
+        """Why this run is a smoke run, whose numbers say nothing about the
+        claims, or None: it recorded ``GILBENCH_SMOKE=1``
+        (:data:`SMOKE_BENCHMARK`), or every timed point holds one sample
+        (asv's ``--quick``)."""
+        flag = self.points.get(SMOKE_BENCHMARK)
+        if flag is not None and flag.ok and flag.value >= 1:
+            return "GILBENCH_SMOKE=1"
+        timed = [p for p in self.points.values()
+                 if p.ok and p.method.startswith(("time_", "timeraw_")) and p.stats]
+        if timed and all(int(p.stats.get("repeat") or 1) <= 1 for p in timed):
+            return "asv run --quick: one sample per point"
+        return None
 
     def of(self, benchmark: str) -> list[Point]:
         """Every point of ``benchmark`` (full key or its unique suffix)."""
@@ -284,7 +302,7 @@ def load(results_dir, *, machine: str | None = None, commit: str | None = None) 
         same = sorted((r for r in files if r.commit_hash == newest.commit_hash),
                       key=lambda r: max(r.started_at.values(), default=0))
         run = Run(machine=name, commit=newest.commit_hash, date=newest.date,
-                  machine_info=_machine_json(results_dir, name))
+                  machine_info=_machine_json(results_dir, name), meta=benchmarks)
         for result in same:
             _add(run, result, benchmarks)
         _cpus(run)
