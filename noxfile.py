@@ -6,6 +6,9 @@ Each session makes its own virtualenv under .nox/, so nothing is installed by
 hand: the only prerequisites are Python 3.11+ and a C compiler.
 """
 
+import os
+import subprocess
+
 import nox
 
 nox.options.sessions = ["tests"]
@@ -84,10 +87,16 @@ def calibrate(session):
 @nox.session
 def gate(session):
     """The regression gate: ``nox -s gate -- BASE [HEAD]`` benchmarks both
-    commits on this machine (asv builds each) over the points the noise table
-    ``noise/<machine>.json`` found stable, plus the exact instruction counts
-    and the benchmarks behind the claim verdicts, and fails on a regression
-    beyond a point's own threshold, a newly failing benchmark or a changed
-    verdict.  The markdown summary goes to stdout and $GITHUB_STEP_SUMMARY."""
+    commits on this machine in interleaved rounds and judges HEAD by BASE's
+    rules (gilbench.gate).  Its exit code is the gate's: 0 passed, 1 failed,
+    2 could not run; the markdown summary goes to stdout and
+    $GITHUB_STEP_SUMMARY."""
     session.install("virtualenv", ".[report]")
-    session.run("gilbench", "gate", *session.posargs)
+    # Not session.run: nox turns every non-zero exit into 1, and the gate's
+    # 1 (failed) and 2 (could not run) must reach the caller apart.
+    env = dict(os.environ, PATH=os.pathsep.join([session.bin, os.environ.get("PATH", "")]))
+    code = subprocess.call([os.path.join(session.bin, "gilbench"), "gate", *session.posargs],
+                           env=env)
+    if code:
+        session.log(f"gilbench gate exited {code}")
+        raise SystemExit(code)

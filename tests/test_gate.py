@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from test_claims import changed, write_results
 
-from gilbench import gate, noise
+from gilbench import gate, noise, results
 
 from conftest import require_valgrind, share_asv_env
 
@@ -75,36 +75,47 @@ def markdown_tables(text: str) -> list[list[list[str]]]:
 
 @pytest.fixture(scope="module")
 def slowed(tmp_path_factory, asv_env_dir):
+    """BASE: this repository's HEAD, with no noise table for the test machine
+    (uncalibrated: the exact counts are gated).  HEAD makes C1's
+    ``sumsq_nogil`` do half as much work again, commits a noise table of its
+    own that would let that through (threshold 10x), and deletes the C6
+    benchmark module.  The gate runs as the pull-request workflow runs it:
+    from BASE's checkout (a worktree), with BASE's code and suite."""
     require_valgrind()   # the slowdown is caught by an exact count
     tmp = tmp_path_factory.mktemp("gate")
     repo = tmp / "repo"
     git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
     git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
-    share_asv_env(repo, asv_env_dir)
     base = git("rev-parse", "HEAD", cwd=repo)
     (repo / KERNEL).write_text(slow_down_sumsq_nogil((repo / KERNEL).read_text(), 50))
-    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am",
-        "sumsq_nogil: 50% more dependent adds", cwd=repo)
-    # A noise table for the test machine that gates C1's ten exact counts,
-    # so that the gate runs that one benchmark (a real table gates more).
-    points = {
+    loose = {
         f"bench_c1_gil_held.TrackC1Instructions.track_c1_instructions('{k}', '{v}')": {
             "class": "bench_c1_gil_held.TrackC1Instructions", "values": [1.0, 1.0],
             "flags": {"1.05": 0, "1.10": 0, "1.20": 0}, "range": 1.0,
-            "threshold": noise.LADDER[0], "status": "stable", "reason": "exact"}
+            "threshold": 10.0, "status": "stable", "reason": "loosened by HEAD"}
         for k in ("sumsq", "poly")
         for v in ("gil", "nogil", "noexcept", "except", "except_value")}
     noise.write_table({"machine": "gate-test", "cpus": 2, "commits": ["a", "b"], "pairs": 1,
                        "factors": list(noise.FACTORS), "ladder": list(noise.LADDER),
-                       "headroom": noise.HEADROOM, "created": "test", "points": points},
-                      tmp / "noise")
+                       "headroom": noise.HEADROOM, "created": "test", "points": loose},
+                      repo / "noise")
+    (repo / "benchmarks" / "bench_c6_scan.py").unlink()
+    git("add", "-A", cwd=repo)
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m",
+        "sumsq_nogil: 50% more dependent adds; a looser table; no C6 benchmarks", cwd=repo)
+    head = git("rev-parse", "HEAD", cwd=repo)
+    base_tree = tmp / "base"
+    git("worktree", "add", "-q", "--detach", str(base_tree), base, cwd=repo)
+    share_asv_env(base_tree, asv_env_dir)
     env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1")
-    env.pop("GITHUB_STEP_SUMMARY", None)
+    for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT"):
+        env.pop(var, None)
     summary = tmp / "summary.md"
-    r = subprocess.run([sys.executable, "-m", "gilbench", "gate", base, "HEAD", "--repo",
-                        str(repo), "--machine", "gate-test", "--no-verdicts", "--noise",
-                        str(tmp / "noise"), "--summary", str(summary), "--", "--quick"],
-                       cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
+    r = subprocess.run([sys.executable, "-m", "gilbench", "gate", base, head, "--repo",
+                        str(base_tree), "--machine", "gate-test", "--no-verdicts",
+                        "--only", "TrackC1Instructions", "--summary", str(summary),
+                        "--", "--quick"],
+                       cwd=base_tree, env=env, capture_output=True, text=True, timeout=1500)
     return r, summary
 
 
@@ -113,16 +124,27 @@ def test_gate_fails_naming_the_slower_kernel(slowed):
     assert r.returncode == 1, r.stdout[-3000:] + r.stderr[-3000:]
     assert "gilbench gate: FAILED" in r.stdout
     assert SLOWED in r.stdout
+    assert "uncalibrated mode" in r.stdout
     # Only the kernel that changed moved: the other nine counts are exact.
-    assert r.stdout.count("| regression |") == 1, r.stdout
-    assert "gate-test.json (1 A/A pairs, test)" in r.stdout
+    # It moved in the first measurement and again in the confirmation.
+    assert r.stdout.count("| regression |") == 2, r.stdout
+    assert "Confirmation" in r.stdout
     # Only the gated benchmark ran (asv's own report of what it measured).
     assert "TrackC1Instructions" in r.stdout and "TrackC9Instructions" not in r.stdout
 
 
+def test_head_is_judged_by_bases_rules(slowed):
+    """HEAD's own table (threshold 10x) did not let its slowdown through, and
+    the summary says that HEAD changed it; the removed module fails."""
+    r, _ = slowed
+    assert "HEAD changes noise/gate-test.json; the gate judged by BASE's" in r.stdout
+    assert "Benchmark modules removed at HEAD (fails): `bench_c6_scan.py`" in r.stdout
+
+
 def test_the_summary_parses_as_markdown_with_its_table(slowed):
     _, summary = slowed
-    (table,) = markdown_tables(summary.read_text())
+    (table, confirmed) = markdown_tables(summary.read_text())
+    assert confirmed == table
     header, *rows = table
     assert header == ["benchmark", "base", "head", "ratio", "noise floor", "threshold",
                       "result"]
@@ -152,12 +174,21 @@ def test_a_newly_failing_benchmark_fails_the_gate(calibrated):
     assert "new failure" in gate.to_markdown(g)
 
 
-def test_a_changed_verdict_fails_the_gate(tmp_path):
+#: A noise table that gates nothing: calibrated mode, verdicts judged.
+EMPTY_TABLE = {"points": {}, "pairs": 6, "created": "test"}
+
+
+def test_a_changed_verdict_fails_a_calibrated_gate_and_is_reported_by_an_uncalibrated_one(
+        tmp_path):
     write_results(tmp_path, "m", 2, commit="b" * 40)
     # HEAD: the GIL-held loop and the nogil one no longer run alike: C1 fails.
     write_results(tmp_path, "m", 2, commit="c" * 40, value=changed(
         "TrackC1RatioToGILHeld", lambda p, cpus: 3.0 if p["variant"] == "nogil" else ...))
-    g = gate.judge(tmp_path, "m", "b" * 40, "c" * 40, None)
+    loose = gate.judge(tmp_path, "m", "b" * 40, "c" * 40, None)
+    assert loose.mode == gate.UNCALIBRATED and loose.verdict_changes and loose.passed
+    assert "not validated on an uncalibrated runner" in gate.to_markdown(loose)
+    g = gate.judge(tmp_path, "m", "b" * 40, "c" * 40, EMPTY_TABLE)
+    assert g.mode == gate.CALIBRATED
     assert not g.moved
     assert [c for c, _, _ in g.verdict_changes] == ["C1"]
     assert not g.passed
@@ -174,10 +205,59 @@ def test_a_verdict_moving_into_inconclusive_is_reported_not_failed(tmp_path):
     write_results(tmp_path, "m", 2, commit="c" * 40, value=changed(
         "TrackC1RatioToGILHeld",
         lambda p, cpus: 1.3 if p["variant"] in ("nogil", "noexcept") else ...))
-    g = gate.judge(tmp_path, "m", "b" * 40, "c" * 40, None)
+    g = gate.judge(tmp_path, "m", "b" * 40, "c" * 40, EMPTY_TABLE)
     assert [(c, a, b) for c, a, b in g.verdict_changes] == [("C1", "holds", "inconclusive")]
     assert not g.verdict_failures and g.passed
     assert "within the rule's noise band" in gate.to_markdown(g)
+
+
+def test_a_gated_point_that_vanishes_at_head_fails(calibrated):
+    """Gated at BASE, failed at HEAD (TimeC4ReleaseEvery fails on purpose
+    there): vanished, whatever its threshold."""
+    base, _ = calibrated["commits"]
+    run = results.load_commit(calibrated["results"], "cal-test", base)
+    row = {"status": "stable", "threshold": 1.05, "range": 1.0}
+    table = dict(EMPTY_TABLE, points={p.name: row for p in run.of(
+        "TimeC4ReleaseEvery.time_c4_release_every")})
+    assert table["points"]
+    g = gate.judge(calibrated["results"], "cal-test", base, calibrated["failing"], table,
+                   verdicts=False)
+    assert not g.passed
+    assert {m.name for m in g.vanished} == set(table["points"])
+    assert "vanished: failed" in gate.to_markdown(g)
+
+
+def test_exact_counts_that_turn_into_nan_fail(tmp_path):
+    """A HEAD that breaks callgrind: every count skipped (NaN) at HEAD."""
+    import math
+
+    write_results(tmp_path, "m", 2, commit="b" * 40)
+    write_results(tmp_path, "m", 2, commit="c" * 40)
+    for commit, value in (("b", 4.0), ("c", math.nan)):
+        _counts(tmp_path, "m", commit * 40, value)
+    g = gate.judge(tmp_path, "m", "b" * 40, "c" * 40, None, verdicts=False)
+    assert not g.passed and len(g.vanished) == 2
+
+
+def _counts(results_dir, machine, commit, value):
+    """Add two instruction-count points to ``commit``'s result file."""
+    from asv.results import Results, iter_results_for_machine_and_hash
+    from asv.runner import BenchmarkResult
+
+    (res,) = list(iter_results_for_machine_and_hash(str(results_dir), machine, commit))
+    assert isinstance(res, Results)
+    name = "bench_c6_scan.TrackC6Instructions.track_c6_instructions"
+    res.add_result({"name": name, "version": "1", "params": [["'cumsum'", "'recurrence'"]]},
+                   BenchmarkResult(result=[value, value], samples=[None, None],
+                                   number=[None, None], errcode=0, stderr="", profile=None))
+    res.save(str(results_dir))
+
+
+def test_a_bad_ref_exits_2_with_one_line():
+    r = subprocess.run([sys.executable, "-m", "gilbench", "gate", "no-such-ref", "--repo",
+                        str(ROOT)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"gilbench gate: 'no-such-ref' is not a commit of {ROOT}"
 
 
 def test_gate_refuses_bad_commits(tmp_path):

@@ -185,3 +185,38 @@ def test_claims_page_renders_offline_in_a_real_browser(smoke_run):
                                    for s in sizes), sizes
     screenshot((out / "index.html").as_uri(), ARTIFACTS / "claims_page.png",
                tmp / "chrome-claims", size=(1200, 2400))
+
+
+def test_the_plan_counts_the_points_asv_discovers(smoke_run):
+    """``gilbench plan`` at this machine's CPU count (smoke settings, as the
+    run) counts exactly the points asv discovered; at 64 CPUs it plans a
+    bigger suite from the same grids without running anything."""
+    from gilbench.threads import usable_cpus
+
+    tmp, _, _ = smoke_run
+    bench = json.loads((tmp / "results" / "benchmarks.json").read_text())
+    discovered = 0
+    for name, b in bench.items():
+        if name == "version":
+            continue
+        points = 1
+        for axis in b.get("params", []):
+            points *= len(axis)
+        discovered += points
+    env = dict(os.environ, GILBENCH_SMOKE="1")
+    r = subprocess.run([sys.executable, "-m", "gilbench", "plan", "--json", "--repo", str(ROOT),
+                        "--results", str(tmp / "nowhere")], capture_output=True, text=True,
+                       env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    p = json.loads(r.stdout)
+    assert p["cpus"] == usable_cpus() and p["points"] == discovered
+    assert p["estimated_seconds"] > 0
+    full = json.loads(subprocess.run(
+        [sys.executable, "-m", "gilbench", "plan", "--json", "--cpus", "64", "--repo",
+         str(ROOT)], capture_output=True, text=True, timeout=300, check=True).stdout)
+    assert full["cpus"] == 64 and full["points"] > full["points_here"]
+    c7 = next(c for c in full["classes"] if c["class"] == "TrackC7RegionOverhead")
+    assert c7["threads"]["threads"] == [1, 2, 3, 4, 8, 16, 32, 64, 128]
+    bad = subprocess.run([sys.executable, "-m", "gilbench", "plan", "--cpus", "0"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "must be >= 1" in bad.stderr

@@ -39,3 +39,22 @@ def test_least_privilege_and_pinned_actions(path):
     for uses in re.findall(r"uses:\s*(\S+)", text):
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), \
             f"{path.name}: {uses} is not pinned to a commit SHA"
+
+
+def _workflow(name):
+    return next(p for p in WORKFLOWS if p.name == name).read_text()
+
+
+def test_the_gate_runs_bases_code_on_heads_build():
+    """The PR's head cannot loosen what judges it: the gate runs from a
+    worktree of the merge base."""
+    text = _workflow("gate.yml")
+    assert "pull_request_target" not in text
+    worktree = text.index('git worktree add --detach "$RUNNER_TEMP/gate-base" "$base"')
+    assert worktree < text.index('cd "$RUNNER_TEMP/gate-base"') < text.index("nox -s gate")
+
+
+@pytest.mark.parametrize("name", ["nightly.yml", "tests.yml", "gate.yml"])
+def test_workflows_that_count_instructions_install_valgrind(name):
+    """GitHub's hosted Ubuntu images have no valgrind."""
+    assert re.search(r"apt-get install -y .*valgrind", _workflow(name)), name

@@ -1,66 +1,77 @@
 """The regression gate: ``gilbench gate BASE HEAD`` benchmarks both commits on
-this machine and fails when HEAD is worse beyond each benchmark's own noise.
+this machine, side by side in time, and fails when HEAD is worse beyond each
+benchmark's own noise, judged by the rules BASE committed.
 
-* **What it runs.**  One ``asv run`` over both commits (asv builds each in its
-  virtualenv), one round per commit, :data:`GATE_REPEAT` samples per time, samples recorded:
-  the exact instruction counts, the benchmarks the claims' rules read, and
-  the time_ benchmarks in which the noise table of this machine
-  (``noise/<machine>.json``, :mod:`gilbench.noise`) has gated points.  The
-  table's ``stable`` and ``gated`` points among them are gated at their own
-  threshold.  Without a table for this machine, only the exact instruction
-  counts are gated (their noise is nil by construction) and the summary
-  says so.
+* **What it runs.**  One ``asv run`` over both commits (asv builds each in
+  its virtualenv) whose rounds alternate between them (asv's
+  ``--interleave-rounds``, as ``asv continuous`` does): :data:`GATE_ROUNDS`
+  rounds of :data:`GATE_REPEAT` samples per time, samples recorded, so a
+  machine that slows down for minutes slows both sides.  It runs the exact
+  instruction counts, the benchmarks the claims' rules read, and the
+  ``time_`` benchmarks that have gated points.
+* **BASE's rules.**  The noise table is ``noise/<machine>.json`` as
+  committed at BASE (``git show BASE:...``), whatever the working tree or
+  HEAD holds; the summary says when HEAD changes the table or the gate's
+  own code.  The pull-request workflow also runs the gate's code and the
+  suite from BASE's checkout.
+* **Two modes.**  *Calibrated* (a table for this machine): its stable and
+  gated points at their own thresholds, plus the exact counts; a changed
+  verdict fails.  *Uncalibrated* (no table: every hosted runner, every pull
+  request from a fork): only the exact instruction counts and vanished
+  points fail; changed verdicts are reported, never validated there.
 * **What fails it** (exit 1):
 
-  - a gated point beyond its threshold, by asv compare's own rule (its
-    Mann-Whitney test where samples exist, and the factor;
-    :mod:`gilbench.significance`): for times and
-    instruction counts only a rise (a fall is reported as an improvement),
-    for the other ``track_`` values (ratios, speed-ups, whose good direction
-    depends on the claim) a move either way;
+  - a gated point beyond its threshold by asv compare's rule
+    (:mod:`gilbench.significance`: the factor, and a Mann-Whitney test where
+    samples exist): for times and instruction counts only a rise, for the
+    other ``track_`` values (ratios, whose good direction depends on the
+    claim) a move either way -- **confirmed**: the failing benchmarks are
+    measured again, interleaved, and a point fails only if it fails again;
+  - a point gated at BASE that is missing, skipped, failed or NaN at HEAD,
+    and a benchmark module that HEAD removes (**what vanishes fails**);
   - a benchmark that ran at BASE and fails at HEAD;
-  - a claim whose verdict differs between BASE and HEAD (except a move
-    into or out of "inconclusive", the band a rule keeps for values within
-    its noise: reported, not failed).
+  - in calibrated mode, a claim whose verdict changed (except a move into or
+    out of "inconclusive", the band a rule keeps for values within its
+    noise: reported, not failed).
 
-* **What it says.**  A markdown summary (for ``$GITHUB_STEP_SUMMARY`` or a PR
-  comment): each point that moved, base and head values, ratio, its noise
-  floor (the calibration's range) and threshold; new failures; the verdicts
-  side by side.
+* **What it says.**  A markdown summary: the mode, each point that moved in
+  the first measurement and in the confirmation, base and head values,
+  ratio, noise floor and threshold; what vanished; the verdicts side by side.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gilbench import _asv, claims, noise, results
+from gilbench import _asv, claims, instructions, noise, results
 from gilbench.claims import CLAIMS, INCONCLUSIVE, NOT_MEASURED
 from gilbench.significance import better
 
 __all__ = ["Gate", "gate", "judge", "compare", "asv_settings", "gated_points", "to_markdown",
-           "EXACT"]
+           "EXACT", "GATE_ROUNDS", "GATE_REPEAT", "CALIBRATED", "UNCALIBRATED"]
 
-#: asv rounds per commit in the gate: one, to fit a PR's budget (15 min on
-#: 2 CPUs with two builds).  The ratio tables of ``setup_cache`` are made once
-#: per commit either way; the calibration's thresholds were measured on
-#: whole runs made one after the other, as the gate's two commits are.
-GATE_ROUNDS = 1
-#: Samples per time_ point and commit.  asv's Mann-Whitney test (two-sided,
-#: p < 0.002) cannot reach significance with 5 a side (asv then falls back to
-#: overlapping 99% intervals, which hid a 7% slowdown here) nor with 6 (two
-#: fully separated samples of 6 give p = 2/924 = 0.0022: a 50% slowdown went
-#: through); 8 a side reach p = 2/12870.
-GATE_REPEAT = 8
+#: asv rounds per commit, alternating between BASE and HEAD.
+GATE_ROUNDS = 2
+#: Samples per time_ point, commit and round: 2 x 4 = 8 a side.  asv's
+#: Mann-Whitney test (two-sided, p < 0.002) cannot reach significance with 6
+#: or fewer a side (two fully separated samples of 6 give p = 2/924); with 8
+#: a side it can (p = 2/12870).
+GATE_REPEAT = 4
+
+CALIBRATED, UNCALIBRATED = "calibrated", "uncalibrated"
 
 
 def asv_settings() -> list[str]:
     """The asv run arguments of a gate (also used by the injected-slowdown
-    experiment, so that it measures as the gate does)."""
-    return ["--record-samples", "-a", f"rounds={GATE_ROUNDS}", "-a", f"repeat={GATE_REPEAT}"]
+    experiment and the gate's calibration, so that they measure as it does)."""
+    return ["--interleave-rounds", "--record-samples", "-a", f"rounds={GATE_ROUNDS}",
+            "-a", f"repeat={GATE_REPEAT}"]
+
 
 #: Benchmarks whose values are exact (instruction counts): gated at the
 #: lowest rung of the noise ladder even without a calibration.
@@ -75,7 +86,8 @@ class Moved:
     ratio: float | None
     threshold: float
     floor: float | None     # the calibration's range (largest / smallest), None if exact
-    kind: str               # "regression", "improvement", "changed", "new failure"
+    kind: str               # "regression", "improvement", "changed", "new failure", "vanished"
+    why: str = ""
 
 
 @dataclass
@@ -84,15 +96,33 @@ class Gate:
     head: str
     machine: str
     table: str | None                                  # the noise table used, or why none
+    mode: str = UNCALIBRATED
     gated: int = 0                                     # points compared
-    moved: list = field(default_factory=list)          # Moved
+    moved: list = field(default_factory=list)          # Moved, first measurement
+    confirmation: list | None = None                   # Moved, second measurement
     verdicts: list = field(default_factory=list)       # (claim, base status, head status)
-    missing: list = field(default_factory=list)        # gated points absent from a side
+    removed_modules: list = field(default_factory=list)
+    notes: list = field(default_factory=list)          # HEAD changes the table, the gate...
     seconds: float = 0.0
 
     @property
+    def vanished(self) -> list:
+        return [m for m in self.moved if m.kind == "vanished"]
+
+    @property
+    def first_failures(self) -> list:
+        """Points that failed the first measurement (before confirmation)."""
+        return [m for m in self.moved if m.kind in ("regression", "changed")]
+
+    @property
     def failures(self) -> list:
-        return [m for m in self.moved if m.kind != "improvement"]
+        """What fails the gate: vanished points and new failures at once;
+        moved points only if the confirmation moved them again."""
+        hard = [m for m in self.moved if m.kind in ("vanished", "new failure")]
+        if self.confirmation is None:
+            return hard + self.first_failures
+        again = {m.name for m in self.confirmation if m.kind in ("regression", "changed")}
+        return hard + [m for m in self.first_failures if m.name in again]
 
     @property
     def verdict_changes(self) -> list:
@@ -101,22 +131,24 @@ class Gate:
 
     @property
     def verdict_failures(self) -> list:
-        """The verdict changes that fail the gate: every change except a move
-        into or out of "inconclusive" between two measured verdicts -- the
-        band a rule keeps for values within the noise (C8's verdict moved
-        holds <-> inconclusive in 3 of 6 A/A pairs here)."""
+        """The verdict changes that fail the gate: in calibrated mode, every
+        change except a move into or out of "inconclusive" between two
+        measured verdicts (the band a rule keeps for values within the
+        noise); in uncalibrated mode none (reported only)."""
+        if self.mode != CALIBRATED:
+            return []
         return [v for v in self.verdict_changes
                 if INCONCLUSIVE not in v[1:] or NOT_MEASURED in v[1:]]
 
     @property
     def passed(self) -> bool:
-        return not self.failures and not self.verdict_failures
+        return not (self.failures or self.verdict_failures or self.removed_modules)
 
 
 def gated_points(table: dict | None) -> dict:
     """{point name: (threshold, range)} of the points to gate: the stable and
-    gated points of the noise table; without one, no points (the caller adds
-    the instruction counts it finds)."""
+    gated points of the noise table; without one, none (the caller adds the
+    instruction counts)."""
     if not table:
         return {}
     return {name: (row["threshold"], row["range"]) for name, row in table["points"].items()
@@ -135,12 +167,20 @@ def _lower_is_better(name: str) -> bool | None:
 def compare(base: dict, head: dict, points: dict) -> list:
     """Moved points: ``base`` and ``head`` are {name: Point}
     (:class:`gilbench.results.Run`'s ``points``), ``points`` {name: (threshold,
-    range)}.  Also every benchmark that has a value at base and failed at head."""
+    range)}.  A gated point measured at BASE and missing, skipped or failed at
+    HEAD has vanished; any other benchmark with a value at BASE that failed at
+    HEAD is a new failure."""
     moved = []
     for name in sorted(set(base) | set(head)):
         b, h = base.get(name), head.get(name)
+        if name in points and b is not None and b.ok and (h is None or not h.ok):
+            why = "not run at HEAD" if h is None else h.reason
+            moved.append(Moved(name, b.value, None, None, points[name][0], points[name][1],
+                               "vanished", why))
+            continue
         if b is not None and b.ok and h is not None and h.status == "failed":
-            moved.append(Moved(name, b.value, None, None, math.nan, None, "new failure"))
+            moved.append(Moved(name, b.value, None, None, math.nan, None, "new failure",
+                               h.reason))
             continue
         if name not in points or b is None or h is None or not (b.ok and h.ok):
             continue
@@ -158,9 +198,12 @@ def compare(base: dict, head: dict, points: dict) -> list:
     return moved
 
 
-def _benchmark_regex(points: dict, extra: tuple) -> str:
-    classes = sorted({name.split("(")[0].rsplit(".", 1)[0].split(".", 1)[-1]
-                      for name in points} | set(extra))
+def _class_of(name: str) -> str:
+    return name.split("(")[0].rsplit(".", 1)[0].split(".", 1)[-1]
+
+
+def _benchmark_regex(names, extra: tuple = ()) -> str:
+    classes = sorted({_class_of(n) for n in names} | set(extra))
     return "|".join(re.escape(c) + r"\b" for c in classes)
 
 
@@ -168,10 +211,47 @@ def _verdict_classes() -> tuple:
     return tuple(sorted({read.split(".")[0] for claim in CLAIMS for read in claim.reads}))
 
 
+def _show(repo: Path, commit: str, path: str) -> str | None:
+    r = _asv.git("show", f"{commit}:{path}", cwd=repo, check=False)
+    return r.stdout if r.returncode == 0 else None
+
+
+def _table_at(repo: Path, commit: str, path: str) -> dict | None:
+    """The noise table committed at ``commit`` (None if there is none)."""
+    text = _show(repo, commit, path)
+    if text is None:
+        return None
+    try:
+        table = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} at {commit[:8]} is not a noise table: {exc}") from exc
+    if not isinstance(table, dict) or not isinstance(table.get("points"), dict):
+        raise ValueError(f"{path} at {commit[:8]} is not a gilbench noise table")
+    return table
+
+
+def _modules(repo: Path, commit: str) -> set[str]:
+    out = _asv.git("ls-tree", "--name-only", f"{commit}:benchmarks", cwd=repo,
+                   check=False).stdout.split()
+    return {m for m in out if m.startswith("bench_") and m.endswith(".py")}
+
+
+#: Files whose change at HEAD the summary names: HEAD cannot loosen its own gate.
+GATE_FILES = ("src/gilbench/gate.py", "src/gilbench/significance.py", "src/gilbench/noise.py")
+
+
 def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
-         machine: str | None = None, verdicts: bool = True, asv_args: tuple = ()) -> Gate:
+         machine: str | None = None, verdicts: bool = True, asv_args: tuple = (),
+         confirm: bool = True, only: str | None = None) -> Gate:
     """Benchmark ``base`` and ``head`` of the checkout ``repo`` and judge
-    them (see the module)."""
+    them (see the module); ``only``: a regex that restricts the gated
+    benchmark classes (a subset of the gate, e.g. for one claim).
+    ValueError: bad input; RuntimeError: asv or git failed."""
+    if only is not None:
+        try:
+            re.compile(only)
+        except re.error as exc:
+            raise ValueError(f"--only {only!r} is not a regular expression: {exc}") from None
     t0 = time.monotonic()
     repo = Path(repo).resolve()
     if not (repo / ".git").exists():
@@ -184,57 +264,84 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
         shas.append(sha)
     if shas[0] == shas[1]:
         raise ValueError(f"BASE and HEAD are the same commit ({shas[0][:8]})")
+    why = instructions.unavailable_reason()
+    if why:
+        raise ValueError(f"the exact instruction counts are gated and cannot be taken here: "
+                         f"{why}")
     machine = _asv.machine(repo, machine)
+    table_path = f"{noise_dir.rstrip('/')}/{machine}.json"
+    table = _table_at(repo, shas[0], table_path)
+    notes = []
+    if _show(repo, shas[0], table_path) != _show(repo, shas[1], table_path):
+        notes.append(f"HEAD changes {table_path}; the gate judged by BASE's")
+    changed = _asv.git("diff", "--name-only", shas[0], shas[1], "--", *GATE_FILES,
+                       cwd=repo).stdout.split()
+    if changed:
+        notes.append("HEAD changes the gate's code (" + ", ".join(changed) + "); it ran "
+                     "as checked out here")
+    removed = sorted(_modules(repo, shas[0]) - _modules(repo, shas[1]))
 
-    table_path = (repo / noise_dir).resolve() / f"{machine}.json"
-    table = noise.load_table(table_path) if table_path.is_file() else None
-    # What runs: the exact instruction counts (every claim has one), the
-    # benchmarks behind the verdicts, and the time_ benchmarks that have
-    # gated points; the table's gated points in them are gated.  Gated
-    # track_ points elsewhere are left to the nightly (asv's
-    # regressions_thresholds), to keep a gate within a PR's budget.
     points = gated_points(table)
-    # Without a table: every instruction count (exact on any machine).
-    classes = (() if table else ("Instructions",)) + (_verdict_classes() if verdicts else ())
-    classes += tuple(sorted({n.split(".")[1] for n in points
+    classes = ("Instructions",) + (_verdict_classes() if verdicts else ())
+    classes += tuple(sorted({_class_of(n) for n in points
                              if n.split("(")[0].rsplit(".", 1)[1].startswith("time_")}))
-    points = {n: v for n, v in points.items()
-              if n.split(".")[1] in classes or n.split(".")[1].endswith("Instructions")}
-    regex = _benchmark_regex(points, classes)
-
+    if only is not None:
+        wanted = {_class_of(n) for n in points} | set(classes)
+        classes = tuple(sorted(c for c in wanted if re.search(only, c)))
+        if not classes:
+            raise ValueError(f"--only {only!r} matches none of the gate's benchmarks")
+    regex = _benchmark_regex([n for n in points if _class_of(n) in classes], classes)
     # asv's exit 2 (a benchmark failed) is judged below; anything else raises.
     _asv.run_commits(repo, shas, *asv_settings(), "-b", regex, *asv_args, machine=machine)
-    name = table_path.relative_to(repo) if table_path.is_relative_to(repo) else table_path
-    out = judge(repo / ".asv" / "results", machine, shas[0], shas[1], table,
-                table_name=str(name), verdicts=verdicts)
+    results_dir = repo / ".asv" / "results"
+    shown = f"{table_path} at {shas[0][:8]}"
+    out = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
+                verdicts=verdicts, ran=classes)
+    out.removed_modules = removed
+    out.notes += notes
+    if confirm and out.first_failures:
+        again = _benchmark_regex([m.name for m in out.first_failures])
+        _asv.run_commits(repo, shas, *asv_settings(), "-b", again, *asv_args,
+                         machine=machine)
+        second = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
+                       verdicts=False, ran=classes)
+        names = {m.name for m in out.first_failures}
+        out.confirmation = [m for m in second.moved if m.name in names]
     out.seconds = time.monotonic() - t0
     return out
 
 
 def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *,
-          table_name: str = "the noise table", verdicts: bool = True) -> Gate:
+          table_name: str = "the noise table", verdicts: bool = True,
+          ran: tuple | None = None) -> Gate:
     """The gate's decision on results already in ``results_dir``: gated
-    points (of ``table``; without one, the instruction counts at the lowest
-    rung), new failures, verdicts."""
+    points (of ``table``, plus the exact counts), vanished points, new
+    failures, verdicts.  ``ran``: the benchmark classes the gate ran (a
+    table's point elsewhere is not expected)."""
     base_run = results.load_commit(results_dir, machine, base)
     head_run = results.load_commit(results_dir, machine, head)
-    base_values, head_values = base_run.points, head_run.points
     points = gated_points(table)
+    if ran is not None:
+        points = {n: v for n, v in points.items()
+                  if any(c in _class_of(n) for c in ran)}
+    exact = {name: (noise.LADDER[0], None) for name, p in base_run.points.items()
+             if EXACT.search(name) and p.ok}
+    points = {**exact, **{n: v for n, v in points.items() if n not in exact}}
     if table is None:
-        points = {name: (noise.LADDER[0], None) for name in set(base_values) | set(head_values)
-                  if EXACT.search(name)}
-        note = (f"no noise table for machine {machine!r} ({table_name}): only the exact "
-                "instruction counts are gated; `gilbench calibrate` measures the rest")
+        note = (f"no noise table for machine {machine!r} ({table_name}): uncalibrated mode, "
+                "only the exact instruction counts and vanished points fail; changed "
+                "verdicts are reported (`gilbench calibrate` on this machine measures the rest)")
+        mode = UNCALIBRATED
     else:
         note = f"{table_name} ({table['pairs']} A/A pairs, {table['created']})"
-    out = Gate(base=base, head=head, machine=machine, table=note)
-    # Gated: the table's points that ran here; a point that ran on one side
-    # only is listed, not judged.
-    points = {n: v for n, v in points.items() if n in base_values or n in head_values}
-    out.gated = sum(1 for name in points if name in base_values and name in head_values)
-    out.missing = sorted(name for name in points
-                         if name not in base_values or name not in head_values)
-    out.moved = compare(base_values, head_values, points)
+        mode = CALIBRATED
+    # A table's point BASE did not measure here (skipped on this machine) is
+    # not judged.
+    points = {n: v for n, v in points.items() if n in base_run.points and
+              base_run.points[n].ok}
+    out = Gate(base=base, head=head, machine=machine, table=note, mode=mode)
+    out.gated = len(points)
+    out.moved = compare(base_run.points, head_run.points, points)
     if verdicts:
         vb, vh = claims.verdicts(base_run), claims.verdicts(head_run)
         out.verdicts = [(a.claim, a.status, b.status) for a, b in zip(vb, vh, strict=True)]
@@ -247,35 +354,56 @@ def _fmt(x) -> str:
     return f"{x:.4g}"
 
 
+def _moved_table(moved: list) -> list[str]:
+    lines = ["| benchmark | base | head | ratio | noise floor | threshold | result |",
+             "|---|---|---|---|---|---|---|"]
+    for m in moved:
+        exact = m.kind not in ("new failure",) and (m.floor is None or m.floor == 1.0)
+        floor = "exact" if exact else _fmt(m.floor)
+        result = m.kind + (f": {m.why}" if m.why else "")
+        lines.append(f"| `{m.name}` | {_fmt(m.base)} | {_fmt(m.head)} | {_fmt(m.ratio)} | "
+                     f"{floor} | {_fmt(m.threshold)} | {result} |")
+    return lines + [""]
+
+
 def to_markdown(g: Gate) -> str:
     status = "passed" if g.passed else "FAILED"
     lines = [
         f"## gilbench gate: {status}",
         "",
         f"`{g.base[:8]}` (base) against `{g.head[:8]}` (head) on machine `{g.machine}`, "
-        f"{g.gated} gated points, {g.seconds / 60:.1f} min. Noise: {g.table}.",
+        f"{g.mode} mode, {g.gated} gated points, BASE and HEAD in interleaved rounds, "
+        f"{g.seconds / 60:.1f} min. Noise: {g.table}.",
         "",
     ]
+    lines += [f"- {n}" for n in g.notes] + ([""] if g.notes else [])
+    if g.removed_modules:
+        lines += ["Benchmark modules removed at HEAD (fails): "
+                  + ", ".join(f"`{m}`" for m in g.removed_modules), ""]
     if g.moved:
-        lines += ["| benchmark | base | head | ratio | noise floor | threshold | result |",
-                  "|---|---|---|---|---|---|---|"]
-        for m in g.moved:
-            exact = m.kind != "new failure" and (m.floor is None or m.floor == 1.0)
-            floor = "exact" if exact else _fmt(m.floor)
-            lines.append(f"| `{m.name}` | {_fmt(m.base)} | {_fmt(m.head)} | {_fmt(m.ratio)} | "
-                         f"{floor} | {_fmt(m.threshold)} | {m.kind} |")
-        lines.append("")
+        lines += ["First measurement:", ""] + _moved_table(g.moved)
     else:
         lines += ["No gated point moved beyond its threshold.", ""]
+    if g.confirmation is not None:
+        if g.confirmation:
+            lines += ["Confirmation (the failing benchmarks measured again, interleaved):",
+                      ""] + _moved_table(g.confirmation)
+        else:
+            lines += ["Confirmation (the failing benchmarks measured again, interleaved): "
+                      "none moved again; not a failure.", ""]
     if g.verdicts:
         lines += ["| claim | base | head |", "|---|---|---|"]
         failing = {v[0] for v in g.verdict_failures}
-        lines += [f"| {c} | {a} | {b}" + ("" if a == b else " (changed)" if c in failing
-                                          else " (within the rule's noise band)") + " |"
-                  for c, a, b in g.verdicts]
+        for c, a, b in g.verdicts:
+            if a == b:
+                tag = ""
+            elif c in failing:
+                tag = " (changed)"
+            elif g.mode != CALIBRATED:
+                tag = " (changed; reported: verdicts are not validated on an uncalibrated " \
+                      "runner)"
+            else:
+                tag = " (within the rule's noise band)"
+            lines.append(f"| {c} | {a} | {b}{tag} |")
         lines.append("")
-    if g.missing:
-        lines += [f"{len(g.missing)} gated point(s) not measured on a side (skipped here): "
-                  + ", ".join(f"`{n}`" for n in g.missing[:10])
-                  + (" ..." if len(g.missing) > 10 else ""), ""]
     return "\n".join(lines)

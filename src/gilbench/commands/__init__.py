@@ -12,12 +12,13 @@ from gilbench.commands import (
     gate,
     info,
     nightly,
+    plan,
     publish,
     report,
     vendor_html,
 )
 
 #: In the order ``gilbench --help`` lists them.
-COMMANDS = (info, report, publish, vendor_html, nightly, calibrate, gate)
+COMMANDS = (info, report, publish, vendor_html, plan, nightly, calibrate, gate)
 
 __all__ = ["COMMANDS"]

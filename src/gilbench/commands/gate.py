@@ -20,9 +20,15 @@ def add_arguments(parser) -> None:
                         help="the commit under test (default HEAD)")
     common_args.add_machine(parser)
     parser.add_argument("--noise", default="noise",
-                        help="directory of the noise tables (default noise/; gilbench calibrate)")
+                        help="directory of the noise tables in the repository, read as "
+                        "committed at BASE (default noise/)")
     parser.add_argument("--no-verdicts", action="store_true",
                         help="skip the benchmarks that only feed the claim verdicts")
+    parser.add_argument("--only", default=None, metavar="REGEX",
+                        help="gate only the benchmark classes matching REGEX (e.g. C1)")
+    parser.add_argument("--no-confirm", action="store_true",
+                        help="fail on the first measurement, without measuring failing "
+                        "points again")
     parser.add_argument("--summary", default=None, metavar="FILE",
                         help="also write the markdown summary here ($GITHUB_STEP_SUMMARY is "
                         "appended to when set)")
@@ -32,7 +38,8 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     result = gate.gate(args.repo, args.base, args.head, noise_dir=args.noise,
                        machine=args.machine, verdicts=not args.no_verdicts,
-                       asv_args=tuple(args.asv_args))
+                       asv_args=tuple(args.asv_args), confirm=not args.no_confirm,
+                       only=args.only)
     text = gate.to_markdown(result)
     print(text)
     _asv.step_summary(text, args.summary)

@@ -1,0 +1,164 @@
+"""What the default suite will run on a machine of N CPUs, and for how long,
+before running it: ``gilbench plan [--cpus N] [--json]``.
+
+The grids come from the suite itself: a fresh interpreter imports every
+``benchmarks/bench_*.py`` with :func:`gilbench.threads.usable_cpus` answering
+N (for that planning process only; no benchmark ever runs under it) and
+counts each benchmark's parameter combinations the way asv discovers them.
+The duration of a benchmark is this machine's measured time per point
+(``started_at``/``ended_at`` of the newest run in ``.asv/results``) times its
+points at N CPUs; a benchmark never measured here is estimated from its asv
+settings (rounds, repeats, warm-up, sample time).  Run times that grow with
+the thread count (a region on 64 threads costs more than on 2) are not
+modelled: the estimate is a floor for time_ benchmarks and a guide for the
+rest, and says which benchmarks it measured.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from gilbench import results
+from gilbench.threads import usable_cpus
+
+__all__ = ["discover", "plan", "to_text"]
+
+#: asv's defaults for what a benchmark class does not set.
+ASV_DEFAULTS = {"rounds": 2, "repeat": 0, "warmup_time": -1, "sample_time": 0.01,
+                "number": 0}
+#: asv's method prefixes that make a benchmark.
+PREFIXES = ("time_", "timeraw_", "track_", "mem_", "peakmem_")
+
+_CHILD = r"""
+import importlib, inspect, itertools, json, os, sys
+sys.path.insert(0, sys.argv[1])
+from gilbench import threads
+cpus = int(sys.argv[2])
+threads.usable_cpus = lambda: cpus          # planning only: this process runs nothing
+prefixes = tuple(json.loads(sys.argv[3]))
+out = []
+for path in sorted(os.listdir(os.path.join(sys.argv[1], "benchmarks"))):
+    if not (path.startswith("bench_") and path.endswith(".py")):
+        continue
+    mod = importlib.import_module("benchmarks." + path[:-3])
+    for cname, cls in inspect.getmembers(mod, inspect.isclass):
+        if cls.__module__ != mod.__name__ or cname.startswith("_"):
+            continue
+        for mname, _ in inspect.getmembers(cls, callable):
+            if not mname.startswith(prefixes):
+                continue
+            meth = getattr(cls, mname)
+            params = getattr(meth, "params", getattr(cls, "params", []))
+            if params and not isinstance(params[0], (list, tuple)):
+                params = [params]
+            points = 1
+            for axis in params:
+                points *= len(axis)
+            attrs = {k: getattr(meth, k, getattr(cls, k, None))
+                     for k in ("rounds", "repeat", "warmup_time", "sample_time", "number",
+                               "timeout")}
+            names = list(getattr(cls, "param_names", []) or [])
+            threads_axes = {n: [int(v) for v in a] for n, a in zip(names, params)
+                            if "threads" in n}
+            out.append({"benchmark": f"{path[:-3]}.{cname}.{mname}", "class": cname,
+                        "points": points, "threads": threads_axes,
+                        "setup_cache": hasattr(cls, "setup_cache"), **attrs})
+print(json.dumps(out))
+"""
+
+
+def discover(repo, cpus: int) -> list[dict]:
+    """Every benchmark of ``repo``'s suite as asv would discover it on a
+    machine of ``cpus`` usable CPUs."""
+    if isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1:
+        raise ValueError(f"cpus must be an integer >= 1, got {cpus!r}")
+    repo = Path(repo).resolve()
+    if not (repo / "benchmarks").is_dir():
+        raise ValueError(f"{repo} has no benchmarks/ directory")
+    r = subprocess.run([sys.executable, "-c", _CHILD, str(repo), str(cpus),
+                        json.dumps(PREFIXES)], capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError(f"could not import the suite for planning: {r.stderr[-1500:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def _measured_seconds(results_dir: Path) -> dict:
+    """{benchmark: seconds per point} of the newest full run measured here."""
+    from asv.results import iter_results_for_machine
+
+    best = {}
+    for machine in results.machines(results_dir):
+        for r in iter_results_for_machine(str(results_dir), machine):
+            for key, start in r.started_at.items():
+                end = r.ended_at.get(key)
+                if end is None:
+                    continue
+                grid = r.get_result_params(key)
+                points = 1
+                for axis in grid:
+                    points *= len(axis)
+                best.setdefault(key, []).append(((r.date or 0), (end - start) / 1000 / points))
+    return {k: max(v)[1] for k, v in best.items()}
+
+
+def _from_settings(b: dict) -> float:
+    """Seconds per point from asv settings, for a benchmark never measured here."""
+    rounds = b.get("rounds") or ASV_DEFAULTS["rounds"]
+    repeat = b.get("repeat") or (1, 10, 20.0)
+    top = repeat[1] if isinstance(repeat, (list, tuple)) else repeat
+    sample = b.get("sample_time") or ASV_DEFAULTS["sample_time"]
+    warm = b.get("warmup_time")
+    warm = 0.1 if warm is None or warm < 0 else warm
+    spawn = 0.5   # a fresh interpreter per benchmark and round (launch_method spawn)
+    return rounds * (spawn + warm + top * max(sample, 0.01))
+
+
+def plan(repo=".", cpus: int | None = None, results_dir=None) -> dict:
+    """The default suite at ``cpus`` usable CPUs (default: this machine's)."""
+    here = usable_cpus()
+    cpus = here if cpus is None else cpus
+    repo = Path(repo).resolve()
+    benches = discover(repo, cpus)
+    here_benches = {b["benchmark"]: b for b in discover(repo, here)} if cpus != here else {
+        b["benchmark"]: b for b in benches}
+    measured = _measured_seconds(Path(results_dir) if results_dir else
+                                 repo / ".asv" / "results")
+    classes = {}
+    for b in benches:
+        per_point = measured.get(b["benchmark"])
+        source = "measured here" if per_point is not None else "from asv settings"
+        if per_point is None:
+            per_point = _from_settings(b)
+        c = classes.setdefault(b["class"], {"class": b["class"], "points": 0, "seconds": 0.0,
+                                            "threads": {}, "estimate": source,
+                                            "points_here": 0})
+        c["points"] += b["points"]
+        c["points_here"] += here_benches.get(b["benchmark"], {}).get("points", 0)
+        c["seconds"] += per_point * b["points"]
+        for name, counts in b["threads"].items():
+            c["threads"][name] = sorted(set(c["threads"].get(name, [])) | set(counts))
+        if source == "from asv settings":
+            c["estimate"] = source
+    points = sum(c["points"] for c in classes.values())
+    return {"cpus": cpus, "cpus_here": here, "points": points,
+            "points_here": sum(b["points"] for b in here_benches.values()),
+            "estimated_seconds": round(sum(c["seconds"] for c in classes.values()), 1),
+            "classes": sorted(classes.values(), key=lambda c: c["class"])}
+
+
+def to_text(p: dict) -> str:
+    lines = [f"gilbench plan: the default suite at {p['cpus']} usable CPUs "
+             f"(this machine: {p['cpus_here']})",
+             f"  {p['points']} points ({p['points_here']} here), about "
+             f"{p['estimated_seconds'] / 60:.1f} min of asv run", "",
+             f"{'benchmark class':<34} {'points':>6} {'here':>5} {'min':>6}  threads"]
+    for c in p["classes"]:
+        threads = "; ".join(f"{k} {','.join(map(str, v))}" for k, v in c["threads"].items())
+        lines.append(f"{c['class']:<34} {c['points']:>6} {c['points_here']:>5} "
+                     f"{c['seconds'] / 60:>6.1f}  {threads}"
+                     + ("" if c["estimate"] == "measured here" else "  (estimated from "
+                        "settings)"))
+    return "\n".join(lines) + "\n"
