@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from gilbench import gate, noise
+from gilbench import _asv, gate, noise, results
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = (5, 10, 20, 50)
@@ -122,17 +121,9 @@ def main(argv=None) -> int:
         git("checkout", "-q", "main", cwd=work)
         heads_file.write_text(json.dumps(heads))
         classes = sorted({point.split(".")[1] for _, _, point, _ in TARGETS})
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-            f.write("\n".join([base, *heads.values()]) + "\n")
-            hashfile = f.name
-        asv = [sys.executable, "-m", "asv"]
-        subprocess.run([*asv, "machine", "--yes", "--machine", args.machine], cwd=work,
-                       check=True)
-        r = subprocess.run([*asv, "run", f"HASHFILE:{hashfile}", *gate.asv_settings(),
-                            "--machine", args.machine, "-b", "|".join(classes)], cwd=work)
-        os.unlink(hashfile)
-        if r.returncode not in (0, 2):
-            return r.returncode
+        _asv.machine(work, args.machine)
+        _asv.run_commits(work, [base, *heads.values()], *gate.asv_settings(), "-b",
+                         "|".join(classes), machine=args.machine)
     results_dir = work / ".asv" / "results"
     points = gate.gated_points(table)
     rows = ["| kernel | watched by | benchmark point | injected | measured head / base | "
@@ -141,9 +132,9 @@ def main(argv=None) -> int:
     for _, function, point, kind in TARGETS:
         for p, sha in heads.items():
             g = gate.judge(results_dir, args.machine, base, sha, table, verdicts=False)
-            (base_values,), _, _, _ = noise.load_runs(results_dir, args.machine, [base])
-            (head_values,), _, _, _ = noise.load_runs(results_dir, args.machine, [sha])
-            ratio = head_values[point][0] / base_values[point][0]
+            b = results.load_commit(results_dir, args.machine, base).points[point]
+            h = results.load_commit(results_dir, args.machine, sha).points[point]
+            ratio = h.value / b.value
             threshold = points.get(point, (None,))[0]
             caught = any(m.name == point for m in g.failures)
             others = sorted(m.name.split(".", 1)[1] for m in g.failures

@@ -25,6 +25,7 @@ import pytest
 from test_claims import changed, write_results
 
 from gilbench import gate, noise, results
+from noise.inject_slowdowns import inject
 
 from conftest import require_valgrind, share_asv_env
 
@@ -36,18 +37,6 @@ SLOWED = "bench_c1_gil_held.TrackC1Instructions.track_c1_instructions('sumsq', '
 def git(*args, cwd):
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
                           text=True).stdout.strip()
-
-
-def slow_down_sumsq_nogil(source: str, percent: int) -> str:
-    """``sumsq_nogil`` plus one dependent ``s + 0.0`` (not foldable by a C
-    compiler: it turns -0.0 into 0.0) for ``percent`` % of its elements:
-    the same answer, more work."""
-    loop = "    with nogil:\n        for i in range(n):\n            s += xv[i] * xv[i]\n"
-    start = source.index("def sumsq_nogil(x):")
-    at = source.index(loop, start) + len(loop)
-    extra = (f"        for i in range(n * {percent} // 100):\n"
-             "            s = s + 0.0\n")
-    return source[:at] + extra + source[at:]
 
 
 def markdown_tables(text: str) -> list[list[list[str]]]:
@@ -87,7 +76,7 @@ def slowed(tmp_path_factory, asv_env_dir):
     git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
     git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
     base = git("rev-parse", "HEAD", cwd=repo)
-    (repo / KERNEL).write_text(slow_down_sumsq_nogil((repo / KERNEL).read_text(), 50))
+    (repo / KERNEL).write_text(inject((repo / KERNEL).read_text(), "sumsq_nogil", 50))
     loose = {
         f"bench_c1_gil_held.TrackC1Instructions.track_c1_instructions('{k}', '{v}')": {
             "class": "bench_c1_gil_held.TrackC1Instructions", "values": [1.0, 1.0],
