@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from gilbench import _openmp_helpers, pinning
+from gilbench import _openmp_helpers, pinning, threads
 from gilbench._openmp_helpers import call_in_prange, team_size
 from gilbench.kernels.c7_prange_overhead import sumsq_prange
 from gilbench.kernels.c9_blas_contention import nested_matmul
@@ -137,13 +137,34 @@ def make_call(pattern, omp):
     raise ValueError(f"unknown pattern {pattern!r}")
 
 
-def check_pinnable(omp):
+def threads_at_once(pattern, omp, blas) -> int:
+    """How many threads a pattern runs at once: BLAS inside each prange thread
+    (nested) multiplies, both teams side by side (concurrent) add, one after
+    the other (alternating) takes the larger."""
+    if pattern == "nested":
+        return omp * blas
+    if pattern == "concurrent":
+        return omp + blas
+    return max(omp, blas)
+
+
+def over_limit(pattern, omp, blas):
+    """Why a grid point asks for more threads than this machine may run, or None."""
+    return threads.over_limit(threads_at_once(pattern, omp, blas),
+                              f"{pattern} {omp} OpenMP x {blas} BLAS")
+
+
+def check_pinnable(omp, pattern=None, blas=1):
     """Skip, with the reason, a grid point this build or this BLAS cannot run:
-    an OpenMP count above 1 without OpenMP, or a BLAS threaded with OpenMP."""
+    an OpenMP count above 1 without OpenMP, a BLAS threaded with OpenMP, or
+    more threads at once than :func:`gilbench.threads.thread_limit`."""
     require_threads(omp)
     reasons = pinning.unpinnable_blas()
     if reasons:
         raise NotImplementedError("; ".join(reasons))
+    why = over_limit(pattern, omp, blas) if pattern else None
+    if why:
+        raise NotImplementedError(why)
 
 
 def measure(pattern, omp, blas):
@@ -163,11 +184,14 @@ class _C9Grid(Benchmark):
     param_names = ["omp_threads", "blas_threads"]
     thread_param = "omp_threads"
     pin_blas = None  # pinned per grid point below
+    #: The pattern whose thread limit applies to every point (None: set per point).
+    pattern = None
 
     def setup(self, *args):
         super().setup(*args)
         values = self.param_values(args)
-        check_pinnable(values["omp_threads"])
+        check_pinnable(values["omp_threads"], self.pattern or values.get("pattern"),
+                       values["blas_threads"])
         self._pins.enter_context(pinned_blas_exactly(values["blas_threads"]))
 
 
@@ -200,6 +224,7 @@ class TrackC9ConcurrentThroughput(_C9Grid):
     param_names = ["side", "omp_threads", "blas_threads"]
     thread_param = "omp_threads"
     unit = "calls/s while both run"
+    pattern = "concurrent"
 
     def track_c9_concurrent_throughput(self, side, omp, blas):
         return sample(lambda: concurrent(omp)[1 if side == "prange" else 2], 7).value
@@ -217,8 +242,7 @@ class TimerawC9AlternatingWaitPolicy:
 
     def setup(self, policy, omp, blas):
         # A timeraw_ class, not a Benchmark: its own skips.
-        require_threads(omp)
-        check_pinnable(omp)
+        check_pinnable(omp, "alternating", blas)
 
     def timeraw_c9_alternating(self, policy, omp, blas):
         env = "".join(f"os.environ[{k!r}] = {v!r}; " for k, v in POLICIES[policy].items())
@@ -256,6 +280,8 @@ class TrackC9Slowdown(Benchmark):
             for policy, env in POLICIES.items():
                 for omp in omps:
                     for blas in GRID_BLAS:
+                        if over_limit(pattern, omp, blas):
+                            continue   # skipped in setup, with the reason
                         times[pattern, policy, omp, blas] = run_fresh(
                             "bench_c9_blas_contention", "measure", pattern, omp, blas, env=env)
         best = {p: min(t for k, t in times.items() if k[0] == p) for p in PATTERNS}
@@ -265,6 +291,10 @@ class TrackC9Slowdown(Benchmark):
         super().setup(table, *params)  # skips OpenMP counts this build cannot run
         if "skip" in table:
             raise NotImplementedError(table["skip"])
+        pattern, _, omp, blas = params
+        why = over_limit(pattern, omp, blas)
+        if why:
+            raise NotImplementedError(why)
 
     def track_c9_slowdown(self, table, pattern, policy, omp, blas):
         return table[pattern, policy, omp, blas]

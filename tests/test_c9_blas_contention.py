@@ -112,3 +112,33 @@ def test_call_in_prange_reraises_and_validates():
         call_in_prange(lambda: 1 / 0, 2)
     with pytest.raises(ValueError, match="num_threads"):
         call_in_prange(lambda: None, 0)
+
+
+def test_nested_kernel_at_the_largest_team_the_thread_limit_allows(rng):
+    """The most threads the rule lets a nested point run on this machine
+    (OpenMP x BLAS up to gilbench.threads.thread_limit): right answer, no
+    hang, no crash; one more is refused by the benchmark with the reason."""
+    from benchmarks.bench_c9_blas_contention import over_limit
+    from gilbench.threads import thread_limit, usable_cpus
+
+    limit = thread_limit()
+    blas = usable_cpus()
+    omp = limit // blas
+    assert omp * blas <= limit and over_limit("nested", omp, blas) is None
+    a = rng.standard_normal((2 * omp, 64, 48))
+    b = rng.standard_normal((48, 40))
+    out = np.empty((2 * omp, 64, 40))
+    with pinned(blas=blas):
+        nested_matmul(a, b, out, omp)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
+    assert "over the limit" in over_limit("nested", omp + 1, blas)
+
+
+def test_the_thread_limit_follows_the_machine_and_omp_thread_limit(monkeypatch):
+    from gilbench import threads
+
+    assert threads.thread_limit(cpus=64) == 256
+    assert threads.over_limit(64 * 64, cpus=64)
+    assert threads.over_limit(8, cpus=2) is None
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "3")
+    assert threads.thread_limit(cpus=2) == 3

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["usable_cpus", "total_cpus", "thread_counts", "corner_counts"]
+__all__ = ["usable_cpus", "total_cpus", "thread_counts", "corner_counts", "thread_limit",
+           "over_limit", "THREADS_PER_CPU"]
+
+#: The most threads a benchmark point may run at once, per usable CPU,
+#: counting nested teams multiplied (C9's BLAS inside prange: OpenMP x BLAS).
+#: 4 lets every default point on 1 to 4 CPUs run (the oversubscribed 2 x
+#: CPUs, nested 2 x CPUs by CPUs on 2 CPUs); on a 64-CPU machine it stops the
+#: nested 64 x 64 and 128 x 64 corners (4096 and 8192 threads), which would
+#: measure the scheduler, not the claim, and risk the machine.
+THREADS_PER_CPU = 4
 
 
 def usable_cpus() -> int:
@@ -57,3 +66,25 @@ def corner_counts(*, oversubscribe: bool = False, cpus: int | None = None) -> li
     n = usable_cpus() if cpus is None else int(cpus)
     keep = {1, n} | ({2 * n} if oversubscribe else set())
     return [c for c in full if c in keep]
+
+
+def thread_limit(cpus: int | None = None) -> int:
+    """Threads a benchmark point may run at once: THREADS_PER_CPU x usable
+    CPUs, and never more than ``OMP_THREAD_LIMIT`` when it is set (libgomp's
+    own cap on the threads of a contention group)."""
+    n = usable_cpus() if cpus is None else int(cpus)
+    limit = THREADS_PER_CPU * n
+    env = os.environ.get("OMP_THREAD_LIMIT", "").strip()
+    if env.isdigit() and int(env) > 0:
+        limit = min(limit, int(env))
+    return limit
+
+
+def over_limit(threads: int, what: str = "threads", cpus: int | None = None) -> str | None:
+    """Why a point that runs ``threads`` at once may not run here, or None."""
+    limit = thread_limit(cpus)
+    if threads > limit:
+        return (f"{what} = {threads} threads at once, over the limit of {limit} "
+                f"(gilbench.threads.thread_limit: {THREADS_PER_CPU} per usable CPU, "
+                "OMP_THREAD_LIMIT)")
+    return None
