@@ -41,18 +41,15 @@ def _runs():
     return results.load(DATA)
 
 
-def _wall_minutes(run_dir: Path, commit: str) -> float | None:
-    """asv run's wall time for ``commit`` on one machine: first benchmark
-    start to last benchmark end, as asv recorded them (minutes)."""
+def _asv_minutes(run_dir: Path, commit: str) -> float | None:
+    """The time asv spent benchmarking ``commit`` on one machine: the sum of
+    the durations it recorded (every benchmark's rounds and every
+    setup_cache; the wheel build excluded), in minutes."""
     from asv.results import iter_results_for_machine_and_hash
 
-    starts, ends = [], []
-    for r in iter_results_for_machine_and_hash(str(run_dir.parent), run_dir.name, commit):
-        starts += list(r.started_at.values())
-        ends += list(r.ended_at.values())
-    if not starts:
-        return None
-    return (max(ends) - min(starts)) / 60000
+    total = [sum(r.duration.values()) for r in
+             iter_results_for_machine_and_hash(str(run_dir.parent), run_dir.name, commit)]
+    return sum(total) / 60 if total else None
 
 
 def verdicts() -> str:
@@ -60,9 +57,9 @@ def verdicts() -> str:
     table = report.to_markdown(runs).split("\n\n<details>")[0].rstrip()
     lines = [table, ""]
     for run in runs:
-        minutes = _wall_minutes(DATA / run.machine, run.commit)
+        minutes = _asv_minutes(DATA / run.machine, run.commit)
         date = datetime.datetime.fromtimestamp(run.date / 1000, datetime.UTC).date()
-        took = f"; `asv run` took {minutes:.1f} min" if minutes else ""
+        took = f"; asv benchmarked for {minutes:.1f} min" if minutes else ""
         lines.append(f"- `{run.machine}`: {run.cpus} usable CPUs ({run.cpus_source}), "
                      f"{run.machine_info.get('cpu', '?')}; commit `{run.commit[:8]}` "
                      f"({date}){took}.")
@@ -125,7 +122,19 @@ def c8_spread() -> str:
     return "\n".join(lines) + "\n"
 
 
-FIGURES = {"verdicts": verdicts, "verdict-details": verdict_details,
+def plan_table() -> str:
+    """The default suite at 1, 2, 16 and 64 usable CPUs (gilbench plan), its
+    times from the committed run of ``vm``."""
+    from gilbench import plan
+
+    lines = ["| usable CPUs | points | estimated asv time |", "|---|---|---|"]
+    for cpus in (1, 2, 16, 64):
+        p = plan.plan(ROOT, cpus, results_dir=DATA)
+        lines.append(f"| {cpus} | {p['points']} | {p['estimated_seconds'] / 60:.1f} min |")
+    return "\n".join(lines) + "\n"
+
+
+FIGURES = {"plan": plan_table, "verdicts": verdicts, "verdict-details": verdict_details,
            "noise-summary": noise_summary, "c8-spread": c8_spread}
 
 

@@ -209,7 +209,7 @@ def test_the_plan_counts_the_points_asv_discovers(smoke_run):
                        env=env, timeout=300)
     assert r.returncode == 0, r.stderr
     p = json.loads(r.stdout)
-    assert p["cpus"] == usable_cpus() and p["points"] == discovered
+    assert p["cpus"] == usable_cpus() and p["points"] == discovered == p["points_here"]
     assert p["estimated_seconds"] > 0
     full = json.loads(subprocess.run(
         [sys.executable, "-m", "gilbench", "plan", "--json", "--cpus", "64", "--repo",

@@ -13,6 +13,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from gilbench.commands import COMMANDS
@@ -55,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     args.asv_args = asv_args
     try:
         return module.run(args)
+    except BrokenPipeError:   # the reader went away (| head): nothing to say
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python's own advice
+        return 0
     except ImportError as exc:
         print(f"gilbench {module.NAME}: {exc.name or exc} is not installed; "
               "`pip install gilbench[report]` brings asv and matplotlib", file=sys.stderr)

@@ -6,7 +6,7 @@ The grids come from the suite itself: a fresh interpreter imports every
 N (for that planning process only; no benchmark ever runs under it) and
 counts each benchmark's parameter combinations the way asv discovers them.
 The duration of a benchmark is this machine's measured time per point
-(``started_at``/``ended_at`` of the newest run in ``.asv/results``) times its
+(asv's recorded duration in the newest run of ``.asv/results``) times its
 points at N CPUs; a benchmark never measured here is estimated from its asv
 settings (rounds, repeats, warm-up, sample time).  Run times that grow with
 the thread count (a region on 64 threads costs more than on 2) are not
@@ -85,23 +85,29 @@ def discover(repo, cpus: int) -> list[dict]:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def _measured_seconds(results_dir: Path) -> dict:
-    """{benchmark: seconds per point} of the newest full run measured here."""
+def _measured_seconds(results_dir: Path) -> tuple[dict, dict]:
+    """From the newest run measured here (asv's recorded durations):
+    {benchmark: (seconds per point, points)} and {module: setup_cache seconds}."""
     from asv.results import iter_results_for_machine
 
-    best = {}
+    best, setups = {}, {}
     for machine in results.machines(results_dir):
         for r in iter_results_for_machine(str(results_dir), machine):
-            for key, start in r.started_at.items():
-                end = r.ended_at.get(key)
-                if end is None:
+            for key, seconds in r.duration.items():
+                if key.startswith("<setup_cache "):
+                    module = key[len("<setup_cache "):].split(":")[0]
+                    setups.setdefault(module, []).append(((r.date or 0), key, seconds))
                     continue
-                grid = r.get_result_params(key)
                 points = 1
-                for axis in grid:
+                for axis in r.get_result_params(key):
                     points *= len(axis)
-                best.setdefault(key, []).append(((r.date or 0), (end - start) / 1000 / points))
-    return {k: max(v)[1] for k, v in best.items()}
+                best.setdefault(key, []).append(((r.date or 0), seconds / points, points))
+    per_point = {k: (max(v)[1], max(v)[2]) for k, v in best.items()}
+    newest = {}
+    for module, rows in setups.items():
+        date = max(d for d, _, _ in rows)
+        newest[module] = sum(sec for d, _, sec in rows if d == date)
+    return per_point, newest
 
 
 def _from_settings(b: dict) -> float:
@@ -116,19 +122,43 @@ def _from_settings(b: dict) -> float:
     return rounds * (spawn + warm + top * max(sample, 0.01))
 
 
+def _measured_on(results_dir: Path) -> int | None:
+    """The usable CPUs of the newest run in ``results_dir`` (its times are
+    per point of that machine's grids)."""
+    try:
+        runs = results.load(results_dir)
+    except ValueError:
+        return None
+    newest = max(runs, key=lambda r: r.date or 0)
+    return newest.cpus
+
+
 def plan(repo=".", cpus: int | None = None, results_dir=None) -> dict:
-    """The default suite at ``cpus`` usable CPUs (default: this machine's)."""
-    here = usable_cpus()
-    cpus = here if cpus is None else cpus
+    """The default suite at ``cpus`` usable CPUs (default: this machine's),
+    timed from the runs in ``results_dir`` (default ``.asv/results``)."""
     repo = Path(repo).resolve()
+    results_dir = Path(results_dir) if results_dir else repo / ".asv" / "results"
+    here = _measured_on(results_dir) or usable_cpus()
+    cpus = usable_cpus() if cpus is None else cpus
     benches = discover(repo, cpus)
     here_benches = {b["benchmark"]: b for b in discover(repo, here)} if cpus != here else {
         b["benchmark"]: b for b in benches}
-    measured = _measured_seconds(Path(results_dir) if results_dir else
-                                 repo / ".asv" / "results")
+    measured, setups = _measured_seconds(results_dir)
+    # A module's setup_cache time, shared by its benchmarks that have one in
+    # proportion to their points here, grows with their points like they do.
+    cached = {}
+    for b in here_benches.values():
+        if b["setup_cache"] and b["benchmark"] in measured:
+            cached.setdefault(b["benchmark"].split(".")[0], []).append(b)
+    share = {}
+    for module, members in cached.items():
+        total = sum(measured[m["benchmark"]][1] for m in members)
+        for m in members:
+            share[m["benchmark"]] = setups.get(module, 0.0) / total if total else 0.0
     classes = {}
     for b in benches:
-        per_point = measured.get(b["benchmark"])
+        known = measured.get(b["benchmark"])
+        per_point = known[0] + share.get(b["benchmark"], 0.0) if known else None
         source = "measured here" if per_point is not None else "from asv settings"
         if per_point is None:
             per_point = _from_settings(b)
@@ -151,10 +181,10 @@ def plan(repo=".", cpus: int | None = None, results_dir=None) -> dict:
 
 def to_text(p: dict) -> str:
     lines = [f"gilbench plan: the default suite at {p['cpus']} usable CPUs "
-             f"(this machine: {p['cpus_here']})",
-             f"  {p['points']} points ({p['points_here']} here), about "
+             f"(timed from a run on {p['cpus_here']})",
+             f"  {p['points']} points ({p['points_here']} on {p['cpus_here']} CPUs), about "
              f"{p['estimated_seconds'] / 60:.1f} min of asv run", "",
-             f"{'benchmark class':<34} {'points':>6} {'here':>5} {'min':>6}  threads"]
+             f"{'benchmark class':<34} {'points':>6} {'then':>5} {'min':>6}  threads"]
     for c in p["classes"]:
         threads = "; ".join(f"{k} {','.join(map(str, v))}" for k, v in c["threads"].items())
         lines.append(f"{c['class']:<34} {c['points']:>6} {c['points_here']:>5} "
