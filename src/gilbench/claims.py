@@ -531,14 +531,21 @@ CLAIMS = [
 
 
 def _basis(run: Run, claim: Claim) -> str:
-    """What a verdict stands on: the points it read, from how many asv rounds
-    (processes) each, in one run (one commit on one machine)."""
+    """What a verdict stands on: the points it read, how asv measured them
+    (rounds recorded in benchmarks.json; a ratio table made once per run in
+    a setup_cache), in one run (one commit on one machine)."""
     points = [p for read in claim.reads for p in run.of(read) if p.ok]
-    rounds = sorted({int(run.meta.get(p.benchmark, {}).get("rounds", 1) or 1) for p in points})
     if not points:
         return "no measured point"
-    r = "/".join(map(str, rounds))
-    return (f"{len(points)} points, {r} asv round{'s' if rounds != [1] else ''} each, one run "
+    how = set()
+    for bench in {p.benchmark for p in points}:
+        meta = run.meta.get(bench, {})
+        if meta.get("setup_cache_key"):
+            how.add("a table made once per run")
+        else:
+            rounds = int(meta.get("rounds", 1) or 1)
+            how.add(f"the median of {rounds} asv rounds" if rounds > 1 else "one asv round")
+    return (f"{len(points)} points ({'; '.join(sorted(how))}), one run "
             f"(commit {run.commit[:8]} on {run.machine}, {run.cpus} usable CPUs)")
 
 
