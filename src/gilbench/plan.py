@@ -85,14 +85,14 @@ def discover(repo, cpus: int) -> list[dict]:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def _measured_seconds(results_dir: Path) -> tuple[dict, dict]:
-    """From the newest run measured here (asv's recorded durations):
+def _measured_seconds(results_dir: Path, machine: str | None) -> tuple[dict, dict]:
+    """From the newest run of ``machine`` (asv's recorded durations):
     {benchmark: (seconds per point, points)} and {module: setup_cache seconds}."""
     from asv.results import iter_results_for_machine
 
     best, setups = {}, {}
-    for machine in results.machines(results_dir):
-        for r in iter_results_for_machine(str(results_dir), machine):
+    for name in [machine] if machine else []:
+        for r in iter_results_for_machine(str(results_dir), name):
             for key, seconds in r.duration.items():
                 if key.startswith("<setup_cache "):
                     module = key[len("<setup_cache "):].split(":")[0]
@@ -122,28 +122,33 @@ def _from_settings(b: dict) -> float:
     return rounds * (spawn + warm + top * max(sample, 0.01))
 
 
-def _measured_on(results_dir: Path) -> int | None:
-    """The usable CPUs of the newest run in ``results_dir`` (its times are
-    per point of that machine's grids)."""
+def _timing_run(results_dir: Path, machine: str | None):
+    """The run whose times the plan uses: ``machine``'s newest, else the
+    newest commit's run with the most CPUs; None when there are no results."""
     try:
-        runs = results.load(results_dir)
+        runs = results.load(results_dir, machine=machine)
     except ValueError:
+        if machine:
+            raise
         return None
-    newest = max(runs, key=lambda r: r.date or 0)
-    return newest.cpus
+    return max(runs, key=lambda r: (r.date or 0, r.cpus or 0))
 
 
-def plan(repo=".", cpus: int | None = None, results_dir=None) -> dict:
+def plan(repo=".", cpus: int | None = None, results_dir=None, machine: str | None = None
+         ) -> dict:
     """The default suite at ``cpus`` usable CPUs (default: this machine's),
-    timed from the runs in ``results_dir`` (default ``.asv/results``)."""
+    timed from ``machine``'s newest run in ``results_dir`` (default
+    ``.asv/results``; default: the newest commit's machine with the most
+    CPUs)."""
     repo = Path(repo).resolve()
     results_dir = Path(results_dir) if results_dir else repo / ".asv" / "results"
-    here = _measured_on(results_dir) or usable_cpus()
+    timing = _timing_run(results_dir, machine)
+    here = timing.cpus if timing and timing.cpus else usable_cpus()
     cpus = usable_cpus() if cpus is None else cpus
     benches = discover(repo, cpus)
     here_benches = {b["benchmark"]: b for b in discover(repo, here)} if cpus != here else {
         b["benchmark"]: b for b in benches}
-    measured, setups = _measured_seconds(results_dir)
+    measured, setups = _measured_seconds(results_dir, timing.machine if timing else None)
     # A module's setup_cache time, shared by its benchmarks that have one in
     # proportion to their points here, grows with their points like they do.
     cached = {}
@@ -173,7 +178,8 @@ def plan(repo=".", cpus: int | None = None, results_dir=None) -> dict:
         if source == "from asv settings":
             c["estimate"] = source
     points = sum(c["points"] for c in classes.values())
-    return {"cpus": cpus, "cpus_here": here, "points": points,
+    return {"cpus": cpus, "cpus_here": here, "timed_from": timing.machine if timing else None,
+            "points": points,
             "points_here": sum(b["points"] for b in here_benches.values()),
             "estimated_seconds": round(sum(c["seconds"] for c in classes.values()), 1),
             "classes": sorted(classes.values(), key=lambda c: c["class"])}

@@ -20,10 +20,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--results", default=None,
                         help="asv results whose measured times the estimate uses (default "
                         ".asv/results of --repo)")
+    parser.add_argument("--timed-from", default=None, metavar="MACHINE",
+                        help="the machine of --results whose run times the estimate uses "
+                        "(default: the newest commit's, with the most CPUs)")
     common_args.add_repo(parser)
 
 
 def run(args) -> int:
-    p = plan.plan(args.repo, args.cpus, results_dir=args.results)
+    p = plan.plan(args.repo, args.cpus, results_dir=args.results, machine=args.timed_from)
     print(json.dumps(p, indent=1) if args.json else plan.to_text(p))
     return 0
