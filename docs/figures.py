@@ -41,15 +41,11 @@ def _runs():
     return results.load(DATA)
 
 
-def _asv_minutes(run_dir: Path, commit: str) -> float | None:
-    """The time asv spent benchmarking ``commit`` on one machine: the sum of
-    the durations it recorded (every benchmark's rounds and every
+def _asv_minutes(run) -> float | None:
+    """The time asv spent benchmarking ``run``'s commit on its machine: the
+    sum of the durations it recorded (every benchmark's rounds and every
     setup_cache; the wheel build excluded), in minutes."""
-    from asv.results import iter_results_for_machine_and_hash
-
-    total = [sum(r.duration.values()) for r in
-             iter_results_for_machine_and_hash(str(run_dir.parent), run_dir.name, commit)]
-    return sum(total) / 60 if total else None
+    return sum(run.durations.values()) / 60 if run.durations else None
 
 
 def verdicts() -> str:
@@ -57,7 +53,7 @@ def verdicts() -> str:
     table = report.to_markdown(runs).split("\n\n<details>")[0].rstrip()
     lines = [table, ""]
     for run in runs:
-        minutes = _asv_minutes(DATA / run.machine, run.commit)
+        minutes = _asv_minutes(run)
         date = datetime.datetime.fromtimestamp(run.date / 1000, datetime.UTC).date()
         took = f"; asv benchmarked for {minutes:.1f} min" if minutes else ""
         lines.append(f"- `{run.machine}`: {run.cpus} usable CPUs ({run.cpus_source}), "
@@ -134,7 +130,7 @@ def plan_table() -> str:
     # Out of sample: the 1-CPU run was not used by the estimate.
     one = results.load(DATA, machine="vm-1cpu")[0]
     p1 = plan.plan(ROOT, 1, results_dir=DATA, machine="vm")
-    took = _asv_minutes(DATA / one.machine, one.commit)
+    took = _asv_minutes(one)
     lines += ["", f"Checked out of sample: planned from `vm`'s run, the 1-CPU suite was "
               f"estimated at {p1['points']} points and {p1['estimated_seconds'] / 60:.1f} min; "
               f"the run of `vm-1cpu` (not used by the estimate) recorded {len(one.points)} "

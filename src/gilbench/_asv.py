@@ -26,7 +26,8 @@ from pathlib import Path
 from gilbench.threads import usable_cpus
 
 __all__ = ["ASV", "CommandError", "run", "git", "asv", "machine", "resolve", "first_parent",
-           "hashfile", "run_commits", "step_summary", "ASV_BENCHMARK_FAILED", "default_machine"]
+           "hashfile", "run_commits", "step_summary", "ASV_BENCHMARK_FAILED", "default_machine",
+           "config"]
 
 #: asv, run by the interpreter that runs gilbench (so nox's and CI's
 #: virtualenvs use their own asv).
@@ -74,6 +75,13 @@ def git(*args, cwd, check: bool = True, env=None) -> subprocess.CompletedProcess
 def asv(*args, cwd, check: bool = True, capture: bool = True, env=None,
         ok=(0,)) -> subprocess.CompletedProcess:
     return run([*ASV, *args], cwd=cwd, check=check, capture=capture, env=env, ok=ok)
+
+
+def config(repo) -> dict:
+    """The project's ``asv.conf.json``, read as asv reads it (comments allowed)."""
+    from asv import util
+
+    return util.load_json(str(Path(repo) / "asv.conf.json"), js_comments=True)
 
 
 def default_machine() -> str | None:

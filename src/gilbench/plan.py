@@ -85,29 +85,23 @@ def discover(repo, cpus: int) -> list[dict]:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def _measured_seconds(results_dir: Path, machine: str | None) -> tuple[dict, dict]:
-    """From the newest run of ``machine`` (asv's recorded durations):
-    {benchmark: (seconds per point, points)} and {module: setup_cache seconds}."""
-    from asv.results import iter_results_for_machine
-
-    best, setups = {}, {}
-    for name in [machine] if machine else []:
-        for r in iter_results_for_machine(str(results_dir), name):
-            for key, seconds in r.duration.items():
-                if key.startswith("<setup_cache "):
-                    module = key[len("<setup_cache "):].split(":")[0]
-                    setups.setdefault(module, []).append(((r.date or 0), key, seconds))
-                    continue
-                points = 1
-                for axis in r.get_result_params(key):
-                    points *= len(axis)
-                best.setdefault(key, []).append(((r.date or 0), seconds / points, points))
-    per_point = {k: (max(v)[1], max(v)[2]) for k, v in best.items()}
-    newest = {}
-    for module, rows in setups.items():
-        date = max(d for d, _, _ in rows)
-        newest[module] = sum(sec for d, _, sec in rows if d == date)
-    return per_point, newest
+def _measured_seconds(run) -> tuple[dict, dict]:
+    """From ``run`` (a :class:`gilbench.results.Run`; asv's recorded
+    durations): {benchmark: (seconds per point, points)} and {module:
+    setup_cache seconds}."""
+    per_point, setups = {}, {}
+    if run is None:
+        return per_point, setups
+    for key, seconds in run.durations.items():
+        if key.startswith("<setup_cache "):
+            module = key[len("<setup_cache "):].split(":")[0]
+            setups[module] = setups.get(module, 0.0) + seconds
+        elif key in run.grids:
+            points = 1
+            for axis in run.grids[key][1]:
+                points *= len(axis)
+            per_point[key] = (seconds / points, points)
+    return per_point, setups
 
 
 def _from_settings(b: dict) -> float:
@@ -148,7 +142,7 @@ def plan(repo=".", cpus: int | None = None, results_dir=None, machine: str | Non
     benches = discover(repo, cpus)
     here_benches = {b["benchmark"]: b for b in discover(repo, here)} if cpus != here else {
         b["benchmark"]: b for b in benches}
-    measured, setups = _measured_seconds(results_dir, timing.machine if timing else None)
+    measured, setups = _measured_seconds(timing)
     # A module's setup_cache time, shared by its benchmarks that have one in
     # proportion to their points here, grows with their points like they do.
     cached = {}

@@ -41,15 +41,9 @@ class Published:
     thresholds: dict    # machine -> the noise table whose thresholds its graphs use
 
 
-def _config(repo: Path) -> dict:
-    from asv import util
-
-    return util.load_json(str(repo / CONFIG), js_comments=True)
-
-
 def _machine_regressions(repo: Path, machine: str, table: dict, scratch: Path) -> list:
     """asv's regressions of ``machine`` alone, judged at its table's thresholds."""
-    conf = _config(repo)
+    conf = _asv.config(repo)
     res = scratch / "results"
     res.mkdir(parents=True)
     src = repo / conf.get("results_dir", ".asv/results")

@@ -112,6 +112,7 @@ class Run:
     cpus: int | None = None                # usable CPUs the benchmarks ran on
     cpus_source: str = ""
     meta: dict = field(default_factory=dict)        # asv's benchmarks.json
+    durations: dict = field(default_factory=dict)   # benchmark or setup_cache -> seconds
 
     @property
     def smoke(self) -> str | None:
@@ -242,6 +243,7 @@ def _machine_json(results_dir: Path, name: str) -> dict:
 def _add(run: Run, result, benchmarks: dict) -> None:
     from asv.commands.compare import unroll_result
 
+    run.durations.update(result.duration or {})
     for key in result.get_all_result_keys():
         axes = result.get_result_params(key)
         names = list(benchmarks.get(key, {}).get("param_names", [])) or [
