@@ -211,6 +211,16 @@ def _verdict_classes() -> tuple:
     return tuple(sorted({read.split(".")[0] for claim in CLAIMS for read in claim.reads}))
 
 
+def _suite_classes(repo: Path) -> list[str]:
+    """The benchmark classes of the suite that runs (the checkout's
+    ``benchmarks/bench_*.py``)."""
+    found = []
+    for path in sorted((repo / "benchmarks").glob("bench_*.py")):
+        found += re.findall(r"^class ((?:Time|Track|Timeraw|Mem|Peakmem)\w*)\b",
+                            path.read_text(encoding="utf-8"), re.M)
+    return found
+
+
 def _show(repo: Path, commit: str, path: str) -> str | None:
     r = _asv.git("show", f"{commit}:{path}", cwd=repo, check=False)
     return r.stdout if r.returncode == 0 else None
@@ -282,7 +292,9 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     removed = sorted(_modules(repo, shas[0]) - _modules(repo, shas[1]))
 
     points = gated_points(table)
-    classes = ("Instructions",) + (_verdict_classes() if verdicts else ())
+    suite = _suite_classes(repo)
+    classes = tuple(c for c in suite if c.endswith("Instructions"))
+    classes += _verdict_classes() if verdicts else ()
     classes += tuple(sorted({_class_of(n) for n in points
                              if n.split("(")[0].rsplit(".", 1)[1].startswith("time_")}))
     if only is not None:
