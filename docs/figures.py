@@ -138,8 +138,37 @@ def plan_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-FIGURES = {"plan": plan_table, "verdicts": verdicts, "verdict-details": verdict_details,
-           "noise-summary": noise_summary, "c8-spread": c8_spread}
+def gate_aa() -> str:
+    """The fresh A/A runs of the gate (noise/gate_aa.py): exit code, wall
+    time, points failing the first measurement and the confirmation."""
+    import json
+
+    lines = ["| run | gate version | mode | exit | wall time | failing first | failing again |"
+             " verdicts changed |", "|---|---|---|---|---|---|---|---|"]
+    for run_json in sorted((ROOT / "noise" / "gate-aa").glob("*/run*/run.json")):
+        rec = json.loads(run_json.read_text())
+        text = (run_json.parent / "summary.md").read_text()
+        first, _, rest = text.partition("Confirmation")
+        conf = rest.split("| claim |")[0]
+
+        def failing(part):
+            return sum(1 for line in part.splitlines() if line.startswith("| `")
+                       and line.rstrip(" |").split("|")[-1].strip().split(":")[0]
+                       in ("regression", "changed", "vanished", "new failure"))
+
+        mode = "calibrated" if "calibrated mode" in text and "uncalibrated" not in text \
+            else "uncalibrated"
+        changed = text.count("(changed)")
+        lines.append(f"| {run_json.parent.parent.name}/{run_json.parent.name} | "
+                     f"`{rec['tested_commit'][:8]}` | {mode} | {rec['exit']} | "
+                     f"{rec['seconds'] / 60:.1f} min | {failing(first)} | {failing(conf)} | "
+                     f"{changed} |")
+    return "\n".join(lines) + "\n"
+
+
+FIGURES = {"gate-aa": gate_aa, "plan": plan_table, "verdicts": verdicts,
+           "verdict-details": verdict_details, "noise-summary": noise_summary,
+           "c8-spread": c8_spread}
 
 
 def render(text: str) -> str:
