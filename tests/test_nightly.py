@@ -241,24 +241,28 @@ def _fake_results(results_dir, machine, commit, value=1.0):
 
 @pytest.fixture
 def small(tmp_path):
-    """A bare remote with a five-commit main, and a clone of it."""
-    bare = tmp_path / "remote.git"
+    """A five-commit main on a remote served as GitHub serves one (smart
+    HTTP on 127.0.0.1, 401 without the token), and a checkout of it made as
+    actions/checkout makes one.  Yields (bare repo, checkout, history oldest
+    first, the remote's URL)."""
+    bare = tmp_path / "srv" / "remote.git"
     git("init", "-q", "--bare", "-b", "main", str(bare), cwd=tmp_path)
     seed = tmp_path / "seed"
     git("init", "-q", "-b", "main", str(seed), cwd=tmp_path)
     for i in range(5):
         commit_file(seed, f"f{i}")
     git("push", "-q", str(bare), "main", cwd=seed)
-    clone = tmp_path / "clone"
-    git("clone", "-q", str(bare), str(clone), cwd=tmp_path)
-    history = list(reversed(out("rev-list", "main", cwd=clone).split()))  # oldest first
-    return bare, clone, history
+    with serve(tmp_path / "srv", TOKEN) as (url, _):
+        clone = tmp_path / "clone"
+        checkout_like_actions(f"{url}/remote.git", TOKEN, clone)
+        history = list(reversed(out("rev-list", "main", cwd=clone).split()))  # oldest first
+        yield bare, clone, history, f"{url}/remote.git"
 
 
 def test_two_racing_nights_are_both_stored(small, tmp_path):
-    bare, clone, history = small
+    bare, clone, history, url = small
     other = tmp_path / "other"
-    git("clone", "-q", str(bare), str(other), cwd=tmp_path)
+    checkout_like_actions(url, TOKEN, other)
     pairs = []
     for repo, commit in ((clone, history[0]), (other, history[1])):
         store = repo / ".asv" / "store"
@@ -280,7 +284,7 @@ def _has_m(files, commit):
 
 
 def test_a_push_refused_for_another_reason_fails_at_once(small):
-    bare, clone, history = small
+    bare, clone, history, _ = small
     hook = bare / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'protected branch: pushes need a review' >&2\nexit 1\n")
     hook.chmod(0o755)
@@ -293,7 +297,7 @@ def test_a_push_refused_for_another_reason_fails_at_once(small):
 
 
 def test_corrupt_stored_files_are_named_left_out_and_replaced(small):
-    bare, clone, history = small
+    bare, clone, history, _ = small
     store = clone / ".asv" / "store"
     nightly.open_store(clone, store, "origin", "benchmark-results")
     _fake_results(clone / "r", "m", history[0])
@@ -325,7 +329,7 @@ def test_corrupt_stored_files_are_named_left_out_and_replaced(small):
 
 
 def test_the_backlog_drains_oldest_first_and_failures_are_retried(small):
-    bare, clone, history = small
+    bare, clone, history, _ = small
     results_dir = clone / "r"
     _fake_results(results_dir, "m", history[0])
     # A machine with no results starts at the tip.
@@ -346,7 +350,7 @@ def test_the_backlog_drains_oldest_first_and_failures_are_retried(small):
 
 
 def test_a_good_result_is_never_replaced(small):
-    bare, clone, history = small
+    bare, clone, history, _ = small
     store = clone / ".asv" / "store"
     nightly.open_store(clone, store, "origin", "benchmark-results")
     _fake_results(clone / "r", "m", history[0], value=1.0)

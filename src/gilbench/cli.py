@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return module.run(args)
     except BrokenPipeError:   # the reader went away (| head): nothing to say
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python's own advice
+        sys.stdout = open(os.devnull, "w")  # as Python's docs advise
         return 0
     except ImportError as exc:
         print(f"gilbench {module.NAME}: {exc.name or exc} is not installed; "
