@@ -41,6 +41,8 @@ benchmark's own noise, judged by the rules BASE committed.
 
 from __future__ import annotations
 
+import ast
+import itertools
 import json
 import math
 import re
@@ -48,9 +50,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gilbench import _asv, claims, instructions, noise, results
+from gilbench import _asv, claims, instructions, noise, plan, results
 from gilbench.claims import CLAIMS, INCONCLUSIVE, NOT_MEASURED
 from gilbench.significance import better
+from gilbench.threads import usable_cpus
 
 __all__ = ["Gate", "gate", "judge", "compare", "asv_settings", "gated_points", "to_markdown",
            "EXACT", "GATE_ROUNDS", "GATE_REPEAT", "CALIBRATED", "UNCALIBRATED"]
@@ -76,6 +79,66 @@ def asv_settings() -> list[str]:
 #: Benchmarks whose values are exact (instruction counts): gated at the
 #: lowest rung of the noise ladder even without a calibration.
 EXACT = re.compile(r"\.Track\w+Instructions\.")
+
+#: The interleaved ratios the gate may watch (each a ratio of two kernels
+#: timed alternately in one process): C1's ratio to the GIL-held loop and
+#: C8's gain of one parallel section over separate pranges.
+GATE_RATIOS = ("TrackC1RatioToGILHeld", "TrackC8NormalizeGain")
+
+#: Where the gate's noise table lives in the repository, per machine.
+TABLE = "{noise}/gate/{machine}.json"
+
+
+def candidates(repo, cpus: int | None = None) -> dict:
+    """{point name: kind} of everything the gate can watch on a machine of
+    ``cpus`` usable CPUs (default: this one), from the suite of ``repo`` as
+    asv discovers it (:func:`gilbench.plan.discover`):
+
+    * ``exact``: every instruction count;
+    * ``time``: the ``time_`` points, and ``ratio``: the interleaved ratios
+      of :data:`GATE_RATIOS`, each at its largest problem size (``n``) and at
+      1 thread and at the usable CPUs, all values of its other parameters;
+      never a point that is erratic by nature (oversubscribed, ...).
+
+    The calibration measures all of them; the gate measures the exact counts
+    and what the calibration found steady (a few minutes a side here, where
+    the whole suite takes a quarter of an hour)."""
+    cpus = usable_cpus() if cpus is None else cpus
+    out = {}
+    for b in plan.discover(repo, cpus):
+        method = b["benchmark"].rsplit(".", 1)[1]
+        if b["class"].endswith("Instructions"):
+            kind = "exact"
+        elif method.startswith("time_"):
+            kind = "time"
+        elif b["class"] in GATE_RATIOS:
+            kind = "ratio"
+        else:
+            continue
+        names, axes = b["param_names"], b["param_reprs"]
+        keep = []
+        for pname, axis in zip(names, axes, strict=False):
+            if kind == "exact":
+                keep.append(axis)
+            elif pname == "n":
+                keep.append([max(axis, key=ast.literal_eval)])
+            elif pname in noise.THREAD_PARAMS:
+                keep.append([v for v in axis if ast.literal_eval(v) in (1, cpus)])
+            else:
+                keep.append(axis)
+        for combo in itertools.product(*keep):
+            name = f"{b['benchmark']}({', '.join(combo)})" if axes else b["benchmark"]
+            params = {k: ast.literal_eval(v) for k, v in zip(names, combo, strict=False)}
+            if kind != "exact" and noise.erratic_reason(name, params, cpus):
+                continue
+            out[name] = kind
+    return out
+
+
+def point_regex(names) -> str:
+    """An asv ``-b`` regex that selects exactly these points (asv matches
+    ``name(params)`` of each parameter combination)."""
+    return "|".join(f"^{re.escape(n)}$" for n in sorted(names))
 
 
 @dataclass
@@ -211,16 +274,6 @@ def _verdict_classes() -> tuple:
     return tuple(sorted({read.split(".")[0] for claim in CLAIMS for read in claim.reads}))
 
 
-def _suite_classes(repo: Path) -> list[str]:
-    """The benchmark classes of the suite that runs (the checkout's
-    ``benchmarks/bench_*.py``)."""
-    found = []
-    for path in sorted((repo / "benchmarks").glob("bench_*.py")):
-        found += re.findall(r"^class ((?:Time|Track|Timeraw|Mem|Peakmem)\w*)\b",
-                            path.read_text(encoding="utf-8"), re.M)
-    return found
-
-
 def _show(repo: Path, commit: str, path: str) -> str | None:
     r = _asv.git("show", f"{commit}:{path}", cwd=repo, check=False)
     return r.stdout if r.returncode == 0 else None
@@ -251,12 +304,14 @@ GATE_FILES = ("src/gilbench/gate.py", "src/gilbench/significance.py", "src/gilbe
 
 
 def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
-         machine: str | None = None, verdicts: bool = True, asv_args: tuple = (),
+         machine: str | None = None, verdicts: bool = False, asv_args: tuple = (),
          confirm: bool = True, only: str | None = None) -> Gate:
     """Benchmark ``base`` and ``head`` of the checkout ``repo`` and judge
-    them (see the module); ``only``: a regex that restricts the gated
-    benchmark classes (a subset of the gate, e.g. for one claim).
-    ValueError: bad input; RuntimeError: asv or git failed."""
+    them (see the module): the exact counts, the points BASE's gate table
+    (``noise/gate/<machine>.json``) found steady, and with ``verdicts`` the
+    benchmarks behind the claims' verdicts; ``only``: a regex on benchmark
+    class names that restricts all of these (a subset of the gate, e.g. for
+    one claim).  ValueError: bad input; RuntimeError: asv or git failed."""
     if only is not None:
         try:
             re.compile(only)
@@ -279,7 +334,7 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
         raise ValueError(f"the exact instruction counts are gated and cannot be taken here: "
                          f"{why}")
     machine = _asv.machine(repo, machine)
-    table_path = f"{noise_dir.rstrip('/')}/{machine}.json"
+    table_path = TABLE.format(noise=noise_dir.rstrip("/"), machine=machine)
     table = _table_at(repo, shas[0], table_path)
     notes = []
     if _show(repo, shas[0], table_path) != _show(repo, shas[1], table_path):
@@ -291,33 +346,30 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
                      "as checked out here")
     removed = sorted(_modules(repo, shas[0]) - _modules(repo, shas[1]))
 
-    points = gated_points(table)
-    suite = _suite_classes(repo)
-    classes = tuple(c for c in suite if c.endswith("Instructions"))
-    classes += _verdict_classes() if verdicts else ()
-    classes += tuple(sorted({_class_of(n) for n in points
-                             if n.split("(")[0].rsplit(".", 1)[1].startswith("time_")}))
+    watch = {n for n, kind in candidates(repo).items() if kind == "exact"}
+    watch |= set(gated_points(table))
+    classes = _verdict_classes() if verdicts else ()
     if only is not None:
-        wanted = {_class_of(n) for n in points} | set(classes)
-        classes = tuple(sorted(c for c in wanted if re.search(only, c)))
-        if not classes:
+        watch = {n for n in watch if re.search(only, _class_of(n))}
+        classes = tuple(c for c in classes if re.search(only, c))
+        if not (watch or classes):
             raise ValueError(f"--only {only!r} matches none of the gate's benchmarks")
-    regex = _benchmark_regex([n for n in points if _class_of(n) in classes], classes)
+    regex = "|".join(filter(None, [point_regex(watch), _benchmark_regex([], classes)
+                                   if classes else ""]))
     # asv's exit 2 (a benchmark failed) is judged below; anything else raises.
     _asv.run_commits(repo, shas, *asv_settings(), "-b", regex, *asv_args, machine=machine)
     results_dir = repo / ".asv" / "results"
     shown = f"{table_path} at {shas[0][:8]}"
     out = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
-                verdicts=verdicts, ran=classes)
+                verdicts=verdicts, watched=watch)
     out.removed_modules = removed
     out.notes += notes
     if confirm and out.first_failures:
-        again = _benchmark_regex([m.name for m in out.first_failures])
-        _asv.run_commits(repo, shas, *asv_settings(), "-b", again, *asv_args,
+        names = {m.name for m in out.first_failures}
+        _asv.run_commits(repo, shas, *asv_settings(), "-b", point_regex(names), *asv_args,
                          machine=machine)
         second = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
-                       verdicts=False, ran=classes)
-        names = {m.name for m in out.first_failures}
+                       verdicts=False, watched=names)
         out.confirmation = [m for m in second.moved if m.name in names]
     out.seconds = time.monotonic() - t0
     return out
@@ -325,18 +377,18 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
 
 def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *,
           table_name: str = "the noise table", verdicts: bool = True,
-          ran: tuple | None = None) -> Gate:
+          watched=None) -> Gate:
     """The gate's decision on results already in ``results_dir``: gated
     points (of ``table``, plus the exact counts), vanished points, new
-    failures, verdicts.  ``ran``: the benchmark classes the gate ran (a
-    table's point elsewhere is not expected)."""
+    failures, verdicts.  ``watched``: the point names the gate measured (a
+    table's point elsewhere, or an exact count elsewhere, is not judged)."""
     base_run = results.load_commit(results_dir, machine, base)
     head_run = results.load_commit(results_dir, machine, head)
     points = gated_points(table)
-    if ran is not None:
-        points = {n: v for n, v in points.items() if _class_of(n) in ran}
+    if watched is not None:
+        points = {n: v for n, v in points.items() if n in watched}
     exact = {name: (noise.LADDER[0], None) for name, p in base_run.points.items()
-             if EXACT.search(name) and p.ok}
+             if EXACT.search(name) and p.ok and (watched is None or name in watched)}
     points = {**exact, **{n: v for n, v in points.items() if n not in exact}}
     if table is None:
         note = (f"no noise table for machine {machine!r} ({table_name}): uncalibrated mode, "

@@ -64,7 +64,8 @@ for path in sorted(os.listdir(os.path.join(sys.argv[1], "benchmarks"))):
             threads_axes = {n: [int(v) for v in a] for n, a in zip(names, params)
                             if "threads" in n}
             out.append({"benchmark": f"{path[:-3]}.{cname}.{mname}", "class": cname,
-                        "points": points, "threads": threads_axes,
+                        "points": points, "threads": threads_axes, "param_names": names,
+                        "param_reprs": [[repr(v) for v in axis] for axis in params],
                         "setup_cache": hasattr(cls, "setup_cache"), **attrs})
 print(json.dumps(out))
 """
@@ -72,7 +73,8 @@ print(json.dumps(out))
 
 def discover(repo, cpus: int) -> list[dict]:
     """Every benchmark of ``repo``'s suite as asv would discover it on a
-    machine of ``cpus`` usable CPUs."""
+    machine of ``cpus`` usable CPUs: its name, class, points, thread axes,
+    parameter names and values (as asv prints them, ``repr``), asv settings."""
     if isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1:
         raise ValueError(f"cpus must be an integer >= 1, got {cpus!r}")
     repo = Path(repo).resolve()

@@ -1,13 +1,16 @@
 """``gilbench calibrate``: the run-to-run noise of every benchmark on this
 machine, from A/A runs of identical code in a scratch clone, written to
-``noise/<machine>.json`` and ``.md``.  See :mod:`gilbench.noise`."""
+``noise/<machine>.json`` and ``.md`` (:mod:`gilbench.noise`; the thresholds
+of asv's graphs); with ``--gate``, the noise of the regression gate on its
+own protocol, written to ``noise/gate/<machine>.json`` and ``.md`` with the
+raw results (:mod:`gilbench.gate_calibration`; what the gate gates)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from gilbench import noise
+from gilbench import gate_calibration, noise
 from gilbench.commands import common_args
 
 NAME = "calibrate"
@@ -24,6 +27,12 @@ def _runs(text: str) -> int:
 
 
 def add_arguments(parser) -> None:
+    parser.add_argument("--gate", action="store_true",
+                        help="calibrate the regression gate on its own protocol: A/A pairs of "
+                        "two builds in interleaved rounds, written to noise/gate/")
+    parser.add_argument("--pairs", type=common_args.positive_int,
+                        default=gate_calibration.PAIRS,
+                        help=f"with --gate: A/A pairs (default {gate_calibration.PAIRS})")
     parser.add_argument("--runs", type=_runs, default=4,
                         help="default runs of identical code; every two are an A/A pair "
                         "(default 4: 6 pairs)")
@@ -38,7 +47,25 @@ def add_arguments(parser) -> None:
     common_args.add_repo(parser)
 
 
+def _run_gate(args) -> int:
+    if args.reanalyze:
+        if not args.machine:
+            raise ValueError("--reanalyze needs --machine")
+        table, raw = gate_calibration.reanalyze(
+            args.workdir or Path(args.repo) / ".asv" / "gate-calibration", args.machine)
+    else:
+        table, raw = gate_calibration.calibrate(args.repo, pairs=args.pairs,
+                                                workdir=args.workdir, machine=args.machine,
+                                                asv_args=tuple(args.asv_args))
+    js, md = gate_calibration.write_table(table, Path(args.repo) / args.out, raw)
+    print(md.read_text(encoding="utf-8"))
+    print(f"gate noise table: {js} and {md}")
+    return 0
+
+
 def run(args) -> int:
+    if args.gate:
+        return _run_gate(args)
     if args.reanalyze:
         if not args.machine:
             raise ValueError("--reanalyze needs --machine")

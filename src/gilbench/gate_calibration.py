@@ -1,0 +1,221 @@
+"""The gate's noise, measured on the gate's own protocol: ``gilbench
+calibrate --gate``.
+
+The gate builds two commits and measures them in interleaved rounds
+(:func:`gilbench.gate.asv_settings`); a table made any other way (one build,
+runs one after the other) does not show what the gate will see.  So the
+calibration repeats exactly that, on identical code: in a scratch clone it
+makes two empty commits per A/A pair over the checkout's HEAD (asv keys
+results by commit), and runs one ``asv run`` per pair over both commits, the
+gate's settings, every point the gate can watch (:func:`gilbench.gate.
+candidates`).  Two builds, interleaved rounds, samples recorded: the gate,
+minus the judging.
+
+For every point the table holds its ratio HEAD / BASE in each pair, its
+**spread** (the largest of ``max(r, 1/r)`` over the pairs), the pairs that
+asv compare's rule (:mod:`gilbench.significance`) flags at each rung of
+:data:`gilbench.noise.LADDER`, and a **threshold**: the smallest rung whose
+margin the spread stays inside (:data:`gilbench.noise.HEADROOM` of it) and at
+which no pair was flagged.  Status: ``stable`` (threshold <= 1.05),
+``gated`` (1.10), ``noisy`` (no rung fits, or the point failed or was
+skipped in a pair: never gated).  The gate then measures only the exact
+counts and the stable and gated points.
+
+Written to ``noise/gate/<machine>.json`` and ``.md``, and the raw asv
+results of every pair to ``noise/gate/<machine>/results/``.  The thresholds
+are in-sample for these pairs: how the gate does on runs it never saw is
+measured by fresh A/A gate runs (``docs/gate.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from pathlib import Path
+
+from gilbench import _asv, gate, instructions, noise, results
+from gilbench.significance import differs
+
+__all__ = ["calibrate", "analyze", "reanalyze", "to_markdown", "write_table", "PAIRS"]
+
+#: A/A pairs by default: each is two builds and one interleaved run (about
+#: ten minutes on a 2-CPU machine).
+PAIRS = 3
+BASE_TAG = "gate-calibration-base"
+
+
+def _log(message):
+    print(f"gilbench calibrate --gate: {message}", flush=True)
+
+
+def _threshold(spread: float, flags: dict) -> float | None:
+    for rung in noise.LADDER:
+        if spread <= 1 + noise.HEADROOM * (rung - 1) and not flags[f"{rung:.2f}"]:
+            return rung
+    return None
+
+
+def analyze(results_dir, machine: str, pairs: list, kinds: dict) -> dict:
+    """The gate's noise table from the A/A ``pairs`` ([(base, head), ...]
+    of identical code) of ``machine`` in ``results_dir``; ``kinds``: {point
+    name: kind} of the points the calibration measured."""
+    if not pairs:
+        raise ValueError("a gate calibration needs at least one A/A pair")
+    runs = [(results.load_commit(results_dir, machine, b),
+             results.load_commit(results_dir, machine, h)) for b, h in pairs]
+    cpus = runs[-1][1].cpus
+    points = {}
+    for name, kind in sorted(kinds.items()):
+        got = [(rb.points.get(name), rh.points.get(name)) for rb, rh in runs]
+        row = {"kind": kind, "class": name.split("(")[0].rsplit(".", 1)[0],
+               "ratios": [], "flags": {}, "range": None, "threshold": None}
+        if not all(b is not None and h is not None and b.ok and h.ok for b, h in got):
+            row.update(status="noisy", reason="failed, skipped or not run in a pair")
+            points[name] = row
+            continue
+        ratios = [h.value / b.value if b.value else (1.0 if h.value == b.value else math.inf)
+                  for b, h in got]
+        row["ratios"] = ratios
+        row["flags"] = {f"{f:.2f}": sum(differs(b, h, f) for b, h in got)
+                        for f in noise.LADDER}
+        spread = max(max(r, 1 / r) if r > 0 else math.inf for r in ratios)
+        row["range"] = spread
+        threshold = _threshold(spread, row["flags"])
+        row["threshold"] = threshold
+        if threshold is None:
+            row.update(status="noisy", reason=f"moved {spread - 1:.1%} between identical "
+                       "commits")
+        else:
+            row.update(status="stable" if threshold <= 1.05 else "gated",
+                       reason=f"moved {spread - 1:.2%}")
+        points[name] = row
+    return {"protocol": "gate", "machine": machine, "cpus": cpus,
+            "commits": [list(p) for p in pairs], "pairs": len(pairs),
+            "settings": gate.asv_settings(), "ladder": list(noise.LADDER),
+            "headroom": noise.HEADROOM, "created": time.strftime("%Y-%m-%d", time.gmtime()),
+            "points": points}
+
+
+def _pairs(work: Path) -> list:
+    commits = _asv.git("rev-list", "--reverse", f"{BASE_TAG}..main", cwd=work).stdout.split()
+    return [tuple(commits[i:i + 2]) for i in range(0, len(commits) - 1, 2)]
+
+
+def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None = None,
+              asv_args: tuple = ()) -> tuple[dict, Path]:
+    """Measure ``pairs`` A/A pairs of the gate's protocol on ``repo``'s HEAD
+    in a scratch clone (``workdir``, default ``<repo>/.asv/gate-calibration``;
+    a pair already measured there is kept, so a killed calibration resumes)
+    and return (their table, the results directory)."""
+    if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
+        raise ValueError(f"pairs must be an integer >= 1, got {pairs!r}")
+    repo = Path(repo).resolve()
+    if not (repo / ".git").exists():
+        raise ValueError(f"{repo} is not a git checkout")
+    why = instructions.unavailable_reason()
+    if why:
+        raise ValueError(f"the gate counts instructions, which cannot be taken here: {why}")
+    work = Path(workdir) if workdir else repo / ".asv" / "gate-calibration"
+    head = _asv.git("rev-parse", "HEAD", cwd=repo).stdout.strip()
+    if (work / ".git").exists():
+        base = _asv.git("rev-parse", BASE_TAG, cwd=work).stdout.strip()
+        if base != head:
+            raise ValueError(f"{work} calibrates {base[:8]}, not HEAD {head[:8]}: remove it "
+                             "or give another --workdir")
+    else:
+        work.parent.mkdir(parents=True, exist_ok=True)
+        _asv.git("clone", "--quiet", "--no-local", str(repo), str(work), cwd=repo.parent)
+        _asv.git("checkout", "--quiet", "-B", "main", head, cwd=work)
+        _asv.git("tag", BASE_TAG, head, cwd=work)
+    ident = ["-c", "user.name=gilbench calibrate", "-c", "user.email=calibrate@gilbench"]
+    while len(_pairs(work)) < pairs:
+        _asv.git(*ident, "commit", "--quiet", "--allow-empty", "-m",
+                 f"A/A: code identical to {BASE_TAG}", cwd=work)
+    todo = _pairs(work)[:pairs]
+    machine = _asv.machine(work, machine)
+    kinds = gate.candidates(work)
+    results_dir = work / ".asv" / "results"
+    for k, (b, h) in enumerate(todo, 1):
+        done = results.commits(results_dir, machine)
+        if b in done and h in done:
+            _log(f"pair {k}/{pairs} ({b[:8]}, {h[:8]}) already measured, kept")
+            continue
+        _log(f"pair {k}/{pairs}: {b[:8]} and {h[:8]} (identical code), {len(kinds)} points, "
+             f"machine {machine}")
+        t0 = time.monotonic()
+        _asv.run_commits(work, [b, h], *gate.asv_settings(), "-b", gate.point_regex(kinds),
+                         *asv_args, machine=machine)
+        _log(f"pair {k}/{pairs} took {time.monotonic() - t0:.0f} s")
+    return analyze(results_dir, machine, todo, kinds), results_dir
+
+
+def reanalyze(workdir, machine: str) -> tuple[dict, Path]:
+    """The table of the pairs already measured in a calibration's scratch
+    clone (after a change to the analysis, not to the suite)."""
+    work = Path(workdir)
+    if not (work / ".git").exists():
+        raise ValueError(f"{work} is not a gate calibration's scratch clone")
+    results_dir = work / ".asv" / "results"
+    done = results.commits(results_dir, machine)
+    todo = [p for p in _pairs(work) if p[0] in done and p[1] in done]
+    return analyze(results_dir, machine, todo, gate.candidates(work)), results_dir
+
+
+def to_markdown(table: dict) -> str:
+    pts = table["points"]
+    count = {s: sum(r["status"] == s for r in pts.values()) for s in ("stable", "gated",
+                                                                          "noisy")}
+    kinds = sorted({r["kind"] for r in pts.values()})
+    lines = [
+        f"# The gate's noise on `{table['machine']}`",
+        "",
+        f"Written by `gilbench calibrate --gate` on {table['created']}: {table['pairs']} A/A "
+        f"pairs of the gate's own protocol ({table['cpus']} usable CPUs): two commits of "
+        "identical code, two builds, one interleaved `asv run` (`"
+        + " ".join(table["settings"]) + "`). Spread: the largest HEAD/BASE ratio "
+        "(either way) over the pairs. These figures are in-sample: they set the "
+        "thresholds.",
+        "",
+        f"Points the gate can watch: {len(pts)}; stable {count['stable']}, gated "
+        f"{count['gated']}, noisy {count['noisy']} (never gated).",
+        "",
+        "| kind | benchmark | points | stable | gated | noisy | median spread | worst spread |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    groups = {}
+    for name, row in pts.items():
+        groups.setdefault((row["kind"], name.split("(")[0]), []).append(row)
+    for kind in kinds:
+        for (k, bench), rows in sorted(groups.items()):
+            if k != kind:
+                continue
+            spreads = sorted(r["range"] for r in rows if r["range"] is not None)
+            med = f"{spreads[len(spreads) // 2]:.3f}" if spreads else "-"
+            worst = f"{spreads[-1]:.3f}" if spreads else "-"
+            n = {s: sum(r["status"] == s for r in rows) for s in count}
+            lines.append(f"| {kind} | `{bench}` | {len(rows)} | {n['stable']} | {n['gated']} | "
+                         f"{n['noisy']} | {med} | {worst} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_table(table: dict, out_dir, results_dir=None) -> tuple[Path, Path]:
+    """Write ``<out_dir>/gate/<machine>.json`` and ``.md``, and copy the raw
+    asv results of the pairs from ``results_dir`` beside them."""
+    out = Path(out_dir) / "gate"
+    out.mkdir(parents=True, exist_ok=True)
+    js, md = out / f"{table['machine']}.json", out / f"{table['machine']}.md"
+    js.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    md.write_text(to_markdown(table), encoding="utf-8")
+    if results_dir is not None:
+        raw = out / table["machine"] / "results"
+        (raw / table["machine"]).mkdir(parents=True, exist_ok=True)
+        src = Path(results_dir)
+        shutil.copy2(src / "benchmarks.json", raw / "benchmarks.json")
+        shutil.copy2(src / table["machine"] / "machine.json", raw / table["machine"])
+        wanted = {c for pair in table["commits"] for c in pair}
+        for f in (src / table["machine"]).glob("*.json"):
+            if f.name.split("-")[0] in {c[:8] for c in wanted}:
+                shutil.copy2(f, raw / table["machine"] / f.name)
+    return js, md
