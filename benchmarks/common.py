@@ -166,6 +166,8 @@ class InstructionCounts(Benchmark):
 
     unit = "instructions per element"
     timeout = 900
+    #: Exact: a second round would count the same instructions again.
+    rounds = 1
 
     def setup(self, table, *params):
         super().setup(table, *params)

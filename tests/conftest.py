@@ -128,3 +128,45 @@ def calibrated(tmp_path_factory):
             "failing": third, "results": work / ".asv" / "results"}
 
 
+
+
+# --- one calibration of the gate on its own protocol, and the builds it shares --
+
+#: Fixed commit dates: an empty commit over the same parent is then the same
+#: commit in every clone, so asv builds it once per session (the gate's
+#: calibration and the gate's tests share their builds that way).
+FIXED_DATES = {"GIT_AUTHOR_DATE": "2026-01-01T00:00:00+0000",
+               "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+0000"}
+#: What the gate tests calibrate and gate: an exact count and a time.
+GATE_BENCHES = r"TrackC1Instructions|TimeC4ReleaseEvery"
+
+
+def gate_env(home) -> dict:
+    env = dict(os.environ, HOME=str(home), GILBENCH_SMOKE="1", **FIXED_DATES)
+    for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT"):
+        env.pop(var, None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def gate_calibrated(tmp_path_factory, asv_env_dir):
+    """``gilbench calibrate --gate --pairs 1`` for real (two builds of
+    identical code, interleaved rounds) on a clone of this repository,
+    restricted to :data:`GATE_BENCHES`, in place (the clone is its own
+    scratch clone, so that it shares the session's asv environment)."""
+    require_valgrind()   # the gate counts instructions
+    tmp = tmp_path_factory.mktemp("gate-calibration")
+    work = tmp / "work"
+    _git("clone", "-q", "--no-local", str(ROOT), str(work), cwd=tmp)
+    _git("checkout", "-q", "-B", "main", _git("rev-parse", "HEAD", cwd=ROOT), cwd=work)
+    _git("tag", "gate-calibration-base", "HEAD", cwd=work)
+    share_asv_env(work, asv_env_dir)
+    env = gate_env(tmp / "home")
+    r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--gate", "--pairs", "1",
+                        "--repo", str(work), "--workdir", str(work), "--machine", "gate-test",
+                        "--only", GATE_BENCHES, "--", "--quick"],
+                       cwd=work, env=env, capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    pair = _git("rev-list", "--reverse", "gate-calibration-base..main", cwd=work).split()
+    return {"work": work, "env": env, "stdout": r.stdout, "pair": pair,
+            "results": work / ".asv" / "results"}

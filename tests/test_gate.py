@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from test_claims import changed, write_results
 
-from gilbench import gate, noise, results
+from gilbench import gate, gate_calibration, results
 from noise.inject_slowdowns import inject
 
-from conftest import require_valgrind, share_asv_env
+from conftest import GATE_BENCHES, gate_env, share_asv_env
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = Path("src/gilbench/kernels/c1_gil_held.pyx")
@@ -63,31 +63,33 @@ def markdown_tables(text: str) -> list[list[list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def slowed(tmp_path_factory, asv_env_dir):
-    """BASE: this repository's HEAD, with no noise table for the test machine
-    (uncalibrated: the exact counts are gated).  HEAD makes C1's
-    ``sumsq_nogil`` do half as much work again, commits a noise table of its
-    own that would let that through (threshold 10x), and deletes the C6
+def slowed(tmp_path_factory, asv_env_dir, gate_calibrated):
+    """BASE: the first commit of the gate calibration's A/A pair (the same
+    commit, made again here: asv builds it once), with no gate table for the
+    test machine (uncalibrated: the exact counts are gated).  HEAD makes
+    C1's ``sumsq_nogil`` do half as much work again, commits a gate table of
+    its own that would let that through (threshold 10x), and deletes the C6
     benchmark module.  The gate runs as the pull-request workflow runs it:
     from BASE's checkout (a worktree), with BASE's code and suite."""
-    require_valgrind()   # the slowdown is caught by an exact count
     tmp = tmp_path_factory.mktemp("gate")
     repo = tmp / "repo"
+    env = gate_env(tmp / "home")
     git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
     git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
-    base = git("rev-parse", "HEAD", cwd=repo)
+    base = gate_calibration.identical_commit(repo, env=env)
+    assert base == gate_calibrated["pair"][0]
     (repo / KERNEL).write_text(inject((repo / KERNEL).read_text(), "sumsq_nogil", 50))
     loose = {
         f"bench_c1_gil_held.TrackC1Instructions.track_c1_instructions('{k}', '{v}')": {
-            "class": "bench_c1_gil_held.TrackC1Instructions", "values": [1.0, 1.0],
-            "flags": {"1.05": 0, "1.10": 0, "1.20": 0}, "range": 1.0,
-            "threshold": 10.0, "status": "stable", "reason": "loosened by HEAD"}
+            "kind": "exact", "class": "bench_c1_gil_held.TrackC1Instructions",
+            "ratios": [1.0], "flags": {}, "range": 1.0, "threshold": 10.0,
+            "status": "stable", "reason": "loosened by HEAD"}
         for k in ("sumsq", "poly")
         for v in ("gil", "nogil", "noexcept", "except", "except_value")}
-    noise.write_table({"machine": "gate-test", "cpus": 2, "commits": ["a", "b"], "pairs": 1,
-                       "factors": list(noise.FACTORS), "ladder": list(noise.LADDER),
-                       "headroom": noise.HEADROOM, "created": "test", "points": loose},
-                      repo / "noise")
+    (repo / "noise" / "gate").mkdir(parents=True)
+    (repo / "noise" / "gate" / "gate-test.json").write_text(json.dumps(
+        {"protocol": "gate", "machine": "gate-test", "pairs": 1, "created": "test",
+         "points": loose}))
     (repo / "benchmarks" / "bench_c6_scan.py").unlink()
     git("add", "-A", cwd=repo)
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m",
@@ -96,12 +98,9 @@ def slowed(tmp_path_factory, asv_env_dir):
     base_tree = tmp / "base"
     git("worktree", "add", "-q", "--detach", str(base_tree), base, cwd=repo)
     share_asv_env(base_tree, asv_env_dir)
-    env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1")
-    for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT"):
-        env.pop(var, None)
     summary = tmp / "summary.md"
     r = subprocess.run([sys.executable, "-m", "gilbench", "gate", base, head, "--repo",
-                        str(base_tree), "--machine", "gate-test", "--no-verdicts",
+                        str(base_tree), "--machine", "gate-test",
                         "--only", "TrackC1Instructions", "--summary", str(summary),
                         "--", "--quick"],
                        cwd=base_tree, env=env, capture_output=True, text=True, timeout=1500)
@@ -126,7 +125,7 @@ def test_head_is_judged_by_bases_rules(slowed):
     """HEAD's own table (threshold 10x) did not let its slowdown through, and
     the summary says that HEAD changed it; the removed module fails."""
     r, _ = slowed
-    assert "HEAD changes noise/gate-test.json; the gate judged by BASE's" in r.stdout
+    assert "HEAD changes noise/gate/gate-test.json; the gate judged by BASE's" in r.stdout
     assert "Benchmark modules removed at HEAD (fails): `bench_c6_scan.py`" in r.stdout
 
 
@@ -143,14 +142,20 @@ def test_the_summary_parses_as_markdown_with_its_table(slowed):
     assert row[4] == "exact"
 
 
-def test_gate_passes_on_the_calibration_a_a_pair(calibrated):
-    base, head = calibrated["commits"]
-    table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
-    for t in (table, None):
-        g = gate.judge(calibrated["results"], "cal-test", base, head, t, verdicts=False)
-        assert g.passed, gate.to_markdown(g)
-        assert g.gated >= 10 and not g.moved
-    assert "passed" in gate.to_markdown(g)
+def test_the_gate_passes_a_fresh_a_a_run(gate_calibrated):
+    """The calibration's pair of identical commits, gated again for real (a
+    new measurement, no new build): it passes, and says its mode."""
+    base, head = gate_calibrated["pair"]
+    work = gate_calibrated["work"]
+    r = subprocess.run([sys.executable, "-m", "gilbench", "gate", base, head, "--repo",
+                        str(work), "--machine", "gate-test", "--only", GATE_BENCHES,
+                        "--", "--quick"],
+                       cwd=work, env=gate_calibrated["env"], capture_output=True, text=True,
+                       timeout=1200)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "gilbench gate: passed" in r.stdout and "uncalibrated mode, 10 gated points" in \
+        r.stdout, r.stdout
+    assert "No gated point moved beyond its threshold." in r.stdout
 
 
 def test_a_newly_failing_benchmark_fails_the_gate(calibrated):

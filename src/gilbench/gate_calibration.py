@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import time
 from pathlib import Path
@@ -38,7 +39,8 @@ from pathlib import Path
 from gilbench import _asv, gate, instructions, noise, results
 from gilbench.significance import differs
 
-__all__ = ["calibrate", "analyze", "reanalyze", "to_markdown", "write_table", "PAIRS"]
+__all__ = ["calibrate", "analyze", "reanalyze", "to_markdown", "write_table", "identical_commit",
+           "PAIRS"]
 
 #: A/A pairs by default: each is two builds and one interleaved run (about
 #: ten minutes on a 2-CPU machine).
@@ -103,17 +105,44 @@ def _pairs(work: Path) -> list:
     return [tuple(commits[i:i + 2]) for i in range(0, len(commits) - 1, 2)]
 
 
+def identical_commit(work, env=None) -> str:
+    """Commit, in the scratch clone ``work``, an empty commit over its HEAD
+    (code identical to it) and return its hash.  Its author and message are
+    fixed, so with fixed ``GIT_AUTHOR_DATE`` and ``GIT_COMMITTER_DATE`` the
+    same parent always gives the same commit (the tests share asv's builds
+    that way)."""
+    _asv.git("-c", "user.name=gilbench calibrate", "-c", "user.email=calibrate@gilbench",
+             "commit", "--quiet", "--allow-empty", "-m", f"A/A: code identical to {BASE_TAG}",
+             cwd=work, env=env)
+    return _asv.git("rev-parse", "HEAD", cwd=work).stdout.strip()
+
+
+def _select(kinds: dict, only: str | None) -> dict:
+    if only is None:
+        return kinds
+    try:
+        chosen = {n: k for n, k in kinds.items() if re.search(only, n.split("(")[0])}
+    except re.error as exc:
+        raise ValueError(f"--only {only!r} is not a regular expression: {exc}") from None
+    if not chosen:
+        raise ValueError(f"--only {only!r} matches none of the gate's benchmarks")
+    return chosen
+
+
 def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None = None,
-              asv_args: tuple = ()) -> tuple[dict, Path]:
+              asv_args: tuple = (), only: str | None = None) -> tuple[dict, Path]:
     """Measure ``pairs`` A/A pairs of the gate's protocol on ``repo``'s HEAD
     in a scratch clone (``workdir``, default ``<repo>/.asv/gate-calibration``;
     a pair already measured there is kept, so a killed calibration resumes)
-    and return (their table, the results directory)."""
+    and return (their table, the results directory).  ``only``: a regex on
+    benchmark names (without parameters) that restricts the points."""
     if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
         raise ValueError(f"pairs must be an integer >= 1, got {pairs!r}")
     repo = Path(repo).resolve()
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
+    if only is not None:
+        _select(gate.candidates(repo), only)      # bad input fails before any work
     why = instructions.unavailable_reason()
     if why:
         raise ValueError(f"the gate counts instructions, which cannot be taken here: {why}")
@@ -129,13 +158,11 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
         _asv.git("clone", "--quiet", "--no-local", str(repo), str(work), cwd=repo.parent)
         _asv.git("checkout", "--quiet", "-B", "main", head, cwd=work)
         _asv.git("tag", BASE_TAG, head, cwd=work)
-    ident = ["-c", "user.name=gilbench calibrate", "-c", "user.email=calibrate@gilbench"]
     while len(_pairs(work)) < pairs:
-        _asv.git(*ident, "commit", "--quiet", "--allow-empty", "-m",
-                 f"A/A: code identical to {BASE_TAG}", cwd=work)
+        identical_commit(work)
     todo = _pairs(work)[:pairs]
     machine = _asv.machine(work, machine)
-    kinds = gate.candidates(work)
+    kinds = _select(gate.candidates(work), only)
     results_dir = work / ".asv" / "results"
     for k, (b, h) in enumerate(todo, 1):
         done = results.commits(results_dir, machine)
@@ -151,7 +178,7 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
     return analyze(results_dir, machine, todo, kinds), results_dir
 
 
-def reanalyze(workdir, machine: str) -> tuple[dict, Path]:
+def reanalyze(workdir, machine: str, only: str | None = None) -> tuple[dict, Path]:
     """The table of the pairs already measured in a calibration's scratch
     clone (after a change to the analysis, not to the suite)."""
     work = Path(workdir)
@@ -160,7 +187,7 @@ def reanalyze(workdir, machine: str) -> tuple[dict, Path]:
     results_dir = work / ".asv" / "results"
     done = results.commits(results_dir, machine)
     todo = [p for p in _pairs(work) if p[0] in done and p[1] in done]
-    return analyze(results_dir, machine, todo, gate.candidates(work)), results_dir
+    return analyze(results_dir, machine, todo, _select(gate.candidates(work), only)), results_dir
 
 
 def to_markdown(table: dict) -> str:

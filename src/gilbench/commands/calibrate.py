@@ -33,6 +33,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--pairs", type=common_args.positive_int,
                         default=gate_calibration.PAIRS,
                         help=f"with --gate: A/A pairs (default {gate_calibration.PAIRS})")
+    parser.add_argument("--only", default=None, metavar="REGEX",
+                        help="with --gate: only the benchmarks whose name matches REGEX")
     parser.add_argument("--runs", type=_runs, default=4,
                         help="default runs of identical code; every two are an A/A pair "
                         "(default 4: 6 pairs)")
@@ -52,11 +54,13 @@ def _run_gate(args) -> int:
         if not args.machine:
             raise ValueError("--reanalyze needs --machine")
         table, raw = gate_calibration.reanalyze(
-            args.workdir or Path(args.repo) / ".asv" / "gate-calibration", args.machine)
+            args.workdir or Path(args.repo) / ".asv" / "gate-calibration", args.machine,
+            args.only)
     else:
         table, raw = gate_calibration.calibrate(args.repo, pairs=args.pairs,
                                                 workdir=args.workdir, machine=args.machine,
-                                                asv_args=tuple(args.asv_args))
+                                                asv_args=tuple(args.asv_args),
+                                                only=args.only)
     js, md = gate_calibration.write_table(table, Path(args.repo) / args.out, raw)
     print(md.read_text(encoding="utf-8"))
     print(f"gate noise table: {js} and {md}")
@@ -64,6 +68,8 @@ def _run_gate(args) -> int:
 
 
 def run(args) -> int:
+    if args.only is not None and not args.gate:
+        raise ValueError("--only needs --gate")
     if args.gate:
         return _run_gate(args)
     if args.reanalyze:

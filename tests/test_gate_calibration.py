@@ -1,0 +1,129 @@
+"""The gate's calibration on its own protocol (``gilbench calibrate --gate``),
+for real: two builds of identical code, interleaved rounds, the gate's asv
+settings (the ``gate_calibrated`` fixture, smoke sizes), and the rule that
+says what the gate can watch on a machine of any size."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gilbench import gate, gate_calibration, noise, plan
+
+from conftest import GATE_BENCHES, ROOT
+
+
+def _table(cal):
+    return json.loads((cal["work"] / "noise" / "gate" / "gate-test.json").read_text())
+
+
+def test_the_table_covers_what_was_asked_on_the_gates_protocol(gate_calibrated):
+    table = _table(gate_calibrated)
+    assert table["protocol"] == "gate" and table["pairs"] == 1
+    assert table["commits"] == [gate_calibrated["pair"]]
+    assert table["settings"] == gate.asv_settings()
+    assert "--interleave-rounds" in table["settings"]
+    wanted = {n for n in gate.candidates(gate_calibrated["work"])
+              if any(c in n for c in GATE_BENCHES.split("|"))}
+    assert set(table["points"]) == wanted
+    kinds = {row["kind"] for row in table["points"].values()}
+    assert kinds == {"exact", "time"}
+
+
+def test_exact_counts_do_not_move_between_two_builds(gate_calibrated):
+    rows = [r for r in _table(gate_calibrated)["points"].values() if r["kind"] == "exact"]
+    assert len(rows) == 10
+    for row in rows:
+        assert row["ratios"] == [1.0] and row["range"] == 1.0
+        assert row["status"] == "stable" and row["threshold"] == noise.LADDER[0]
+
+
+def test_every_point_has_a_status_and_a_reason(gate_calibrated):
+    for name, row in _table(gate_calibrated)["points"].items():
+        assert row["status"] in ("stable", "gated", "noisy"), name
+        assert row["reason"]
+        if row["status"] != "noisy":
+            assert row["range"] <= 1 + noise.HEADROOM * (row["threshold"] - 1)
+            assert not any(row["flags"].values())
+
+
+def test_the_raw_results_are_kept_beside_the_table(gate_calibrated):
+    raw = gate_calibrated["work"] / "noise" / "gate" / "gate-test" / "results"
+    files = sorted(p.name[:8] for p in (raw / "gate-test").glob("*-*.json"))
+    assert files == sorted(c[:8] for c in gate_calibrated["pair"])
+    assert (raw / "benchmarks.json").is_file()
+    md = (gate_calibrated["work"] / "noise" / "gate" / "gate-test.md").read_text()
+    assert "in-sample" in md and "1 A/A pairs" in md
+    assert "gate noise table:" in gate_calibrated["stdout"]
+
+
+def test_reanalyze_reads_the_pairs_without_running(gate_calibrated, tmp_path):
+    before = _table(gate_calibrated)
+    r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--gate", "--reanalyze",
+                        "--machine", "gate-test", "--workdir", str(gate_calibrated["work"]),
+                        "--repo", str(gate_calibrated["work"]), "--only", GATE_BENCHES,
+                        "--out", str(tmp_path)], env=gate_calibrated["env"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "Running" not in r.stdout      # asv did not run
+    after = json.loads((tmp_path / "gate" / "gate-test.json").read_text())
+    assert after["points"] == before["points"]
+
+
+@pytest.mark.parametrize("cpus", [1, 2, 64])
+def test_what_the_gate_can_watch_at_any_size(cpus):
+    """Every exact count; the time_ points and ratios at their largest size,
+    at 1 thread and at all CPUs, never an erratic point; on a 64-CPU machine
+    about as many points as on 2."""
+    got = gate.candidates(ROOT, cpus=cpus)
+    assert set(got.values()) == {"exact", "time", "ratio"}
+    benches = {b["benchmark"]: b for b in plan.discover(ROOT, cpus)}
+    exact = sum(b["points"] for b in benches.values() if b["class"].endswith("Instructions"))
+    assert sum(k == "exact" for k in got.values()) == exact
+    for name, kind in got.items():
+        b = benches[name.split("(")[0]]
+        if kind == "exact" or not b["param_names"]:
+            continue
+        values = dict(zip(b["param_names"], ast.literal_eval(f"({name.partition('(')[2][:-1]},)"),
+                          strict=True))
+        assert noise.erratic_reason(name, values, cpus) is None, name
+        for pname, v in values.items():
+            axis = [ast.literal_eval(x) for x in b["param_reprs"][b["param_names"].index(pname)]]
+            if pname == "n":
+                assert v == max(axis), name
+            elif pname in noise.THREAD_PARAMS:
+                assert v in (1, cpus), name
+    if cpus == 64:
+        assert len(got) <= len(gate.candidates(ROOT, cpus=2)) + 10
+
+
+def test_point_regex_selects_exactly_its_points():
+    import re
+
+    names = ["a.B.time_x(1, 'q')", "a.B.time_x(10, 'q')", "a.C.time_y"]
+    rx = re.compile(gate.point_regex(names[:1] + names[2:]))
+    assert [n for n in names if rx.search(n)] == [names[0], names[2]]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--gate", "--pairs", "0"], "must be"),
+    (["--only", "C1"], "--only needs --gate"),
+    (["--gate", "--only", "("], "not a regular expression"),
+    (["--gate", "--only", "NoSuchBenchmark", "--workdir", "{tmp}/w"], "matches none"),
+])
+def test_bad_arguments_exit_2_saying_why(args, message, tmp_path):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", *args, "--repo",
+                        str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2, r.stdout + r.stderr
+    # One line says why (argparse's own errors put its usage above it).
+    assert message in r.stderr.strip().splitlines()[-1], r.stderr
+
+
+def test_analyze_needs_a_pair(tmp_path):
+    with pytest.raises(ValueError, match="at least one"):
+        gate_calibration.analyze(tmp_path, "m", [], {})
