@@ -12,7 +12,12 @@ and this script rewrites what is between them from the data:
 * ``docs/data/results/``: asv result files of full default runs
   (``python3 -m nox -s bench`` on the machines named there), read with
   gilbench's reader of asv results;
-* ``noise/<machine>.json``: the calibration's A/A runs (``gilbench calibrate``).
+* ``noise/<machine>.json``: the calibration's A/A runs (``gilbench calibrate``);
+* ``noise/gate/<machine>.json`` and its raw results: the gate's calibration
+  on its own protocol (``gilbench calibrate --gate``);
+* ``noise/gate-aa/`` and ``noise/gate-reach/``: fresh A/A gate runs and
+  injected slowdowns (``docs/experiments/``), raw results and the gate's
+  JSON.
 
 Run ``python docs/figures.py`` after committing new data; ``--check`` (what the
 tests run) exits 1 and names every block that differs from its data.
@@ -138,35 +143,144 @@ def plan_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def gate_aa() -> str:
-    """The fresh A/A runs of the gate (noise/gate_aa.py): exit code, wall
-    time, points failing the first measurement and the confirmation."""
+def _gate_table(machine="vm"):
     import json
 
-    lines = ["| run | gate version | mode | exit | wall time | failing first | failing again |"
-             " verdicts changed |", "|---|---|---|---|---|---|---|---|"]
-    for run_json in sorted((ROOT / "noise" / "gate-aa").glob("*/run*/run.json")):
-        rec = json.loads(run_json.read_text())
-        text = (run_json.parent / "summary.md").read_text()
-        first, _, rest = text.partition("Confirmation")
-        conf = rest.split("| claim |")[0]
+    path = ROOT / "noise" / "gate" / f"{machine}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
 
-        def failing(part):
-            return sum(1 for line in part.splitlines() if line.startswith("| `")
-                       and line.rstrip(" |").split("|")[-1].strip().split(":")[0]
-                       in ("regression", "changed", "vanished", "new failure"))
 
-        mode = "calibrated" if "calibrated mode" in text and "uncalibrated" not in text \
-            else "uncalibrated"
-        changed = text.count("(changed)")
-        lines.append(f"| {run_json.parent.parent.name}/{run_json.parent.name} | "
-                     f"`{rec['tested_commit'][:8]}` | {mode} | {rec['exit']} | "
-                     f"{rec['seconds'] / 60:.1f} min | {failing(first)} | {failing(conf)} | "
-                     f"{changed} |")
+def gate_calibration() -> str:
+    """What the gate's calibration (noise/gate/vm.json) found: points by kind
+    and status.  In-sample: these runs set the thresholds."""
+    table = _gate_table()
+    if table is None:
+        return "No gate calibration is committed for `vm` yet.\n"
+    kinds = {}
+    for row in table["points"].values():
+        k = kinds.setdefault(row["kind"], {"points": 0, "stable": 0, "gated": 0, "noisy": 0,
+                                           "spreads": []})
+        k["points"] += 1
+        k[row["status"]] += 1
+        if row["range"] is not None:
+            k["spreads"].append(row["range"])
+    lines = [f"`gilbench calibrate --gate --pairs {table['pairs']} --machine vm` "
+             f"({table['created']}, {table['cpus']} usable CPUs; raw asv results in "
+             "`noise/gate/vm/results/`). In-sample: these pairs set the thresholds.", "",
+             "| kind | points | stable | gated | noisy (not gated) | median spread "
+             "| worst spread |",
+             "|---|---|---|---|---|---|---|"]
+    for kind, k in sorted(kinds.items()):
+        sp = sorted(k["spreads"])
+        med = f"{statistics.median(sp):.3f}" if sp else "-"
+        worst = f"{sp[-1]:.3f}" if sp else "-"
+        lines.append(f"| {kind} | {k['points']} | {k['stable']} | {k['gated']} | "
+                     f"{k['noisy']} | {med} | {worst} |")
     return "\n".join(lines) + "\n"
 
 
-FIGURES = {"gate-aa": gate_aa, "plan": plan_table, "verdicts": verdicts,
+def _aa_runs():
+    import json
+
+    runs = []
+    for run_json in sorted((ROOT / "noise" / "gate-aa").glob("*/run*/run.json"),
+                           key=lambda p: (p.parent.parent.name, int(p.parent.name[3:]))):
+        rec = json.loads(run_json.read_text())
+        rec["name"] = f"{run_json.parent.parent.name}/{run_json.parent.name}"
+        result = run_json.parent / "gate.json"
+        if result.is_file():
+            g = json.loads(result.read_text())
+            fails = ("regression", "changed", "vanished", "new failure")
+            rec.update(mode=g["mode"], gated=g["gated"], protocol="gate table",
+                       first=sum(m["kind"] in fails for m in g["first"]),
+                       again=len(g["failures"]),
+                       verdicts=len(g["verdict_failures"]))
+        else:   # the first run, before the gate wrote JSON: its markdown summary
+            text = (run_json.parent / "summary.md").read_text()
+            first, _, rest = text.partition("Confirmation")
+            conf = rest.split("| claim |")[0]
+
+            def failing(part):
+                return sum(1 for line in part.splitlines() if line.startswith("| `")
+                           and line.rstrip(" |").split("|")[-1].strip().split(":")[0]
+                           in ("regression", "changed", "vanished", "new failure"))
+
+            rec.update(mode="calibrated", gated=int(re.search(r"(\d+) gated points", text)[1]),
+                       protocol="old table (not the gate's protocol)", first=failing(first),
+                       again=failing(conf), verdicts=text.count("(changed)"))
+        runs.append(rec)
+    return runs
+
+
+def gate_aa() -> str:
+    """The fresh A/A runs of the gate (docs/experiments/gate_aa.py): exit code,
+    wall time, points failing the first measurement and the confirmation."""
+    runs = _aa_runs()
+    lines = ["| run | gate version | thresholds | mode | gated points | exit | wall time | "
+             "failing first | failing again |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        lines.append(f"| {r['name']} | `{r['tested_commit'][:8]}` | {r['protocol']} | "
+                     f"{r['mode']} | {r['gated']} | {r['exit']} | {r['seconds'] / 60:.1f} min | "
+                     f"{r['first']} | {r['again']} |")
+    new = [r for r in runs if r["protocol"] == "gate table"]
+    if new:
+        minutes = sorted(r["seconds"] / 60 for r in new)
+        failed = sum(r["exit"] != 0 for r in new)
+        lines += ["", f"On the gate's own thresholds: {failed} of {len(new)} fresh A/A runs "
+                  f"failed; {sum(r['first'] > 0 for r in new)} had points failing the first "
+                  f"measurement; wall time median {statistics.median(minutes):.1f} min "
+                  f"(range {minutes[0]:.1f}-{minutes[-1]:.1f}), builds and confirmation "
+                  "included. Out of sample: none of these runs set a threshold."]
+    return "\n".join(lines) + "\n"
+
+
+def gate_reach() -> str:
+    """What the injected slowdowns did (docs/experiments/gate_reach.py)."""
+    import json
+
+    path = ROOT / "noise" / "gate-reach" / "vm" / "reach.json"
+    if not path.is_file():
+        return "The injected-slowdown runs on this protocol are not measured yet.\n"
+    rec = json.loads(path.read_text())
+    table = _gate_table(rec["machine"]) or {"points": {}}
+    affected = [re.compile(a) for a in rec["affected"]]
+    lines = [f"BASE `{rec['base'][:8]}`; heads in the order "
+             + ", ".join(f"+{p}%" for p, _ in rec["order"]) + f" (seed {rec['seed']}); one "
+             f"interleaved `asv run` of BASE and the six heads over the {len(rec['watched'])} "
+             "points the gate watches, then the gate's confirmation for each head.", "",
+             "| kernel | watched by | point | threshold | injected | head / base | caught "
+             "first | caught again |", "|---|---|---|---|---|---|---|---|"]
+    for t in rec["targets"]:
+        row = table["points"].get(t["point"], {})
+        thr = "1.02 (exact)" if t["kind"] == "exact count" else (
+            row.get("threshold") or f"not gated ({row.get('status', 'absent')})")
+        for h in sorted(rec["heads"], key=lambda h: (h["level"], h["repetition"])):
+            first = {m["name"]: m for m in h["first"]}
+            again = {m["name"]: m for m in h["confirmation"]}
+            m = first.get(t["point"])
+            ratio = f"{m['ratio']:.3f}" if m and m["ratio"] else "-"
+            bad = ("regression", "changed")
+            c1 = "yes" if m and m["kind"] in bad else "no"
+            c2 = "yes" if t["point"] in again and again[t["point"]]["kind"] in bad else "no"
+            lines.append(f"| `{t['function']}` | {t['kind']} | `{t['point'].split('.', 1)[1]}` "
+                         f"| {thr} | +{h['level']}% | {ratio} | {c1} | {c2} |")
+    others = [(h, m) for h in rec["heads"] for m in h["confirmation"]
+              if m["kind"] in ("regression", "changed")
+              and not any(a.search(m["name"]) for a in affected)]
+    first_others = [(h, m) for h in rec["heads"] for m in h["first"]
+                    if m["kind"] in ("regression", "changed")
+                    and not any(a.search(m["name"]) for a in affected)]
+    unaffected = sum(not any(a.search(n) for a in affected) for n in rec["watched"])
+    lines += ["", f"Points that do not call an injected kernel ({unaffected} of the "
+              f"{len(rec['watched'])} watched): {len(first_others)} flagged by a first "
+              f"measurement and {len(others)} confirmed, over all six heads. Where "
+              "\"head / base\" shows \"-\", the point did not move beyond its threshold "
+              "by asv compare's rule."]
+    return "\n".join(lines) + "\n"
+
+
+FIGURES = {"gate-aa": gate_aa, "gate-calibration": gate_calibration, "gate-reach": gate_reach,
+            "plan": plan_table, "verdicts": verdicts,
            "verdict-details": verdict_details, "noise-summary": noise_summary,
            "c8-spread": c8_spread}
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from test_claims import changed, write_results
 
+from docs.experiments.gate_reach import inject
 from gilbench import gate, gate_calibration, results
-from noise.inject_slowdowns import inject
 
 from conftest import GATE_BENCHES, gate_env, share_asv_env
 

@@ -56,6 +56,7 @@ from gilbench.significance import better
 from gilbench.threads import usable_cpus
 
 __all__ = ["Gate", "gate", "judge", "compare", "asv_settings", "gated_points", "to_markdown",
+           "candidates", "point_regex", "table_at", "to_json", "TABLE", "GATE_RATIOS",
            "EXACT", "GATE_ROUNDS", "GATE_REPEAT", "CALIBRATED", "UNCALIBRATED"]
 
 #: asv rounds per commit, alternating between BASE and HEAD: the suite's
@@ -285,7 +286,7 @@ def _show(repo: Path, commit: str, path: str) -> str | None:
     return r.stdout if r.returncode == 0 else None
 
 
-def _table_at(repo: Path, commit: str, path: str) -> dict | None:
+def table_at(repo, commit: str, path: str) -> dict | None:
     """The noise table committed at ``commit`` (None if there is none)."""
     text = _show(repo, commit, path)
     if text is None:
@@ -341,7 +342,7 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
                          f"{why}")
     machine = _asv.machine(repo, machine)
     table_path = TABLE.format(noise=noise_dir.rstrip("/"), machine=machine)
-    table = _table_at(repo, shas[0], table_path)
+    table = table_at(repo, shas[0], table_path)
     notes = []
     if _show(repo, shas[0], table_path) != _show(repo, shas[1], table_path):
         notes.append(f"HEAD changes {table_path}; the gate judged by BASE's")
@@ -433,6 +434,26 @@ def _moved_table(moved: list) -> list[str]:
         lines.append(f"| `{m.name}` | {_fmt(m.base)} | {_fmt(m.head)} | {_fmt(m.ratio)} | "
                      f"{floor} | {_fmt(m.threshold)} | {result} |")
     return lines + [""]
+
+
+def _nan_to_none(x):
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
+def to_json(g: Gate) -> dict:
+    """The gate's result as plain data (``gilbench gate --json FILE``)."""
+    def moved(ms):
+        return [{"name": m.name, "base": _nan_to_none(m.base), "head": _nan_to_none(m.head),
+                 "ratio": _nan_to_none(m.ratio), "threshold": _nan_to_none(m.threshold),
+                 "floor": _nan_to_none(m.floor), "kind": m.kind, "why": m.why} for m in ms]
+    failing = {m.name for m in g.failures}
+    return {"passed": g.passed, "base": g.base, "head": g.head, "machine": g.machine,
+            "mode": g.mode, "table": g.table, "gated": g.gated, "seconds": round(g.seconds, 1),
+            "first": moved(g.moved),
+            "confirmation": None if g.confirmation is None else moved(g.confirmation),
+            "failures": sorted(failing), "removed_modules": g.removed_modules,
+            "verdicts": [{"claim": c, "base": a, "head": b} for c, a, b in g.verdicts],
+            "verdict_failures": [v[0] for v in g.verdict_failures], "notes": g.notes}
 
 
 def to_markdown(g: Gate) -> str:

@@ -5,6 +5,9 @@ changed claim verdict.  Exit 0: passed; 1: failed; 2: could not run.  See
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from gilbench import _asv, gate
 from gilbench.commands import common_args
 
@@ -34,6 +37,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--summary", default=None, metavar="FILE",
                         help="also write the markdown summary here ($GITHUB_STEP_SUMMARY is "
                         "appended to when set)")
+    parser.add_argument("--json", default=None, metavar="FILE",
+                        help="also write the result as JSON (what moved, what failed, the "
+                        "mode, the wall time)")
     common_args.add_repo(parser)
 
 
@@ -45,4 +51,7 @@ def run(args) -> int:
     text = gate.to_markdown(result)
     print(text)
     _asv.step_summary(text, args.summary)
+    if args.json:
+        Path(args.json).write_text(json.dumps(gate.to_json(result), indent=1) + "\n",
+                                   encoding="utf-8")
     return 0 if result.passed else 1

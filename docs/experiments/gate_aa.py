@@ -10,7 +10,7 @@ asv's raw result files of both commits are kept under
 false alarms can be regenerated from them.  Runs already there are kept: a
 killed series resumes with the next run.
 
-    python noise/gate_aa.py --machine vm --runs 6
+    python docs/experiments/gate_aa.py --machine vm --runs 6
 
 None of these runs may be used to calibrate the gate they judge.
 """
@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def git(*args, cwd):
@@ -45,7 +45,8 @@ def one_run(out: Path, machine: str, extra: list[str]) -> dict:
         summary = out / "summary.md"
         t0 = time.monotonic()
         r = subprocess.run([sys.executable, "-m", "gilbench", "gate", base, head, "--repo",
-                            str(work), "--machine", machine, "--summary", str(summary), *extra],
+                            str(work), "--machine", machine, "--summary", str(summary), "--json",
+                            str(out / "gate.json"), *extra],
                            cwd=work, capture_output=True, text=True)
         seconds = time.monotonic() - t0
         results = work / ".asv" / "results"
