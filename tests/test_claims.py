@@ -341,3 +341,46 @@ def test_an_affinity_mask_is_judged_at_the_cpus_the_run_could_use(tmp_path):
     assert run.cpus == 2
     v = {v.claim: v for v in claims.verdicts(run)}["C8"]
     assert v.status == HOLDS, v
+
+
+@pytest.mark.parametrize("claim, cls, point", [
+    ("C1", "TrackC1RatioToGILHeld", {"kernel": "sumsq", "variant": "nogil", "n": 1000}),
+    ("C2", "TrackC2RatioToPythonNumpy", {"way": "cython_numpy_with_gil", "n": 10**4}),
+    ("C5", "TrackC5Efficiency", {"block": "empty", "every": 1, "threads": 2}),
+    ("C7", "TrackC7PrangeOverSequential", {"kernel": "poly", "n": 10, "threads": 2}),
+])
+def test_a_rule_that_needs_a_point_the_run_lacks_is_inconclusive(tmp_path, claim, cls, point):
+    """One point the rule reads failed in an otherwise healthy run: the rule
+    could have gone either way on it, so it is inconclusive, names the point,
+    and says what it would have been on the rest."""
+    def value(name, p, cpus):
+        if name.split(".")[1] == cls and all(p[k] == v for k, v in point.items()):
+            return None
+        return healthy(name, p, cpus)
+
+    v = verdict_of(tmp_path, claim, value=value)
+    assert v.status == INCONCLUSIVE, v
+    assert "does not have" in v.summary and cls in v.summary, v.summary
+    assert "would be holds on what was measured" in v.notes
+    assert any("failed" in n for n in v.notes), v.notes
+
+
+def test_a_value_that_is_only_shown_does_not_make_a_verdict_inconclusive(tmp_path):
+    """C8's pipeline gain is shown, not judged: its absence leaves C8 as it was."""
+    v = verdict_of(tmp_path, "C8", omit=["TrackC8PipelineGain"])
+    assert v.status == HOLDS, v
+
+
+@pytest.mark.parametrize("cpus", [16, 64])
+def test_c9_does_not_ask_for_nested_teams_over_the_thread_limit(tmp_path, cpus):
+    """At 16 CPUs, 16 x 16 nested threads are over the limit and skipped by the
+    suite: the rule judges the other patterns and says why, not inconclusive."""
+    def value(name, p, c):
+        if name.split(".")[1] == "TrackC9Slowdown" and p["pattern"] == "nested" and \
+                p["omp_threads"] * p["blas_threads"] > 4 * c:
+            return math.nan
+        return healthy(name, p, c)
+
+    v = verdict_of(tmp_path, "C9", cpus=cpus, value=value)
+    assert v.status != INCONCLUSIVE or "does not have" not in v.summary, v
+    assert any("over the limit" in n for n in v.notes), v.notes

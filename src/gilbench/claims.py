@@ -20,6 +20,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from gilbench.results import Run
+from gilbench.threads import over_limit
 
 __all__ = ["CLAIMS", "Claim", "Verdict", "HOLDS", "FAILS", "INCONCLUSIVE", "NOT_MEASURED",
            "verdicts"]
@@ -70,6 +71,32 @@ def _values(run: Run, bench: str, **grid) -> tuple[list[float], list[str]]:
         else:
             missing.append(f"{bench}{dict(zip(names, combo, strict=True))}: {point.reason}")
     return found, missing
+
+
+class _Asked:
+    """A run as a rule reads it: every point the rule asks for and the run
+    does not have (absent, skipped, failed) is written down, so that
+    :func:`verdicts` can tell a verdict that stood on all it needed from one
+    that stood on part of it.  ``shown`` is the run itself, for the values a
+    rule shows but does not decide by."""
+
+    def __init__(self, run: Run):
+        self.shown = run
+        self.lacking: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self.shown, name)
+
+    def point(self, benchmark: str, **params):
+        p = self.shown.point(benchmark, **params)
+        if not p.ok:
+            self.lacking.append(f"{benchmark}{params}: {p.reason}")
+        return p
+
+
+def _shown(run):
+    """The run, read for a value that is shown and does not decide."""
+    return getattr(run, "shown", run)
 
 
 def _band(value: float, holds, fails) -> str:
@@ -161,7 +188,7 @@ def rule_c2(run: Run) -> Verdict:
     bench = "TrackC2RatioToPythonNumpy.track_c2_ratio"
     sizes = run.axis(bench, "n")
     vals, miss = _values(run, bench, way=["cython_numpy_with_gil"], n=sizes)
-    loop, _ = _values(run, bench, way=["cython_loop_nogil"], n=sizes)
+    loop, _ = _values(_shown(run), bench, way=["cython_loop_nogil"], n=sizes)
     if not vals:
         return _not_measured("C2", miss)
     m = statistics.median(vals)
@@ -381,13 +408,15 @@ def rule_c7(run: Run) -> Verdict:
         g = min(large)
         evidence[f"prange / sequential at n={max(sizes)}, {nt} threads (best kernel)"] = g
         parts.append(_band(g, lambda v: v <= C7_LARGE_WINS, lambda v: v >= C7_LARGE_EVEN))
-        cross = run.point("TrackC7Crossover.track_c7_crossover", kernel="sumsq", threads=nt)
+        cross = _shown(run).point("TrackC7Crossover.track_c7_crossover", kernel="sumsq",
+                                  threads=nt)
         if cross.ok:
             evidence[f"crossover size, sum of squares, {nt} threads"] = cross.value
     elif not _two_or_more(run):
         notes.append("'pays on large problems' not shown: one CPU cannot run a prange faster "
                      "than the sequential loop")
-    overhead = run.point("TrackC7RegionOverhead.track_c7_region_us", region="empty", threads=nt)
+    overhead = _shown(run).point("TrackC7RegionOverhead.track_c7_region_us", region="empty",
+                                 threads=nt)
     if overhead.ok:
         evidence[f"empty parallel region, {nt} threads (us)"] = overhead.value
     if not parts:
@@ -431,7 +460,8 @@ def rule_c8(run: Run) -> Verdict:
     pipe = "TrackC8PipelineGain.track_c8_pipeline_gain"
     stages, psizes = run.axis(pipe, "stages"), run.axis(pipe, "n")
     if stages and psizes:
-        p = run.point(pipe, way="one_section", stages=max(stages), n=min(psizes), threads=nt)
+        p = _shown(run).point(pipe, way="one_section", stages=max(stages), n=min(psizes),
+                              threads=nt)
         if p.ok:
             evidence[f"{max(stages)}-stage pipeline, n={min(psizes)}, {nt} thread(s): separate "
                      "/ one section (not deciding)"] = p.value
@@ -462,6 +492,10 @@ def rule_c9(run: Run) -> Verdict:
     bench = "TrackC9Slowdown.track_c9_slowdown"
     evidence, notes, factors = {}, [], []
     for pattern in ("nested", "alternating", "concurrent"):
+        if pattern == "nested" and over_limit(nt * nt, cpus=nt):
+            notes.append(f"nested at {nt} x {nt} threads not run: "
+                         + over_limit(nt * nt, cpus=nt))
+            continue
         both = run.point(bench, pattern=pattern, policy="default", omp_threads=nt, blas_threads=nt)
         pinned = run.point(bench, pattern=pattern, policy="default", omp_threads=nt,
                            blas_threads=1)
@@ -470,8 +504,8 @@ def rule_c9(run: Run) -> Verdict:
             evidence[f"{pattern}: BLAS {nt} threads / BLAS pinned to 1"] = both.value / pinned.value
         else:
             notes += [both.reason or "", pinned.reason or ""]
-        passive = run.point(bench, pattern=pattern, policy="PASSIVE", omp_threads=nt,
-                            blas_threads=nt)
+        passive = _shown(run).point(bench, pattern=pattern, policy="PASSIVE", omp_threads=nt,
+                                    blas_threads=nt)
         if passive.ok:
             evidence[f"{pattern}: slowdown under OMP_WAIT_POLICY=PASSIVE"] = passive.value
     if not factors:
@@ -549,6 +583,18 @@ def _basis(run: Run, claim: Claim) -> str:
             f"(commit {run.commit[:8]} on {run.machine}, {run.cpus} usable CPUs)")
 
 
+def _lacking(v: Verdict, lacking: list[str]) -> Verdict:
+    """A verdict whose rule needed points the run does not have: it could
+    have gone the other way on them, so it is inconclusive, and says which."""
+    v.notes = [f"would be {v.status} on what was measured"] + [
+        n for n in v.notes if n not in lacking] + lacking[:6]
+    v.summary = (f"inconclusive: the rule needs {len(lacking)} point(s) this run does not "
+                 f"have ({lacking[0]}{', ...' if len(lacking) > 1 else ''}); on the rest, "
+                 + v.summary)
+    v.status = INCONCLUSIVE
+    return v
+
+
 def verdicts(run: Run) -> list[Verdict]:
     """Every claim's verdict on one machine's run, in claim order.  A smoke
     run (``GILBENCH_SMOKE=1`` or asv's ``--quick``: one call per point) is
@@ -562,7 +608,10 @@ def verdicts(run: Run) -> list[Verdict]:
                         "the suite runs, not what a claim does",
                         notes=["run the default suite (README command 1) for a verdict"])
         else:
-            v = claim.rule(run)
+            asked = _Asked(run)
+            v = claim.rule(asked)
+            if v.status in (HOLDS, FAILS) and asked.lacking:
+                v = _lacking(v, asked.lacking)
         v.basis = _basis(run, claim)
         out.append(v)
     return out
