@@ -167,6 +167,7 @@ def gate_calibrated(tmp_path_factory, asv_env_dir):
                         "--only", GATE_BENCHES, "--", "--quick"],
                        cwd=work, env=env, capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    pair = _git("rev-list", "--reverse", "gate-calibration-base..main", cwd=work).split()
+    pair = [_git("rev-parse", "gate-calibration-base", cwd=work),
+            _git("rev-parse", "main", cwd=work)]
     return {"work": work, "env": env, "stdout": r.stdout, "pair": pair,
             "results": work / ".asv" / "results"}

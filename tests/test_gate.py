@@ -64,9 +64,10 @@ def markdown_tables(text: str) -> list[list[list[str]]]:
 
 @pytest.fixture(scope="module")
 def slowed(tmp_path_factory, asv_env_dir, gate_calibrated):
-    """BASE: the first commit of the gate calibration's A/A pair (the same
-    commit, made again here: asv builds it once), with no gate table for the
-    test machine (uncalibrated: the exact counts are gated).  HEAD makes
+    """BASE: the second commit of the gate calibration's A/A pair (an empty
+    commit over this repository's HEAD, made again here: the same commit, so
+    asv builds it once), with no gate table for the test machine
+    (uncalibrated: the exact counts are gated).  HEAD makes
     C1's ``sumsq_nogil`` do half as much work again, commits a gate table of
     its own that would let that through (threshold 10x), and deletes the C6
     benchmark module.  The gate runs as the pull-request workflow runs it:
@@ -77,7 +78,7 @@ def slowed(tmp_path_factory, asv_env_dir, gate_calibrated):
     git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
     git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
     base = gate_calibration.identical_commit(repo, env=env)
-    assert base == gate_calibrated["pair"][0]
+    assert base == gate_calibrated["pair"][1]
     (repo / KERNEL).write_text(inject((repo / KERNEL).read_text(), "sumsq_nogil", 50))
     loose = {
         f"bench_c1_gil_held.TrackC1Instructions.track_c1_instructions('{k}', '{v}')": {

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pytest
 
-from gilbench import nightly
+from gilbench import gate_calibration, nightly
 
-from conftest import share_asv_env
+from conftest import FIXED_DATES, share_asv_env
 from git_http import checkout_like_actions, git, serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def github(tmp_path_factory, asv_env_dir):
     srv = tmp / "srv"
     git("init", "-q", "--bare", str(srv / "proj.git"), cwd=tmp)
     git("push", "-q", str(srv / "proj.git"), "HEAD:refs/heads/main", cwd=ROOT)
-    env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1",
+    env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1", **FIXED_DATES,
                XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")))
     for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT"):
         env.pop(var, None)
@@ -114,7 +114,9 @@ def nights(github):
                                  text=True, env=failing)
     o["after1"] = stored_files(bare)
     o["results_a_after1"] = _result_of(bare, o["a"])
-    o["b"] = commit_file(proj, "B.txt")
+    # B: an empty commit over A with fixed dates, the same commit as the gate
+    # tests' (so asv builds it once a session).
+    o["b"] = gate_calibration.identical_commit(proj, env=env)
     o["killed2"] = killed_night(proj, failing, signal.SIGTERM)
     o["after2"] = stored_files(bare)
     o["retries_after2"] = json.loads(out("show", f"benchmark-results:retries/{MACHINE}.json",

@@ -5,8 +5,9 @@ The gate builds two commits and measures them in interleaved rounds
 (:func:`gilbench.gate.asv_settings`); a table made any other way (one build,
 runs one after the other) does not show what the gate will see.  So the
 calibration repeats exactly that, on identical code: in a scratch clone it
-makes two empty commits per A/A pair over the checkout's HEAD (asv keys
-results by commit), and runs one ``asv run`` per pair over both commits, the
+makes empty commits over the checkout's HEAD (asv keys results by commit),
+pairs them in order (the first pair is HEAD and the first empty commit), and
+runs one ``asv run`` per pair over both commits, the
 gate's settings, every point the gate can watch (:func:`gilbench.gate.
 candidates`).  Two builds, interleaved rounds, samples recorded: the gate,
 minus the judging.
@@ -100,8 +101,15 @@ def analyze(results_dir, machine: str, pairs: list, kinds: dict) -> dict:
             "points": points}
 
 
-def _pairs(work: Path) -> list:
-    commits = _asv.git("rev-list", "--reverse", f"{BASE_TAG}..main", cwd=work).stdout.split()
+def _chain(work: Path) -> list:
+    """The calibration's commits, all of identical code: the checkout's HEAD
+    (tagged :data:`BASE_TAG`), then the empty commits over it."""
+    base = _asv.git("rev-parse", BASE_TAG, cwd=work).stdout.strip()
+    return [base] + _asv.git("rev-list", "--reverse", f"{BASE_TAG}..main",
+                             cwd=work).stdout.split()
+
+
+def _pairs(commits: list) -> list:
     return [tuple(commits[i:i + 2]) for i in range(0, len(commits) - 1, 2)]
 
 
@@ -158,9 +166,9 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
         _asv.git("clone", "--quiet", "--no-local", str(repo), str(work), cwd=repo.parent)
         _asv.git("checkout", "--quiet", "-B", "main", head, cwd=work)
         _asv.git("tag", BASE_TAG, head, cwd=work)
-    while len(_pairs(work)) < pairs:
+    while len(_pairs(_chain(work))) < pairs:
         identical_commit(work)
-    todo = _pairs(work)[:pairs]
+    todo = _pairs(_chain(work))[:pairs]
     machine = _asv.machine(work, machine)
     kinds = _select(gate.candidates(work), only)
     results_dir = work / ".asv" / "results"
@@ -186,7 +194,7 @@ def reanalyze(workdir, machine: str, only: str | None = None) -> tuple[dict, Pat
         raise ValueError(f"{work} is not a gate calibration's scratch clone")
     results_dir = work / ".asv" / "results"
     done = results.commits(results_dir, machine)
-    todo = [p for p in _pairs(work) if p[0] in done and p[1] in done]
+    todo = _pairs([c for c in _chain(work) if c in done])
     return analyze(results_dir, machine, todo, _select(gate.candidates(work), only)), results_dir
 
 
