@@ -234,6 +234,33 @@ def gate_aa() -> str:
     return "\n".join(lines) + "\n"
 
 
+def gate_summary() -> str:
+    """The README's short account of the gate's evidence."""
+    table = _gate_table()
+    runs = [r for r in _aa_runs() if r["protocol"] == "gate table"]
+    lines = []
+    if table:
+        gated = sum(r["status"] in ("stable", "gated") for r in table["points"].values())
+        lines.append(f"- Calibrated here on its own protocol (`gilbench calibrate --gate`, "
+                     f"{table['pairs']} A/A pairs, in-sample): {gated} of the "
+                     f"{len(table['points'])} points it can watch are steady enough to gate.")
+    else:
+        lines.append("- Not calibrated on its own protocol here yet.")
+    if runs:
+        minutes = statistics.median(r["seconds"] / 60 for r in runs)
+        lines.append(f"- Fresh A/A runs (identical code, two builds, confirmation included; "
+                     f"none used for calibration): {sum(r['exit'] != 0 for r in runs)} of "
+                     f"{len(runs)} failed; median wall time {minutes:.1f} min.")
+    else:
+        lines.append("- No fresh A/A run of the calibrated gate yet.")
+    reach = ROOT / "noise" / "gate-reach" / "vm" / "reach.json"
+    if not reach.is_file():
+        lines.append("- Its reach on injected slowdowns is not measured on this protocol yet.")
+    else:
+        lines.append("- Injected slowdowns: see [docs/gate.md](docs/gate.md#how-far-to-trust-it).")
+    return "\n".join(lines) + "\n"
+
+
 def gate_reach() -> str:
     """What the injected slowdowns did (docs/experiments/gate_reach.py)."""
     import json
@@ -280,6 +307,7 @@ def gate_reach() -> str:
 
 
 FIGURES = {"gate-aa": gate_aa, "gate-calibration": gate_calibration, "gate-reach": gate_reach,
+           "gate-summary": gate_summary,
             "plan": plan_table, "verdicts": verdicts,
            "verdict-details": verdict_details, "noise-summary": noise_summary,
            "c8-spread": c8_spread}
