@@ -2,16 +2,19 @@
 
 * For real, end to end: a scratch clone whose HEAD makes C1's ``sumsq_nogil``
   do half as much work again (an extra dependent add over half the
-  elements); asv builds both commits; the gate exits 1 and names the
-  instruction count that rose.  Instruction counts are exact, so this cannot
-  flake.
-* On the real A/A runs of the calibration test (identical code): no alarm,
-  with the table's thresholds and with the exact counts alone.
+  elements), loosens its own gate table and deletes a benchmark module; asv
+  builds both commits; the gate, run from BASE's checkout as the workflow
+  runs it, exits 1, names the instruction count that rose (confirmed), judges
+  by BASE's table and fails on the removed module.  Instruction counts are
+  exact, so this cannot flake.
+* A fresh A/A gate run on the gate calibration's pair of identical commits
+  passes.
 * A benchmark that fails at HEAD only (on purpose, GILBENCH_FAIL_BENCHMARK,
-  in a real asv run) is a failure of the gate.
+  in a real asv run) is a failure of the gate; a gated point that vanishes
+  fails; exact counts that turn into NaN fail.
 * A claim whose verdict differs between BASE and HEAD (asv result files
-  written with asv's own API) is a failure of the gate.
-* The summary parses as markdown, with its table.
+  written with asv's own API) is a failure of a calibrated gate.
+* The summary parses as markdown, with its table; a bad ref exits 2.
 """
 
 from __future__ import annotations

@@ -6,17 +6,20 @@ benchmark's own noise, judged by the rules BASE committed.
   its virtualenv) whose rounds alternate between them (asv's
   ``--interleave-rounds``, as ``asv continuous`` does): :data:`GATE_ROUNDS`
   rounds of :data:`GATE_REPEAT` samples per time, samples recorded, so a
-  machine that slows down for minutes slows both sides.  It runs the exact
-  instruction counts, the benchmarks the claims' rules read, and the
-  ``time_`` benchmarks that have gated points.
+  machine that slows down for minutes slows both sides.  It runs what it
+  watches (:func:`candidates`): every exact instruction count, and the times
+  and interleaved ratios that BASE's gate table for this machine
+  (``noise/gate/<machine>.json``, made by ``gilbench calibrate --gate`` on
+  the gate's own protocol, :mod:`gilbench.gate_calibration`) found steady;
+  with ``verdicts``, also the benchmarks the claims' rules read.
 * **BASE's rules.**  The noise table is ``noise/<machine>.json`` as
   committed at BASE (``git show BASE:...``), whatever the working tree or
   HEAD holds; the summary says when HEAD changes the table or the gate's
   own code.  The pull-request workflow also runs the gate's code and the
   suite from BASE's checkout.
-* **Two modes.**  *Calibrated* (a table for this machine): its stable and
-  gated points at their own thresholds, plus the exact counts; a changed
-  verdict fails.  *Uncalibrated* (no table: every hosted runner, every pull
+* **Two modes.**  *Calibrated* (a gate table for this machine): its stable
+  and gated points at their own thresholds, plus the exact counts; a changed
+  verdict fails (when the verdicts are measured).  *Uncalibrated* (no table: every hosted runner, every pull
   request from a fork): only the exact instruction counts and vanished
   points fail; changed verdicts are reported, never validated there.
 * **What fails it** (exit 1):
