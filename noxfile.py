@@ -79,8 +79,10 @@ def calibrate(session):
     (``.asv/calibration``; a killed calibration resumes there) with the
     gilbench built from this checkout, and writes ``noise/<machine>.json`` and
     ``.md``; the publish pipeline turns each table into asv's
-    regressions_thresholds for that machine's graphs."""
-    session.install(".[report]")
+    regressions_thresholds for that machine's graphs.  ``-- --gate``
+    calibrates the regression gate on its own protocol instead (A/A pairs of
+    two builds in interleaved rounds, ``noise/gate/<machine>.json``)."""
+    session.install("virtualenv", ".[report]")
     session.run("gilbench", "calibrate", *session.posargs)
 
 
