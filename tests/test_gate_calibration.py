@@ -127,3 +127,14 @@ def test_bad_arguments_exit_2_saying_why(args, message, tmp_path):
 def test_analyze_needs_a_pair(tmp_path):
     with pytest.raises(ValueError, match="at least one"):
         gate_calibration.analyze(tmp_path, "m", [], {})
+
+
+def test_the_gates_rounds_are_the_suites():
+    """The gate leaves the rounds to the suite (so that the exact counts run
+    once): what it documents as its rounds must be what the suite sets."""
+    from benchmarks.common import Benchmark, InstructionCounts
+
+    assert Benchmark.rounds == gate.GATE_ROUNDS
+    assert InstructionCounts.rounds == 1
+    assert not any(a.startswith("rounds=") for a in gate.asv_settings())
+    assert f"repeat={gate.GATE_REPEAT}" in gate.asv_settings()
