@@ -144,17 +144,51 @@ def pinned_blas_exactly(blas: int):
         yield pin
 
 
+#: True while :func:`every_instruction_point` asks each count table what it
+#: counts (its ``setup_cache`` then returns the points instead of counting).
+_LISTING = False
+
+
 def instruction_table(points: dict) -> dict:
     """{label: instructions per element} of each point, counted exactly by
-    callgrind in one valgrind process (see :mod:`gilbench.instructions`); for a
-    ``setup_cache``.  Where they cannot be counted, ``{"skip": reason}``, which
+    callgrind (see :mod:`gilbench.instructions`); for a ``setup_cache``.  The
+    first table of a build counts every table's points in one valgrind
+    process and keeps them for the others (``per_element_shared``).  Where
+    they cannot be counted, ``{"skip": reason}``, which
     :class:`InstructionCounts` turns into asv's skip."""
+    if _LISTING:
+        return {"points": points}
     from gilbench import instructions
 
     try:
-        return instructions.per_element(points)
+        return instructions.per_element_shared(points, every_instruction_point())
     except instructions.Unavailable as exc:
         return {"skip": str(exc)}
+
+
+def every_instruction_point() -> list:
+    """(module, function, recipe) of every instruction count in the suite:
+    each :class:`InstructionCounts` class of ``bench_*.py`` asked for its
+    points.  Empty when the suite is not imported as a package (each table
+    then counts its own)."""
+    global _LISTING
+    import importlib
+
+    package = __name__.rpartition(".")[0]
+    if not package:
+        return []
+    found = []
+    _LISTING = True
+    try:
+        for path in sorted(Path(__file__).parent.glob("bench_*.py")):
+            module = importlib.import_module(f"{package}.{path.stem}")
+            for obj in vars(module).values():
+                if isinstance(obj, type) and issubclass(obj, InstructionCounts) and \
+                        obj.__module__ == module.__name__:
+                    found += [tuple(p) for p in obj().setup_cache()["points"].values()]
+    finally:
+        _LISTING = False
+    return found
 
 
 class InstructionCounts(Benchmark):

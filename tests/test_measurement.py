@@ -5,6 +5,8 @@ instruction counter (real valgrind): the same count twice, more for more work.
 """
 
 
+import json
+
 import numpy as np
 import pytest
 
@@ -99,6 +101,28 @@ def test_instruction_counts_are_exact_and_grow_with_work(valgrind):
     assert first["poly_nogil"] > first["sumsq_nogil"]
     assert first["sumsq_except"] > 5 * first["sumsq_nogil"]
     assert np.isfinite(list(first.values())).all()
+
+
+def test_shared_counts_are_counted_once_per_build_and_exact(valgrind, tmp_path):
+    """The suite's count tables share one valgrind process per build: the
+    first counts the whole universe and keeps it; the next reads it; the
+    values are what that process counted, exact on a second count."""
+    universe = list(POINTS.values())
+    one = {"a": POINTS["sumsq_nogil"]}
+    first = instructions.per_element_shared(one, universe, sizes=(100, 1100), cache_dir=tmp_path)
+    (kept,) = tmp_path.glob("gilbench-instructions-*.json")
+    table = json.loads(kept.read_text())
+    assert len(table) == len(POINTS)
+    other = {"b": POINTS["poly_nogil"]}
+    again = instructions.per_element_shared(other, universe, sizes=(100, 1100),
+                                            cache_dir=tmp_path)
+    assert again == {"b": table["gilbench.kernels.c1_gil_held:poly_nogil:x_out"]}
+    kept.unlink()   # counted again from scratch: the same numbers
+    assert instructions.per_element_shared(one, universe, sizes=(100, 1100),
+                                           cache_dir=tmp_path) == first
+    # Another universe is another key: nothing read from the first.
+    instructions.per_element_shared(one, universe[:1], sizes=(100, 1100), cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("gilbench-instructions-*.json"))) == 2
 
 
 def test_instruction_counts_reject_bad_points(valgrind):

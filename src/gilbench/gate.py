@@ -19,9 +19,10 @@ benchmark's own noise, judged by the rules BASE committed.
   suite from BASE's checkout.
 * **Two modes.**  *Calibrated* (a gate table for this machine): its stable
   and gated points at their own thresholds, plus the exact counts; a changed
-  verdict fails (when the verdicts are measured).  *Uncalibrated* (no table: every hosted runner, every pull
-  request from a fork): only the exact instruction counts and vanished
-  points fail; changed verdicts are reported, never validated there.
+  verdict fails (when the verdicts are measured).  *Uncalibrated* (no
+  table: every hosted runner, every pull request from a fork): only the
+  exact instruction counts and vanished points fail; changed verdicts are
+  reported, never validated there.
 * **What fails it** (exit 1):
 
   - a gated point beyond its threshold by asv compare's rule
