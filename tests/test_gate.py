@@ -90,7 +90,7 @@ def slowed(tmp_path_factory, asv_env_dir, gate_calibrated):
             "status": "stable", "reason": "loosened by HEAD"}
         for k in ("sumsq", "poly")
         for v in ("gil", "nogil", "noexcept", "except", "except_value")}
-    (repo / "noise" / "gate").mkdir(parents=True)
+    (repo / "noise" / "gate").mkdir(parents=True, exist_ok=True)
     (repo / "noise" / "gate" / "gate-test.json").write_text(json.dumps(
         {"protocol": "gate", "machine": "gate-test", "pairs": 1, "created": "test",
          "points": loose}))
