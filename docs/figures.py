@@ -176,6 +176,17 @@ def gate_calibration() -> str:
         worst = f"{sp[-1]:.3f}" if sp else "-"
         lines.append(f"| {kind} | {k['points']} | {k['stable']} | {k['gated']} | "
                      f"{k['noisy']} | {med} | {worst} |")
+    per_pair = []
+    for i in range(table["pairs"]):
+        moved = sorted(max(r["ratios"][i], 1 / r["ratios"][i]) for r in table["points"].values()
+                       if r["kind"] == "time" and len(r["ratios"]) > i and r["ratios"][i] > 0)
+        if moved:
+            within = sum(m <= 1 + noise.HEADROOM * 0.10 for m in moved)
+            per_pair.append(f"pair {i + 1}: median {statistics.median(moved):.3f}, "
+                            f"{within} of {len(moved)} within 3.3%")
+    if per_pair:
+        lines += ["", "How far a `time_` point moved between the two builds of one pair "
+                  "(HEAD/BASE, either way): " + "; ".join(per_pair) + "."]
     return "\n".join(lines) + "\n"
 
 
