@@ -1,13 +1,15 @@
-"""What the gate catches: slowdowns injected into three kernels, each watched
-by one kind of gated point, judged by the gate's own rule.
+"""What the gate catches: slowdowns injected into four kernels, watched by the
+three kinds of gated point (an exact count, an interleaved ratio, two raw
+times), judged by the gate's own rule.
 
 For each level P in +5, +10 and +20 % and each repetition (two by default),
 a commit in a scratch clone adds, after each target kernel's loop over its n
 elements, a second loop of ``n * P // 100`` dependent adds of ``0.0`` to the
 loop's accumulator (a C compiler may not drop them: they turn -0.0 into
-0.0).  The answers are unchanged; the work of these latency-bound loops
-grows by about P %.  The six heads are measured in a shuffled order (the
-seed is recorded) by one ``asv run`` with BASE, in interleaved rounds, with
+0.0), or, for C5's GIL round trips, P % more round trips.  The answers are
+unchanged; the work of these latency-bound loops grows by about P %.  The
+six heads are measured in a shuffled order (the seed is recorded) by one
+``asv run`` with BASE, in interleaved rounds, with
 the gate's settings, over the points the gate watches here (the exact counts
 and the stable and gated points of ``noise/gate/<machine>.json``).  Each head
 is then judged against BASE by :func:`gilbench.gate.judge` over all of those
@@ -42,7 +44,9 @@ LEVELS = (5, 10, 20)
 #: (kernel source, function, accumulator, sink lines, watched point, kind).
 #: Where the loop's result reaches memory rather than the return value, the
 #: sink writes the last element again (the same value), or the compiler
-#: drops the extra adds as dead code.
+#: drops the extra adds as dead code.  An accumulator of None means the
+#: loop's own body is repeated over the extra iterations instead (C5's GIL
+#: round trips: P % more of them).
 TARGETS = (
     ("src/gilbench/kernels/c6_scan.pyx", "cumsum_seq", "s", ["if n > 0:", "    ov[n - 1] = s"],
      "bench_c6_scan.TrackC6Instructions.track_c6_instructions('cumsum')", "exact count"),
@@ -52,6 +56,8 @@ TARGETS = (
      "interleaved ratio"),
     ("src/gilbench/kernels/c1_gil_held.pyx", "sumsq_gil", "s", [],
      "bench_c1_gil_held.TimeC1HoldingGIL.time_c1_loop('sumsq', 'gil', 10000000)", "raw time"),
+    ("src/gilbench/kernels/c5_with_gil_in_prange.pyx", "gil_roundtrips", None, [],
+     "bench_c5_with_gil_in_prange.TimeC5GilRoundtrip.time_c5_gil_roundtrip", "raw time"),
 )
 
 #: The points that call an injected kernel: a failure anywhere else is a
@@ -63,26 +69,30 @@ AFFECTED = (
     r"\.TimeC1HoldingGIL\.time_c1_loop\('sumsq', 'gil'",
     r"\.TrackC1Instructions\.track_c1_instructions\('sumsq', 'gil'\)",
     r"\.TrackC1RatioToGILHeld\.track_c1_ratio\('sumsq'",
+    r"\.TimeC5GilRoundtrip\.", r"\.TrackC5CostPerAcquisition\.",
 )
 
 
-def inject(source: str, function: str, percent: int, acc: str = "s",
+def inject(source: str, function: str, percent: int, acc: str | None = "s",
            sink: tuple = ()) -> str:
     """``source`` with ``function``'s loop over its n elements followed by
     ``n * percent // 100`` dependent adds of 0.0 to ``acc`` (same indent),
-    then the ``sink`` lines."""
+    or with ``acc`` None, by as many more turns of the loop's own body; then
+    the ``sink`` lines."""
     start = source.index(f"def {function}(")
-    loop = source.index("for i in range(n):\n", start)
-    line_start = source.rindex("\n", 0, loop) + 1
-    indent = loop - line_start
+    loop = re.compile(r"for (_?i) in range\(n\):\n").search(source, start)
+    var = loop.group(1)
+    line_start = source.rindex("\n", 0, loop.start()) + 1
+    indent = loop.start() - line_start
     lines = source[line_start:].split("\n")
     end = 1
     while lines[end].startswith(" " * (indent + 4)):
         end += 1
     at = line_start + sum(len(line) + 1 for line in lines[:end])
     pad = " " * indent
-    extra = (f"{pad}for i in range(n * {percent} // 100):  # injected slowdown\n"
-             f"{pad}    {acc} = {acc} + 0.0\n")
+    body = [f"{acc} = {acc} + 0.0"] if acc else [line[indent + 4:] for line in lines[1:end]]
+    extra = f"{pad}for {var} in range(n * {percent} // 100):  # injected slowdown\n" + \
+        "".join(f"{pad}    {line}\n" for line in body)
     extra += "".join(f"{pad}{line}\n" for line in sink)
     return source[:at] + extra + source[at:]
 
