@@ -230,7 +230,8 @@ def gate_aa() -> str:
     lines = ["| run | gate version | thresholds | mode | gated points | exit | wall time | "
              "failing first | failing again |", "|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
-        lines.append(f"| {r['name']} | `{r['tested_commit'][:8]}` | {r['protocol']} | "
+        # The commit the run cloned (its BASE): the gate's code and table.
+        lines.append(f"| {r['name']} | `{r['base'][:8]}` | {r['protocol']} | "
                      f"{r['mode']} | {r['gated']} | {r['exit']} | {r['seconds'] / 60:.1f} min | "
                      f"{r['first']} | {r['again']} |")
     new = [r for r in runs if r["protocol"] == "gate table"]

@@ -38,7 +38,8 @@ def one_run(out: Path, machine: str, extra: list[str]) -> dict:
     with tempfile.TemporaryDirectory(prefix="gilbench-gate-aa-") as tmp:
         work = Path(tmp) / "repo"
         git("clone", "-q", "--no-local", str(ROOT), str(work), cwd=tmp)
-        git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=work)
+        tested = git("rev-parse", "HEAD", cwd=ROOT)
+        git("checkout", "-q", "-B", "main", tested, cwd=work)
         git("-c", "user.name=gate-aa", "-c", "user.email=gate-aa@gilbench", "commit", "-q",
             "--allow-empty", "-m", "A/A: identical code", cwd=work)
         base, head = git("rev-parse", "HEAD~1", cwd=work), git("rev-parse", "HEAD", cwd=work)
@@ -55,7 +56,7 @@ def one_run(out: Path, machine: str, extra: list[str]) -> dict:
         (out / "stdout.txt").write_text(r.stdout + "\n--- stderr ---\n" + r.stderr[-20000:])
         record = {"base": base, "head": head, "exit": r.returncode,
                   "seconds": round(seconds, 1), "machine": machine,
-                  "tested_commit": git("rev-parse", "HEAD", cwd=ROOT)}
+                  "tested_commit": tested}
         (out / "run.json").write_text(json.dumps(record, indent=1) + "\n")
         return record
 
