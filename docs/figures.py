@@ -33,6 +33,7 @@ import statistics
 import sys
 from pathlib import Path
 
+from gilbench import gate_calibration as gate_cal
 from gilbench import noise, report, results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -379,6 +380,16 @@ def main(argv=None) -> int:
     for js in sorted((ROOT / "noise").glob("*.json")):
         md = js.with_suffix(".md")
         want = noise.to_markdown(noise.load_table(js))
+        if not md.is_file() or md.read_text(encoding="utf-8") != want:
+            stale.append(md.relative_to(ROOT))
+            if not args.check:
+                md.write_text(want, encoding="utf-8")
+    # The gate's tables' pages.
+    import json
+
+    for js in sorted((ROOT / "noise" / "gate").glob("*.json")):
+        md = js.with_suffix(".md")
+        want = gate_cal.to_markdown(json.loads(js.read_text(encoding="utf-8")))
         if not md.is_file() or md.read_text(encoding="utf-8") != want:
             stale.append(md.relative_to(ROOT))
             if not args.check:
