@@ -146,7 +146,8 @@ def _plot_c1(runs, fig):
         ax.set(xscale="log", yscale="log", xlabel="elements", ylabel="time / GIL-held loop",
                title=kernel)
         ax.axhline(1.0, color="grey", lw=0.8)
-    axes[1].legend(fontsize=7)
+    if axes[1].get_legend_handles_labels()[0]:
+        axes[1].legend(fontsize=7)
 
 
 def _plot_c2(runs, fig):
