@@ -30,7 +30,6 @@ import json
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -98,8 +97,7 @@ def inject(source: str, function: str, percent: int, acc: str | None = "s",
 
 
 def git(*args, cwd):
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return _asv.git(*args, cwd=cwd).stdout.strip()
 
 
 def _moved(g) -> list:
@@ -172,10 +170,6 @@ def main(argv=None) -> int:
     (out / "reach.json").write_text(json.dumps(record, indent=1) + "\n")
     print(f"written {out}")
     return 0
-
-
-def affected(name: str) -> bool:
-    return any(re.search(a, name) for a in AFFECTED)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,8 @@ def add_arguments(parser) -> None:
                         "committed at BASE (default noise/)")
     parser.add_argument("--verdicts", action="store_true",
                         help="also measure the benchmarks behind the claim verdicts and fail "
-                        "on a changed verdict (calibrated mode; about 25 minutes a commit "
-                        "on a 2-CPU machine)")
+                        "on a changed verdict (calibrated mode; most of the default suite, for "
+                        "both commits)")
     parser.add_argument("--only", default=None, metavar="REGEX",
                         help="gate only the benchmark classes matching REGEX (e.g. C1)")
     parser.add_argument("--no-confirm", action="store_true",
