@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from gilbench import _openmp_helpers
 from gilbench.kernels import c1_gil_held as c1
 from gilbench.kernels import c2_numpy_with_gil as c2
+from gilbench.kernels import NO_PRANGE_KEEPS_GIL
 from gilbench.kernels import c5_with_gil_in_prange as c5
 from gilbench.kernels import c6_scan as c6
 from gilbench.kernels import c7_bandwidth as bw
@@ -131,6 +132,16 @@ KERNELS["c5.prange_plain"] = Kernel(
 for block in c5.BLOCKS:
     KERNELS[f"c5.prange_with_gil[{block}]"] = Kernel(
         c5.prange_with_gil, ("x",), call=lambda f, a, nt, b=block: f(a["x"], 7, nt, b)[0],
+        reference=lambda a: np.dot(a["x"], a["x"]), tol=_sum_tol)
+for take in (True, False):
+    KERNELS[f"c5.section_gil_once[{take}]"] = Kernel(
+        c5.section_gil_once, ("x",), call=lambda f, a, nt, t=take: f(a["x"], 7, nt, t)[0],
+        reference=lambda a: np.dot(a["x"], a["x"]), tol=_sum_tol)
+if NO_PRANGE_KEEPS_GIL is None:  # built with Cython >= 3.3
+    from gilbench.kernels import c5_prange_keeps_gil as c5k
+
+    KERNELS["c5.prange_keeps_gil"] = Kernel(
+        c5k.prange_keeps_gil, ("x",), call=lambda f, a, nt: f(a["x"], 7, nt)[0],
         reference=lambda a: np.dot(a["x"], a["x"]), tol=_sum_tol)
 KERNELS["c6.cumsum_seq"] = Kernel(
     c6.cumsum_seq, ("x",), ("out",), call=lambda f, a, nt: f(a["x"], a["out"]),

@@ -12,12 +12,19 @@ block per element block, of one of three kinds (``BLOCKS``):
 
 :func:`prange_plain` is the same blocked loop with no such block, and
 :func:`gil_roundtrips` times one acquire/release from nogil code on one thread.
+
+:func:`section_gil_once` is the other way to need Python in a parallel
+loop: a ``parallel()`` section that released the GIL takes it back once per
+thread, at its top (per-thread initialisation), then runs the same blocked
+loop without it.  Cython 3.3 made that acquisition faster; the module
+``c5_prange_keeps_gil`` (Cython 3.3 or newer) holds the third way, a prange
+that never releases the GIL.
 No division or modulo sits in the inner loop, so the comparison is of the
 ``with gil`` machinery only.
 """
 
 cimport numpy as cnp
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange, threadid
 
 from gilbench._checks cimport check_array, check_num_threads, check_positive_int
 
@@ -87,3 +94,30 @@ def gil_roundtrips(count):
             with gil:
                 pass
     return n
+
+
+def section_gil_once(x, every=1024, num_threads=1, take_gil=True):
+    """C5: a ``parallel()`` section over the blocked sum of squares whose
+    threads each take the GIL back once at its top (when ``take_gil``) to
+    run one Python operation, their initialisation; without ``take_gil``
+    the same section with no acquisition.  Returns ``(sum, threads that ran
+    the initialisation)``."""
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef Py_ssize_t m = check_positive_int(every, "every")
+    cdef int nt = check_num_threads(num_threads)
+    if not isinstance(take_gil, bool):
+        raise TypeError(f"take_gil must be a bool, got {type(take_gil).__name__}")
+    cdef bint acquire = take_gil
+    cdef Py_ssize_t b, j, lo, hi, n = xv.shape[0]
+    cdef double s = 0.0
+    inits = [0] * nt  # one slot per thread: no two threads write the same one
+    with nogil, parallel(num_threads=nt):
+        if acquire:
+            with gil:
+                inits[threadid()] += 1
+        for b in prange(_blocks(n, m), schedule="static"):
+            lo = b * m
+            hi = min(lo + m, n)
+            for j in range(lo, hi):
+                s += xv[j] * xv[j]
+    return s, sum(inits)
