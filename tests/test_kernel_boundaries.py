@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gilbench import _openmp_helpers
+from gilbench.kernels import NO_PRANGE_KEEPS_GIL
 from gilbench.kernels import c1_gil_held as c1
 from gilbench.kernels import c2_numpy_with_gil as c2
-from gilbench.kernels import NO_PRANGE_KEEPS_GIL
 from gilbench.kernels import c5_with_gil_in_prange as c5
 from gilbench.kernels import c6_scan as c6
 from gilbench.kernels import c7_bandwidth as bw
