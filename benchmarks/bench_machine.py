@@ -11,8 +11,16 @@ value first (:mod:`gilbench.results`).
 (``GILBENCH_SMOKE=1``: every sweep shrunk, one call per point), whose numbers
 show that the suite runs and nothing about the claims: such a run is never
 judged.
+
+``TrackMachine.track_cython_release`` is the Cython release that compiled
+the kernels measured (``gilbench.kernels.CYTHON_VERSION``), as one number,
+``major * 10000 + minor * 100 + patch`` (3.3.1 is 30301), since asv tracks
+numbers: the report labels each run with it (:mod:`gilbench.results`), and
+asv's graph of it shows a change of compiler between two commits.
 """
 
+from gilbench.cython_releases import release_number
+from gilbench.kernels import CYTHON_VERSION
 from gilbench.measurement import SMOKE
 from gilbench.threads import usable_cpus
 
@@ -33,3 +41,8 @@ class TrackMachine:
         return 1.0 if SMOKE else 0.0
 
     track_smoke_run.unit = "1 = smoke run"
+
+    def track_cython_release(self):
+        return release_number(CYTHON_VERSION)
+
+    track_cython_release.unit = "Cython release (major*10000 + minor*100 + patch)"

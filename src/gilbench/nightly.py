@@ -179,7 +179,8 @@ def _failures(results_dir: Path, machine: str, commit: str) -> int:
     """How many points of ``commit`` asv recorded as failed there (0 if none
     or no readable result)."""
     try:
-        return len(results.load_commit(results_dir, machine, commit).failed())
+        return sum(len(run.failed()) for run in
+                   results.load(results_dir, machine=machine, commit=commit))
     except ValueError:
         return 0
 
@@ -296,10 +297,12 @@ def save_commit(repo, store: Path, results_dir: Path, machine: str, remote: str,
 
 def _failed_benchmarks(results_dir: Path, machine: str, commit: str) -> list[str]:
     try:
-        run = results.load_commit(results_dir, machine, commit)
+        runs = results.load(results_dir, machine=machine, commit=commit)
     except ValueError:
         return [f"{commit[:8]} (no results recorded)"]
-    return sorted({f"{commit[:8]} {p.benchmark}" for p in run.failed()})
+    return sorted({f"{commit[:8]} {p.benchmark}"
+                   + (f" (Cython {run.cython})" if len(runs) > 1 and run.cython else "")
+                   for run in runs for p in run.failed()})
 
 
 def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",

@@ -1,7 +1,7 @@
 """The one reader of asv's results.
 
-:func:`load` returns one :class:`Run` per machine: the newest commit measured
-there (or the one asked for), as :class:`Point` values -- one per benchmark
+:func:`load` returns one :class:`Run` per machine and Cython release: the
+newest commit measured there (or the one asked for), as :class:`Point` values -- one per benchmark
 and parameter combination, named as ``asv compare`` names them
 (``module.Class.method(p1, p2)``), with their parameters by name, value,
 stats and samples, or why there is no value.  The claims, the report, the
@@ -28,12 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Point", "Run", "load", "load_commit", "machines", "commits", "unreadable",
-           "restore_machine_json", "parse_name", "CPUS_BENCHMARK", "SMOKE_BENCHMARK"]
+           "restore_machine_json", "parse_name", "measured_releases", "CPUS_BENCHMARK",
+           "SMOKE_BENCHMARK", "CYTHON_BENCHMARK"]
 
 #: The benchmark that records the usable CPUs of every run.
 CPUS_BENCHMARK = "bench_machine.TrackMachine.track_usable_cpus"
 #: The benchmark that records whether a run was a smoke run.
 SMOKE_BENCHMARK = "bench_machine.TrackMachine.track_smoke_run"
+#: The benchmark that records the Cython release that compiled the kernels.
+CYTHON_BENCHMARK = "bench_machine.TrackMachine.track_cython_release"
 
 OK, FAILED, SKIPPED, ABSENT = "ok", "failed", "skipped", "absent"
 _REASONS = {
@@ -113,6 +116,14 @@ class Run:
     cpus_source: str = ""
     meta: dict = field(default_factory=dict)        # asv's benchmarks.json
     durations: dict = field(default_factory=dict)   # benchmark or setup_cache -> seconds
+    cython: str | None = None              # the Cython release that built the kernels
+    cython_source: str = ""
+
+    @property
+    def label(self) -> str:
+        """The machine, and the Cython release when it is known: what the
+        report calls this run."""
+        return f"{self.machine}, Cython {self.cython}" if self.cython else self.machine
 
     @property
     def smoke(self) -> str | None:
@@ -270,10 +281,52 @@ def _cpus(run: Run) -> None:
         run.cpus, run.cpus_source = None, "unknown"
 
 
+def _env_release(result) -> str | None:
+    """The Cython release asv's matrix installed for this result, if any."""
+    return (result.params or {}).get("Cython") or None
+
+
+def _recorded_release(result) -> str | None:
+    from gilbench.cython_releases import release_text
+
+    if CYTHON_BENCHMARK not in result.get_all_result_keys():
+        return None
+    values = result.get_result_value(CYTHON_BENCHMARK, [])
+    return release_text(values[0]) if values and values[0] is not None else None
+
+
+def _release(result) -> tuple[str | None, str]:
+    recorded = _recorded_release(result)
+    if recorded:
+        return recorded, "recorded by the run"
+    env = _env_release(result)
+    if env:
+        return env, "asv's environment (matrix)"
+    return None, "unknown"
+
+
+def measured_releases(results_dir, machine: str) -> dict:
+    """{commit: {Cython release asv's matrix installed (None without the
+    matrix)}} for each commit ``machine`` has a result with at least one
+    measured value for."""
+    from asv.results import iter_results_for_machine
+
+    out = {}
+    if not (Path(results_dir) / machine).is_dir():
+        return out
+    for r in iter_results_for_machine(str(results_dir), machine):
+        ok = any(v is not None and not (isinstance(v, float) and math.isnan(v))
+                 for key in r.get_all_result_keys()
+                 for v in (r.get_result_value(key, r.get_result_params(key)) or []))
+        if ok:
+            out.setdefault(r.commit_hash, set()).add(_env_release(r))
+    return out
+
+
 def load(results_dir, *, machine: str | None = None, commit: str | None = None) -> list[Run]:
-    """One :class:`Run` per machine (only ``machine`` if given): the commit
-    ``commit`` (a prefix is enough) or else the newest commit measured there.
-    Raises ValueError when nothing matches."""
+    """One :class:`Run` per machine (only ``machine`` if given) and Cython
+    release: the commit ``commit`` (a prefix is enough) or else the newest
+    commit measured there.  Raises ValueError when nothing matches."""
     from asv.results import iter_results_for_machine
 
     results_dir = Path(results_dir)
@@ -303,17 +356,33 @@ def load(results_dir, *, machine: str | None = None, commit: str | None = None) 
         newest = max(files, key=lambda r: (r.date or 0, max(r.started_at.values(), default=0)))
         same = sorted((r for r in files if r.commit_hash == newest.commit_hash),
                       key=lambda r: max(r.started_at.values(), default=0))
-        run = Run(machine=name, commit=newest.commit_hash, date=newest.date,
-                  machine_info=_machine_json(results_dir, name), meta=benchmarks)
+        by_release = {}
         for result in same:
-            _add(run, result, benchmarks)
-        _cpus(run)
-        runs.append(run)
+            by_release.setdefault(_release(result), []).append(result)
+        from gilbench.cython_releases import sort_key
+
+        for (release, source) in sorted(by_release, key=lambda k: sort_key(k[0])):
+            run = Run(machine=name, commit=newest.commit_hash, date=newest.date,
+                      machine_info=_machine_json(results_dir, name), meta=benchmarks,
+                      cython=release, cython_source=source)
+            for result in by_release[(release, source)]:
+                _add(run, result, benchmarks)
+            _cpus(run)
+            runs.append(run)
     if not runs:
         raise ValueError(f"no results in {results_dir}")
     return runs
 
 
-def load_commit(results_dir, machine: str, commit: str) -> Run:
-    """The :class:`Run` of ``machine`` at ``commit``; ValueError if none."""
-    return load(results_dir, machine=machine, commit=commit)[0]
+def load_commit(results_dir, machine: str, commit: str, cython: str | None = None) -> Run:
+    """The :class:`Run` of ``machine`` at ``commit`` (built with ``cython``
+    when given; else the newest release measured there); ValueError if none."""
+    runs = load(results_dir, machine=machine, commit=commit)
+    if cython is None:
+        return runs[-1]
+    for run in runs:
+        if run.cython == cython:
+            return run
+    raise ValueError(f"no results for machine {machine!r} at commit {commit[:12]} built with "
+                     f"Cython {cython} (built with: "
+                     f"{', '.join(str(r.cython) for r in runs)})")

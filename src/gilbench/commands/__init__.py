@@ -8,6 +8,7 @@ live in :mod:`gilbench.cli`.
 """
 
 from gilbench.commands import (
+    bench,
     calibrate,
     gate,
     info,
@@ -19,6 +20,6 @@ from gilbench.commands import (
 )
 
 #: In the order ``gilbench --help`` lists them.
-COMMANDS = (info, report, publish, vendor_html, plan, nightly, calibrate, gate)
+COMMANDS = (info, bench, report, publish, vendor_html, plan, nightly, calibrate, gate)
 
 __all__ = ["COMMANDS"]

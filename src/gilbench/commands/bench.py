@@ -1,0 +1,72 @@
+"""``gilbench bench [--cython LIST] [-- ASV RUN ARGUMENTS]``: run the asv suite
+on this machine (the current commit unless a range is given), once per Cython
+release listed in ``--cython`` or ``$GILBENCH_CYTHON`` (default: one build
+with the newest Cython, as pip would install gilbench).  ``nox -s bench`` runs
+this, then publishes.  A release pip does not know, or one that cannot build
+gilbench, is named on stderr and the others still run; the exit code is then
+2.  See :mod:`gilbench.cython_releases`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from gilbench import _asv, cython_releases
+from gilbench.commands import common_args
+
+NAME = "bench"
+HELP = "run the asv suite here, once per Cython release of --cython / $GILBENCH_CYTHON"
+TAKES_ASV_ARGS = True
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--cython", default=os.environ.get(cython_releases.ENV, ""), metavar="LIST",
+        help="comma-separated Cython releases to build and measure gilbench with, e.g. "
+        "3.1.8,3.3.1 (default $GILBENCH_CYTHON; unset: the newest, one build)")
+    common_args.add_machine(parser)
+    common_args.add_repo(parser)
+
+
+def _commits(repo, spec: str) -> list[str] | None:
+    """The commits asv runs for range ``spec``, or None for asv's own words
+    (NEW, ALL, HASHFILE:...)."""
+    r = _asv.git("rev-list", "--first-parent", spec, cwd=repo, check=False)
+    return r.stdout.split() if r.returncode == 0 else None
+
+
+def run(args) -> int:
+    releases = cython_releases.parse(args.cython)
+    asv_args = list(args.asv_args)
+    if not asv_args or asv_args[0].startswith("-"):
+        asv_args.insert(0, "HEAD^!")  # the current commit, unless a range is given
+    machine = _asv.machine(args.repo, args.machine)
+    problems = {}
+    if releases:
+        problems = {r: f"pip cannot install it ({why})"
+                    for r, why in cython_releases.unknown(releases).items()}
+        for release, why in problems.items():
+            print(f"gilbench bench: Cython {release}: {why}; measuring the others",
+                  file=sys.stderr)
+        releases = [r for r in releases if r not in problems]
+        if not releases:
+            raise ValueError("no Cython release left to measure: " + "; ".join(
+                f"{r}: {why}" for r, why in problems.items()))
+        config = cython_releases.matrix_config(args.repo, releases)
+        print(f"gilbench bench: measuring with Cython {', '.join(releases)} "
+              f"(asv config {config})", file=sys.stderr)
+        asv_args += ["--config", str(config)]
+    code = _asv.asv("run", *asv_args, "--machine", machine, cwd=args.repo, capture=False,
+                    ok=(0, _asv.ASV_BENCHMARK_FAILED)).returncode
+    commits = _commits(args.repo, asv_args[0])
+    if releases and commits:
+        results_dir = os.path.join(args.repo, ".asv", "results")
+        for release, why in cython_releases.unmeasured(results_dir, machine, commits,
+                                                       releases).items():
+            problems[release] = why
+            print(f"gilbench bench: Cython {release}: {why}", file=sys.stderr)
+    if problems:
+        print(f"gilbench bench: not measured with Cython {', '.join(problems)}",
+              file=sys.stderr)
+        return 2
+    return code

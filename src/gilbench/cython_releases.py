@@ -1,0 +1,157 @@
+"""Measuring gilbench once per Cython release.
+
+The project's ``asv.conf.json`` builds gilbench the way pip installs it: an
+isolated build with the newest Cython the ``build-system`` allows.  To
+compare releases, ``GILBENCH_CYTHON="3.1.8,3.3.1"`` (or ``--cython``) makes
+the run use :func:`matrix_config` instead: the project's config with
+``Cython`` in asv's matrix, one virtualenv per release, and a build without
+isolation inside that virtualenv, so that the release asv installed there is
+the one that compiles the kernels.  The release is then part of asv's
+environment: it names the result files, and asv's page offers it as a
+parameter of every graph.
+
+Every run also records the release that compiled its kernels
+(``bench_machine.TrackMachine.track_cython_release``, the number
+:func:`release_number` makes), so that the report labels a run with it even
+when the matrix was not used (:mod:`gilbench.results`).
+
+:func:`unknown` asks pip which of the listed releases do not exist, before
+asv is started: those are named and left out, the others still run.  A
+release that exists and cannot build gilbench (older than the ``Cython``
+requirement, or a compiler error) fails in asv's build of that environment
+alone; :func:`unmeasured` names it afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import sys
+import tomllib
+from pathlib import Path
+
+from gilbench import _asv
+
+__all__ = ["ENV", "parse", "release_number", "release_text", "sort_key", "unknown",
+           "matrix_config", "unmeasured", "MATRIX_CONFIG"]
+
+#: The environment variable that lists the releases to measure.
+ENV = "GILBENCH_CYTHON"
+#: Where the generated config is written, relative to the project.
+MATRIX_CONFIG = Path(".asv") / "cython-matrix.conf.json"
+
+_RELEASE = re.compile(r"\d+(\.\d+){0,2}((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
+
+
+def parse(text: str | None) -> list[str]:
+    """The releases of a comma-separated list (``"3.1.8, 3.3.1"``), in the
+    order given, each once; [] for an empty or unset list.  ValueError names
+    an entry that is not a release number."""
+    releases = []
+    for item in (text or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if not _RELEASE.fullmatch(item):
+            raise ValueError(f"{ENV}: {item!r} is not a Cython release number "
+                             "(expected e.g. 3.1.8 or 3.3.0rc1)")
+        if item not in releases:
+            releases.append(item)
+    return releases
+
+
+def release_number(version: str) -> float:
+    """``"3.3.1"`` -> 30301.0: ``major * 10000 + minor * 100 + patch`` (a
+    pre-release counts as its release), the number a run records."""
+    m = re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", str(version))
+    if not m:
+        raise ValueError(f"not a release number: {version!r}")
+    major, minor, patch = (int(g or 0) for g in m.groups())
+    return float(major * 10000 + minor * 100 + patch)
+
+
+def release_text(number) -> str | None:
+    """30301.0 -> ``"3.3.1"``; None for a value that is not a recorded release."""
+    try:
+        n = int(round(float(number)))
+    except (TypeError, ValueError):
+        return None
+    if n <= 0:
+        return None
+    return f"{n // 10000}.{n // 100 % 100}.{n % 100}"
+
+
+def sort_key(release: str | None) -> tuple:
+    """Releases in release order (unknown last)."""
+    if not release:
+        return (1, ())
+    return (0, tuple(int(p) for p in re.findall(r"\d+", release)[:3]))
+
+
+def unknown(releases, *, python: str = sys.executable) -> dict:
+    """{release: why} for each release pip cannot find (``pip install
+    --dry-run Cython==X``, which resolves without installing); the others
+    are known."""
+    out = {}
+    for release in releases:
+        r = _asv.run([python, "-m", "pip", "install", "--dry-run", "--no-deps", "--quiet",
+                      "--ignore-installed", f"Cython=={release}"], check=False)
+        if r.returncode != 0:
+            lines = [ln.strip() for ln in (r.stderr or r.stdout).splitlines() if ln.strip()
+                     and not ln.startswith("WARNING")]
+            out[release] = lines[-1] if lines else f"pip exited {r.returncode}"
+    return out
+
+
+def _build_requirements(repo: Path) -> list[str]:
+    """The project's build requirements without Cython (the matrix gives it)."""
+    with open(repo / "pyproject.toml", "rb") as f:
+        requires = tomllib.load(f)["build-system"]["requires"]
+    return [r for r in requires if not re.match(r"cython\b", r.strip(), re.IGNORECASE)]
+
+
+def matrix_config(repo, releases, path=None) -> Path:
+    """Write the asv config that measures each of ``releases`` (see the
+    module) and return its path (default ``<repo>/.asv/cython-matrix.conf.json``).
+    Everything else is the project's: the same results, environments and
+    page directories, as absolute paths."""
+    if not releases:
+        raise ValueError("no Cython release to measure")
+    repo = Path(repo).resolve()
+    conf = _asv.config(repo)
+    for key, default in (("repo", "."), ("benchmark_dir", "benchmarks"),
+                         ("env_dir", ".asv/env"), ("results_dir", ".asv/results"),
+                         ("html_dir", ".asv/html")):
+        conf[key] = str((repo / conf.get(key, default)).resolve())
+    matrix = conf.setdefault("matrix", {})
+    req = dict(matrix.get("req", {}))
+    req["Cython"] = list(releases)
+    matrix["req"] = req
+    deps = " ".join(shlex.quote(r) for r in _build_requirements(repo))
+    # The build requirements but Cython, then a build that uses the
+    # environment's own Cython (build checks Cython>=3.1 against it).
+    conf["build_command"] = [
+        f"python -m pip install --quiet {deps}",
+        "python -m build --wheel --no-isolation -o {build_cache_dir} {build_dir}",
+    ]
+    path = Path(path) if path else repo / MATRIX_CONFIG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(conf, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def unmeasured(results_dir, machine: str, commits, releases) -> dict:
+    """{release: why} for each of ``releases`` that has no measured value at
+    one of ``commits`` on ``machine`` (its build failed, or asv never ran it)."""
+    from gilbench import results
+
+    have = results.measured_releases(results_dir, machine)
+    out = {}
+    for release in releases:
+        missing = [c for c in commits if release not in have.get(c, set())]
+        if missing:
+            out[release] = (f"nothing was measured with it at {len(missing)} of "
+                            f"{len(commits)} commit(s) (its environment or its build of "
+                            "gilbench failed: see asv's output above)")
+    return out
