@@ -1,5 +1,6 @@
-"""The nine claims as data: statement, the asv results each reads, and the
-rule that turns them into a verdict for one machine.
+"""The nine claims as data (and C5b: C5 on Cython 3.3): statement, the asv
+results each reads, and the rule that turns them into a verdict for one
+machine.
 
 A verdict is ``holds``, ``fails``, ``inconclusive`` (the evidence lies between
 the two bands, or its parts disagree) or ``not measured`` (the results are
@@ -340,6 +341,81 @@ def rule_c5(run: Run) -> Verdict:
                    notes=[n for n in notes if n])
 
 
+# --- C5b: Cython 3.3's prange that keeps the GIL ---------------------------------
+
+#: Keeping the GIL in the prange is cheaper than taking it back per iteration
+#: when the nogil prange with ``with gil`` takes at least this many times as
+#: long (at most C5B_NO_GAIN: no cheaper).
+C5B_GAIN, C5B_NO_GAIN = 1.5, 1.1
+#: The release from which Cython compiles a prange that keeps the GIL.
+C5B_SINCE = (3, 3)
+
+
+def _release_tuple(release: str | None):
+    import re
+
+    parts = re.findall(r"\d+", release or "")
+    return tuple(int(p) for p in parts[:2]) if len(parts) >= 2 else None
+
+
+def rule_c5b(run: Run) -> Verdict:
+    """Python work in every iteration of a parallel loop: a prange that keeps
+    the GIL (Cython 3.3's ``prange(nogil=False)``) is cheaper than a nogil
+    prange that takes the GIL back each iteration.  Holds when the ``with
+    gil`` prange takes 1.5 times as long or more (interleaved, one process)
+    at 1 thread and, on 2+ CPUs, at the usable CPUs; 1.1 or less fails.  Not
+    measured where the kernels were built with a Cython older than 3.3.
+    Shown, not judged: ns per iteration, each way's parallel efficiency, and
+    what one acquisition at the top of a released section costs."""
+    release = run.cython
+    built = _release_tuple(release)
+    shown = _shown(run)
+    evidence, notes = {}, []
+    nt = _two_or_more(run)
+    counts = [1] + ([nt] if nt else [])
+    for c in counts:
+        p = shown.point("TrackC5SectionAcquisition.track_c5_section_acquisition_ns", threads=c)
+        if p.ok:
+            evidence[f"one acquisition at a section's top, {c} thread(s) (ns)"] = p.value
+    if built is not None and built < C5B_SINCE:
+        return Verdict("C5b", NOT_MEASURED,
+                       f"not measured: built with Cython {release}; a prange that keeps the "
+                       f"GIL needs Cython {'.'.join(map(str, C5B_SINCE))} or newer",
+                       evidence=evidence,
+                       notes=["measure with GILBENCH_CYTHON listing a 3.3 release "
+                              "to compare (README)"])
+    parts = []
+    for c in counts:
+        gain = run.point("TrackC5KeptGilGain.track_c5_kept_gain", threads=c)
+        if gain.ok:
+            evidence[f"with-gil prange / kept-GIL prange, {c} thread(s)"] = gain.value
+            parts.append(_band(gain.value, lambda v: v >= C5B_GAIN, lambda v: v <= C5B_NO_GAIN))
+        else:
+            notes.append(gain.reason)
+        for way in ("kept", "with_gil"):
+            p = shown.point("TrackC5PythonPerIteration.track_c5_ns_per_iteration", way=way,
+                            threads=c)
+            if p.ok:
+                evidence[f"{way}: extra ns per iteration, {c} thread(s)"] = p.value
+    if nt:
+        for way in ("kept", "with_gil", "section_once"):
+            p = shown.point("TrackC5PythonEfficiency.track_c5_python_efficiency", way=way,
+                            threads=nt)
+            if p.ok:
+                evidence[f"{way}: parallel efficiency at {nt} threads"] = p.value
+    if not nt:
+        notes.append("judged at 1 thread only: one CPU runs one thread at a time anyway")
+    if not parts:
+        return _not_measured("C5b", [n for n in notes if n],
+                             "no kept-GIL results to judge by" + (
+                                 "" if release else " (the run recorded no Cython release)"))
+    summary = "; ".join(f"{k}: {v:.3g}" for k, v in evidence.items())
+    return Verdict("C5b", _combine(parts), summary, evidence=evidence,
+                   thresholds={"cheaper from (ratio)": C5B_GAIN,
+                               "no cheaper up to (ratio)": C5B_NO_GAIN},
+                   notes=[n for n in notes if n])
+
+
 # --- C6 ------------------------------------------------------------------------
 
 #: The naive prange cumulative sum is "wrong" when its worst error exceeds
@@ -545,6 +621,11 @@ CLAIMS = [
           "Taking the GIL inside a prange costs time and makes the threads take turns.",
           ("TrackC5CostPerAcquisition.track_c5_ns_per_acquisition",
            "TrackC5Efficiency.track_c5_efficiency"), rule_c5),
+    Claim("C5b", "Cython 3.3: a prange that keeps the GIL",
+          "Where every iteration of a parallel loop needs Python, a prange that keeps the GIL "
+          "(Cython 3.3's `nogil=False`) costs less than a nogil prange taking the GIL back "
+          "each time.  An addition to C5 for Cython 3.3, not a claim of the article.",
+          ("TrackC5KeptGilGain.track_c5_kept_gain",), rule_c5b),
     Claim("C6", "Loop-carried algorithms are wrong in prange",
           "A loop whose step reads the previous step's result gives wrong answers under prange.",
           ("TrackC6NaiveError.track_c6_naive_error",), rule_c6),

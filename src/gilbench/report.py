@@ -1,6 +1,12 @@
-"""The claims report: verdicts per claim and machine, as text, markdown, JSON,
-or a self-contained HTML page with a matplotlib plot of each claim's evidence
-(PNG embedded as data: URIs; nothing is loaded from the network).
+"""The claims report: verdicts per claim, machine and Cython release, as text,
+markdown, JSON, or a self-contained HTML page with a matplotlib plot of each
+claim's evidence (PNG embedded as data: URIs; nothing is loaded from the
+network).
+
+A run is one machine's results built with one Cython release
+(:attr:`gilbench.results.Run.label`).  Where a machine has runs of several
+releases, :func:`release_changes` sets them side by side: which verdicts
+changed between releases and how each deciding value moved.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from pathlib import Path
 from gilbench.claims import CLAIMS, FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED, verdicts
 from gilbench.results import Run
 
-__all__ = ["table", "to_text", "to_markdown", "to_json", "write_html"]
+__all__ = ["table", "release_changes", "to_text", "to_markdown", "to_json", "write_html",
+           "MOVED"]
 
 _MARK = {HOLDS: "holds", FAILS: "FAILS", INCONCLUSIVE: "inconclusive",
          NOT_MEASURED: "not measured"}
@@ -33,11 +40,108 @@ def _cpus(run: Run) -> str:
 
 
 def table(runs: list[Run]) -> dict:
-    """{claim id: {machine: Verdict}} for every claim and run."""
+    """{claim id: {run label: Verdict}} for every claim and run."""
     out = {c.id: {} for c in CLAIMS}
     for run in runs:
         for v in verdicts(run):
-            out[v.claim][run.machine] = v
+            out[v.claim][run.label] = v
+    return out
+
+
+#: A deciding value that moved by more than this factor between two releases
+#: is marked "moved" in the side-by-side view.  A reading aid, not a noise
+#: figure: whether such a move is more than noise is what the verdict's
+#: bands and the runs' spreads say (docs/claims.md).
+MOVED = 1.10
+
+
+def _ratio(old, new):
+    if not isinstance(old, (int, float)) or not isinstance(new, (int, float)) or old == 0:
+        return None
+    return new / old
+
+
+def release_changes(runs: list[Run]) -> list[dict]:
+    """For each machine with runs of two or more Cython releases: the
+    releases in order, and per claim the verdict of each, whether it
+    changed, and each deciding value (the verdict's evidence) per release
+    with the ratio of the newest to the oldest and whether it moved by more
+    than :data:`MOVED`."""
+    t = table(runs)
+    by_machine = {}
+    for run in runs:
+        if run.cython:
+            by_machine.setdefault(run.machine, []).append(run)
+    out = []
+    for machine, mruns in by_machine.items():
+        if len({r.cython for r in mruns}) < 2:
+            continue
+        from gilbench.cython_releases import sort_key
+
+        mruns = sorted(mruns, key=lambda r: sort_key(r.cython))
+        claims = []
+        for c in CLAIMS:
+            vs = [t[c.id][r.label] for r in mruns]
+            keys = list(dict.fromkeys(k for v in vs for k in v.evidence))
+            values = []
+            for k in keys:
+                per = [v.evidence.get(k) for v in vs]
+                ratio = _ratio(per[0], per[-1])
+                values.append({"value": k, "per_release": per, "newest_over_oldest": ratio,
+                               "moved": ratio is not None and not (
+                                   1 / MOVED <= ratio <= MOVED)})
+            statuses = [v.status for v in vs]
+            claims.append({"claim": c.id, "verdicts": statuses,
+                           "changed": len(set(statuses)) > 1, "values": values})
+        out.append({"machine": machine, "releases": [r.cython for r in mruns],
+                    "commits": [r.commit for r in mruns], "claims": claims})
+    return out
+
+
+def _changes_text(changes: list[dict]) -> list[str]:
+    lines = []
+    for m in changes:
+        lines.append(f"Between Cython releases on {m['machine']}: "
+                     + " -> ".join(m["releases"]))
+        changed = [c["claim"] for c in m["claims"] if c["changed"]]
+        lines.append("  verdicts changed: " + (", ".join(changed) or "none"))
+        for c in m["claims"]:
+            mark = "  CHANGED" if c["changed"] else ""
+            lines.append(f"  {c['claim']:<4} " + " | ".join(_MARK[s] for s in c["verdicts"])
+                         + mark)
+            for v in c["values"]:
+                ratio = v["newest_over_oldest"]
+                lines.append(f"       {v['value']}: "
+                             + " | ".join(_fmt(x) if x is not None else "-"
+                                          for x in v["per_release"])
+                             + (f"  (x{ratio:.3g}{', moved' if v['moved'] else ''})"
+                                if ratio is not None else ""))
+        lines.append("")
+    return lines
+
+
+def _changes_markdown(changes: list[dict]) -> list[str]:
+    out = []
+    for m in changes:
+        out.append(f"**Between Cython releases on `{m['machine']}`** "
+                   f"({' → '.join(m['releases'])}); verdicts changed: "
+                   + (", ".join(c["claim"] for c in m["claims"] if c["changed"]) or "none")
+                   + ".")
+        out.append("")
+        out.append("| claim | " + " | ".join(f"Cython {r}" for r in m["releases"])
+                   + " | changed |")
+        out.append("|---|" + "---|" * (len(m["releases"]) + 1))
+        for c in m["claims"]:
+            out.append(f"| {c['claim']} | " + " | ".join(_MARK[s] for s in c["verdicts"])
+                       + f" | {'**yes**' if c['changed'] else 'no'} |")
+            for v in c["values"]:
+                ratio = v["newest_over_oldest"]
+                out.append(f"| &nbsp;&nbsp;{html.escape(v['value'])} | "
+                           + " | ".join(_fmt(x) if x is not None else "–"
+                                        for x in v["per_release"])
+                           + " | " + (f"×{ratio:.3g}{' (moved)' if v['moved'] else ''}"
+                                      if ratio is not None else "") + " |")
+        out.append("")
     return out
 
 
@@ -56,21 +160,22 @@ def to_text(runs: list[Run]) -> str:
     t = table(runs)
     lines = ["gilbench: the article's claims, judged on each machine's latest results", ""]
     for run in runs:
-        lines.append(f"  {run.machine}: {_cpus(run)} usable, commit {run.commit[:8]}, "
+        lines.append(f"  {run.label}: {_cpus(run)} usable, commit {run.commit[:8]}, "
                      f"{_date(run)}")
     lines.append("")
-    width = max(len(r.machine) for r in runs)
+    width = max(len(r.label) for r in runs)
     width = max(width, 12, *(23 for r in runs if r.smoke))
-    lines.append("claim  " + "  ".join(r.machine.ljust(width) for r in runs) + "  title")
+    lines.append("claim  " + "  ".join(r.label.ljust(width) for r in runs) + "  title")
     for c in CLAIMS:
-        cells = "  ".join(_cell(r, t[c.id][r.machine]).ljust(width) for r in runs)
+        cells = "  ".join(_cell(r, t[c.id][r.label]).ljust(width) for r in runs)
         lines.append(f"{c.id:<5}  {cells}  {c.title}")
     lines.append("")
+    lines += _changes_text(release_changes(runs))
     for c in CLAIMS:
         lines.append(f"{c.id}  {c.statement}")
         for run in runs:
-            v = t[c.id][run.machine]
-            lines.append(f"    {run.machine}: {_MARK[v.status]} -- {v.summary}")
+            v = t[c.id][run.label]
+            lines.append(f"    {run.label}: {_MARK[v.status]} -- {v.summary}")
             lines.append(f"      stands on: {v.basis}")
             for note in v.notes[:3]:
                 lines.append(f"      note: {note}")
@@ -80,21 +185,22 @@ def to_text(runs: list[Run]) -> str:
 
 def to_markdown(runs: list[Run]) -> str:
     t = table(runs)
-    out = ["| claim | " + " | ".join(f"{r.machine} ({_cpus(r)})" for r in runs)
+    out = ["| claim | " + " | ".join(f"{r.label} ({_cpus(r)})" for r in runs)
            + " |", "|---|" + "---|" * len(runs)]
     for c in CLAIMS:
         out.append(f"| **{c.id}** {c.title} | "
-                   + " | ".join(_cell(r, t[c.id][r.machine]) for r in runs) + " |")
+                   + " | ".join(_cell(r, t[c.id][r.label]) for r in runs) + " |")
     out.append("")
-    out.append("Results: " + "; ".join(f"`{r.machine}` at commit `{r.commit[:8]}` ({_date(r)})"
+    out.append("Results: " + "; ".join(f"`{r.label}` at commit `{r.commit[:8]}` ({_date(r)})"
                                        for r in runs) + ".")
     out.append("")
+    out += _changes_markdown(release_changes(runs))
     for c in CLAIMS:
         out.append(f"<details><summary><b>{c.id}</b>: {html.escape(c.statement)}</summary>")
         out.append("")
         for run in runs:
-            v = t[c.id][run.machine]
-            out.append(f"- `{run.machine}`: **{_MARK[v.status]}**: {v.summary} "
+            v = t[c.id][run.label]
+            out.append(f"- `{run.label}`: **{_MARK[v.status]}**: {v.summary} "
                        f"(stands on {v.basis})")
             for k, val in v.evidence.items():
                 out.append(f"  - {k}: {_fmt(val)}")
@@ -109,11 +215,14 @@ def to_json(runs: list[Run]) -> str:
     return json.dumps({
         "claims": [{"id": c.id, "title": c.title, "statement": c.statement,
                     "reads": list(c.reads), "rule": inspect.getdoc(c.rule)} for c in CLAIMS],
-        "machines": [{"machine": r.machine, "commit": r.commit, "date": _date(r),
+        "machines": [{"machine": r.machine, "cython": r.cython, "cython_from": r.cython_source,
+                      "label": r.label, "commit": r.commit, "date": _date(r),
                       "usable_cpus": r.cpus, "usable_cpus_from": r.cpus_source,
                       "smoke_run": r.smoke,
-                      "verdicts": [t[c.id][r.machine].as_dict() for c in CLAIMS]}
+                      "verdicts": [dict(t[c.id][r.label].as_dict(), machine=r.machine,
+                                        cython=r.cython) for c in CLAIMS]}
                      for r in runs],
+        "between_releases": release_changes(runs),
     }, indent=1)
 
 
@@ -142,7 +251,7 @@ def _plot_c1(runs, fig):
             for variant in ("nogil", "noexcept", "except", "except_value"):
                 xs, ys = _series(run, bench, "n", kernel=kernel, variant=variant)
                 if xs:
-                    ax.plot(xs, ys, marker="o", label=f"{variant} ({run.machine})")
+                    ax.plot(xs, ys, marker="o", label=f"{variant} ({run.label})")
         ax.set(xscale="log", yscale="log", xlabel="elements", ylabel="time / GIL-held loop",
                title=kernel)
         ax.axhline(1.0, color="grey", lw=0.8)
@@ -155,7 +264,7 @@ def _plot_c2(runs, fig):
     for run in runs:
         for way in ("cython_numpy_with_gil", "cython_loop_nogil"):
             xs, ys = _series(run, "TrackC2RatioToPythonNumpy.track_c2_ratio", "n", way=way)
-            ax.plot(xs, ys, marker="o", label=f"{way} ({run.machine})")
+            ax.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.set(xscale="log", xlabel="elements", ylabel="time / numpy.dot from Python")
     _legend(ax)
@@ -168,10 +277,10 @@ def _plot_c3(runs, fig):
             xs, ys = _series(run, "TrackC3ThreadScaling.track_c3_scaling", "python_threads",
                              gil=gil)
             a1.plot(xs, ys, marker="o", label=f"{'held' if gil == 'gil' else 'released'} "
-                    f"({run.machine})")
+                    f"({run.label})")
             xs, ys = _series(run, "TrackC3HeartbeatGap.track_c3_worst_gap", "kernel_ms", gil=gil)
             a2.plot(xs, ys, marker="o", label=f"{'held' if gil == 'gil' else 'released'} "
-                    f"({run.machine})")
+                    f"({run.label})")
     a1.set(xlabel="Python threads", ylabel="work rate / one thread", title="throughput")
     a2.set(xscale="log", yscale="log", xlabel="kernel call (ms)", ylabel="worst tick gap (ms)",
            title="heartbeat latency")
@@ -183,9 +292,9 @@ def _plot_c4(runs, fig):
     a1, a2 = fig.subplots(1, 2)
     for run in runs:
         xs, ys = _series(run, "TrackC4FlagSeen.track_c4_flag_seen", "release_every")
-        a1.plot([max(x, 0.5) for x in xs], ys, marker="o", label=run.machine)
+        a1.plot([max(x, 0.5) for x in xs], ys, marker="o", label=run.label)
         xs, ys = _series(run, "TrackC4Slowdown.track_c4_slowdown", "release_every")
-        a2.plot(xs, ys, marker="o", label=run.machine)
+        a2.plot(xs, ys, marker="o", label=run.label)
     a1.set(xscale="log", xlabel="release every k polls (0 shown at 0.5: never)",
            ylabel="fraction of tries the flag was seen", title="a waiting thread gets in")
     a2.set(xscale="log", yscale="log", xlabel="release every k steps",
@@ -200,7 +309,7 @@ def _plot_c5(runs, fig):
         nt = run.cpus if run.cpus and run.cpus >= 2 else max(run.axis(bench, "threads") or [1])
         for block in ("plain", "never", "empty", "python"):
             xs, ys = _series(run, bench, "every", block=block, threads=nt)
-            ax.plot(xs, ys, marker="o", label=f"{block}, {nt} threads ({run.machine})")
+            ax.plot(xs, ys, marker="o", label=f"{block}, {nt} threads ({run.label})")
     ax.set(xscale="log", xlabel="elements per with-gil block", ylabel="parallel efficiency",
            ylim=(0, 1.2))
     _legend(ax)
@@ -212,11 +321,11 @@ def _plot_c6(runs, fig):
         for algo in ("cumsum", "recurrence"):
             xs, ys = _series(run, "TrackC6NaiveError.track_c6_naive_error", "threads",
                              algorithm=algo)
-            a1.plot(xs, [max(y, 1e-17) for y in ys], marker="o", label=f"{algo} ({run.machine})")
+            a1.plot(xs, [max(y, 1e-17) for y in ys], marker="o", label=f"{algo} ({run.label})")
             nt = run.cpus or 1
             xs, ys = _series(run, "TrackC6ScanSpeedup.track_c6_scan_speedup", "n", algorithm=algo,
                              threads=nt)
-            a2.plot(xs, ys, marker="o", label=f"{algo}, {nt} threads ({run.machine})")
+            a2.plot(xs, ys, marker="o", label=f"{algo}, {nt} threads ({run.label})")
     a1.set(yscale="log", xlabel="threads", ylabel="worst error of naive prange (0 at 1e-17)",
            title="naive prange is wrong")
     a2.set(xscale="log", xlabel="elements", ylabel="sequential / two-pass scan",
@@ -231,13 +340,13 @@ def _plot_c7(runs, fig):
     for run in runs:
         for nt in run.axis(bench, "threads"):
             xs, ys = _series(run, bench, "n", kernel="sumsq", threads=nt)
-            line, = a1.plot(xs, ys, marker="o", label=f"sumsq, {nt} threads ({run.machine})")
+            line, = a1.plot(xs, ys, marker="o", label=f"sumsq, {nt} threads ({run.label})")
             cross = run.point("TrackC7Crossover.track_c7_crossover", kernel="sumsq", threads=nt)
             if cross.ok:
                 a1.axvline(cross.value, color=line.get_color(), ls="--", lw=0.8)
         xs, ys = _series(run, "TrackC7RegionOverhead.track_c7_region_us", "threads",
                          region="empty")
-        a2.plot(xs, ys, marker="o", label=f"empty region ({run.machine})")
+        a2.plot(xs, ys, marker="o", label=f"empty region ({run.label})")
     a1.axhline(1.0, color="grey", lw=0.8)
     a1.set(xscale="log", yscale="log", xlabel="elements (dashed: crossover)",
            ylabel="prange / sequential", title="prange pays only when large")
@@ -253,11 +362,11 @@ def _plot_c8(runs, fig):
     for run in runs:
         for nt in run.axis(norm, "threads"):
             xs, ys = _series(run, norm, "n", threads=nt)
-            a1.plot(xs, ys, marker="o", label=f"{nt} threads ({run.machine})")
+            a1.plot(xs, ys, marker="o", label=f"{nt} threads ({run.label})")
         n = min(run.axis(pipe, "n") or [0])
         for nt in run.axis(pipe, "threads"):
             xs, ys = _series(run, pipe, "stages", way="one_section", n=n, threads=nt)
-            a2.plot(xs, ys, marker="o", label=f"n={n}, {nt} threads ({run.machine})")
+            a2.plot(xs, ys, marker="o", label=f"n={n}, {nt} threads ({run.label})")
     for ax in (a1, a2):
         ax.axhline(1.0, color="grey", lw=0.8)
         _legend(ax)
@@ -283,7 +392,7 @@ def _plot_c9(runs, fig):
                                   blas_threads=b)
                     if p.ok:
                         grid[i, j] = p.value
-            ax.set_title(f"{pattern}\n{policy}" + (f"\n{run.machine}" if col == 0 else ""),
+            ax.set_title(f"{pattern}\n{policy}" + (f"\n{run.label}" if col == 0 else ""),
                          fontsize=7)
             if not np.isfinite(grid).any():
                 continue  # nothing measured: _png writes "no results"
@@ -300,8 +409,26 @@ def _plot_c9(runs, fig):
                 ax.set_ylabel("OpenMP threads", fontsize=7)
 
 
+def _plot_c5b(runs, fig):
+    a1, a2 = fig.subplots(1, 2)
+    per = "TrackC5PythonPerIteration.track_c5_ns_per_iteration"
+    eff = "TrackC5PythonEfficiency.track_c5_python_efficiency"
+    for run in runs:
+        for way in ("kept", "with_gil"):
+            xs, ys = _series(run, per, "threads", way=way)
+            a1.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
+        for way in ("kept", "with_gil", "section_once"):
+            xs, ys = _series(run, eff, "threads", way=way)
+            a2.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
+    a1.set(yscale="log", xlabel="threads", ylabel="extra ns per iteration",
+           title="one Python operation per iteration")
+    a2.set(xlabel="threads", ylabel="parallel efficiency", ylim=(0, 1.2), title="scaling")
+    _legend(a1)
+    _legend(a2)
+
+
 _PLOTS = {"C1": _plot_c1, "C2": _plot_c2, "C3": _plot_c3, "C4": _plot_c4, "C5": _plot_c5,
-          "C6": _plot_c6, "C7": _plot_c7, "C8": _plot_c8, "C9": _plot_c9}
+          "C5b": _plot_c5b, "C6": _plot_c6, "C7": _plot_c7, "C8": _plot_c8, "C9": _plot_c9}
 
 
 def _png(claim_id: str, runs: list[Run]) -> str:
@@ -345,32 +472,56 @@ def write_html(runs: list[Run], out_dir) -> Path:
     t = table(runs)
     e = html.escape
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-             "<title>gilbench: claims per machine</title>", f"<style>{_CSS}</style></head><body>",
+             "<title>gilbench: claims per machine and Cython release</title>",
+             f"<style>{_CSS}</style></head><body>",
              "<h1>gilbench: the claims of &ldquo;You probably don&rsquo;t need to release the "
-             "GIL&rdquo;, judged per machine</h1>",
+             "GIL&rdquo;, judged per machine and Cython release</h1>",
              "<p>Each verdict is computed from asv's results by the rule shown with the claim. "
              "<b>holds</b> and <b>fails</b> need the evidence clear of a noise gap; "
              "<b>inconclusive</b> means it lies inside that gap or its parts disagree; "
              "<b>not measured</b> means no results, or a machine that cannot show the effect."
-             "</p><table><tr><th>machine</th><th>usable CPUs</th><th>commit</th><th>date</th>"
-             "</tr>"]
+             "</p><table><tr><th>machine</th><th>Cython</th><th>usable CPUs</th><th>commit</th>"
+             "<th>date</th></tr>"]
     for r in runs:
-        parts.append(f"<tr><td>{e(r.machine)}</td><td>{r.cpus or '?'}</td>"
+        parts.append(f"<tr><td>{e(r.machine)}</td><td>{e(r.cython or '?')}</td>"
+                     f"<td>{r.cpus or '?'}</td>"
                      f"<td><code>{e(r.commit[:8])}</code></td><td>{_date(r)}</td></tr>")
     parts.append("</table><h2>Verdicts</h2><table id='verdicts'><tr><th>claim</th>"
-                 + "".join(f"<th>{e(r.machine)}</th>" for r in runs) + "</tr>")
+                 + "".join(f"<th>{e(r.label)}</th>" for r in runs) + "</tr>")
     for c in CLAIMS:
         cells = "".join(
-            f"<td class='{t[c.id][r.machine].status.replace(' ', '-')}'>"
-            f"{e(_cell(r, t[c.id][r.machine]))}</td>" for r in runs)
+            f"<td class='{t[c.id][r.label].status.replace(' ', '-')}'>"
+            f"{e(_cell(r, t[c.id][r.label]))}</td>" for r in runs)
         parts.append(f"<tr><td><a href='#{c.id}'>{c.id}</a> {e(c.title)}</td>{cells}</tr>")
     parts.append("</table>")
+    for m in release_changes(runs):
+        changed = [c["claim"] for c in m["claims"] if c["changed"]]
+        parts.append(f"<h2 id='releases-{e(m['machine'])}'>Between Cython releases on "
+                     f"{e(m['machine'])}</h2><p>Verdicts changed: "
+                     f"<b>{e(', '.join(changed) or 'none')}</b>. A value marked "
+                     f"<i>moved</i> changed by more than a factor {MOVED} from the oldest "
+                     "release to the newest (a reading aid; the verdict's bands decide).</p>"
+                     "<table class='releases'><tr><th>claim / deciding value</th>"
+                     + "".join(f"<th>Cython {e(r)}</th>" for r in m["releases"])
+                     + "<th>newest / oldest</th></tr>")
+        for c in m["claims"]:
+            parts.append(f"<tr><td><b>{c['claim']}</b>{' (changed)' if c['changed'] else ''}"
+                         "</td>" + "".join(f"<td class='{s.replace(' ', '-')}'>{e(_MARK[s])}"
+                                           "</td>" for s in c["verdicts"]) + "<td></td></tr>")
+            for v in c["values"]:
+                ratio = v["newest_over_oldest"]
+                parts.append(f"<tr><td class='note'>{e(v['value'])}</td>" + "".join(
+                    f"<td>{e(_fmt(x)) if x is not None else '&ndash;'}</td>"
+                    for x in v["per_release"]) + "<td>" + (
+                    f"&times;{ratio:.3g}{' <i>moved</i>' if v['moved'] else ''}"
+                    if ratio is not None else "") + "</td></tr>")
+        parts.append("</table>")
     for c in CLAIMS:
         parts.append(f"<section id='{c.id}' class='claim'><h2>{c.id}: {e(c.title)}</h2>"
                      f"<p>{e(c.statement)}</p>")
         for r in runs:
-            v = t[c.id][r.machine]
-            parts.append(f"<h3>{e(r.machine)}: <span class='{v.status.replace(' ', '-')}'>"
+            v = t[c.id][r.label]
+            parts.append(f"<h3>{e(r.label)}: <span class='{v.status.replace(' ', '-')}'>"
                          f"{e(v.status)}</span></h3><p>{e(v.summary)}</p>"
                          f"<p class='note'>Stands on {e(v.basis)}.</p>")
             if v.evidence:
