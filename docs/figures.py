@@ -17,7 +17,10 @@ and this script rewrites what is between them from the data:
   on its own protocol (``gilbench calibrate --gate``);
 * ``noise/gate-aa/`` and ``noise/gate-reach/``: fresh A/A gate runs and
   injected slowdowns (``docs/experiments/``), raw results and the gate's
-  JSON.
+  JSON;
+* ``docs/data/cython-releases/<machine>/run<N>/``: C5 measured once per
+  Cython release in fresh clones (``docs/experiments/cython_c5.py``), asv's
+  raw results.
 
 Run ``python docs/figures.py`` after committing new data; ``--check`` (what the
 tests run) exits 1 and names every block that differs from its data.
@@ -346,9 +349,102 @@ def gate_reach() -> str:
     return "\n".join(lines) + "\n"
 
 
-FIGURES = {"gate-aa": gate_aa, "gate-calibration": gate_calibration, "gate-reach": gate_reach,
-           "gate-summary": gate_summary,
-            "plan": plan_table, "verdicts": verdicts,
+CYTHON_DATA = ROOT / "docs" / "data" / "cython-releases"
+
+#: The C5 values set per release: (label, benchmark, parameters).
+_C5_ROWS = [
+    ("C5: one `with gil` entry, 1 thread (ns)",
+     "TrackC5CostPerAcquisition.track_c5_ns_per_acquisition", {"threads": 1}),
+    ("C5: instructions per element, no block (exact)",
+     "TrackC5Instructions.track_c5_instructions", {"block": "plain"}),
+    ("C5: instructions per element, empty `with gil` every element (exact)",
+     "TrackC5Instructions.track_c5_instructions", {"block": "empty"}),
+    ("C5: efficiency at {nt} threads, `with gil` every element",
+     "TrackC5Efficiency.track_c5_efficiency", {"block": "empty", "every": 1, "threads": "nt"}),
+    ("C5b: with-gil prange / kept-GIL prange, 1 thread",
+     "TrackC5KeptGilGain.track_c5_kept_gain", {"threads": 1}),
+    ("C5b: with-gil prange / kept-GIL prange, {nt} threads",
+     "TrackC5KeptGilGain.track_c5_kept_gain", {"threads": "nt"}),
+    ("C5b: kept GIL, extra ns per iteration, 1 thread",
+     "TrackC5PythonPerIteration.track_c5_ns_per_iteration", {"way": "kept", "threads": 1}),
+    ("C5b: `with gil`, extra ns per iteration, 1 thread",
+     "TrackC5PythonPerIteration.track_c5_ns_per_iteration", {"way": "with_gil", "threads": 1}),
+    ("C5b: `with gil`, extra ns per iteration, {nt} threads",
+     "TrackC5PythonPerIteration.track_c5_ns_per_iteration",
+     {"way": "with_gil", "threads": "nt"}),
+    ("C5b: GIL taken once at a section's top, 1 thread (ns)",
+     "TrackC5SectionAcquisition.track_c5_section_acquisition_ns", {"threads": 1}),
+    ("C5b: GIL taken once at a section's top, {nt} threads (ns per thread)",
+     "TrackC5SectionAcquisition.track_c5_section_acquisition_ns", {"threads": "nt"}),
+    ("C5b: parallel efficiency at {nt} threads, kept GIL",
+     "TrackC5PythonEfficiency.track_c5_python_efficiency", {"way": "kept", "threads": "nt"}),
+    ("C5b: parallel efficiency at {nt} threads, section taking the GIL once",
+     "TrackC5PythonEfficiency.track_c5_python_efficiency",
+     {"way": "section_once", "threads": "nt"}),
+]
+
+
+def _cython_runs(machine="vm"):
+    """{run name: [Run per release]} of docs/experiments/cython_c5.py."""
+    out = {}
+    for d in sorted((CYTHON_DATA / machine).glob("run*")):
+        if (d / "results" / "benchmarks.json").is_file():
+            out[d.name] = results.load(d / "results", machine=machine)
+    return out
+
+
+def _spread(values) -> str:
+    if not values:
+        return "not measured"
+    if len(values) == 1:
+        return f"{values[0]:.3g}"
+    return (f"{statistics.median(values):.3g} "
+            f"({min(values):.3g}–{max(values):.3g})")
+
+
+def cython_c5(machine="vm") -> str:
+    """C5 and C5b per Cython release on ``machine``: each value's median and
+    range over the runs of docs/experiments/cython_c5.py, and the verdicts."""
+    from gilbench import claims
+
+    per_run = _cython_runs(machine)
+    if not per_run:
+        return "No runs committed yet.\n"
+    releases = sorted({r.cython for runs in per_run.values() for r in runs},
+                      key=lambda c: tuple(int(p) for p in re.findall(r"\d+", c or "0")))
+    first = next(iter(per_run.values()))[0]
+    nt = first.cpus
+    head = "| value | " + " | ".join(f"Cython {c}" for c in releases) + " |"
+    lines = [head, "|---|" + "---|" * len(releases)]
+    for label, bench, params in _C5_ROWS:
+        params = {k: (nt if v == "nt" else v) for k, v in params.items()}
+        cells = []
+        for c in releases:
+            vals = []
+            for runs in per_run.values():
+                for run in runs:
+                    if run.cython == c:
+                        p = run.point(bench, **params)
+                        if p.ok:
+                            vals.append(p.value)
+            cells.append(_spread(vals))
+        lines.append(f"| {label.format(nt=nt)} | " + " | ".join(cells) + " |")
+    for claim in ("C5", "C5b"):
+        cells = []
+        for c in releases:
+            got = [v.status for runs in per_run.values() for run in runs if run.cython == c
+                   for v in claims.verdicts(run) if v.claim == claim]
+            cells.append(", ".join(got) if len(set(got)) > 1 else (got[0] if got else "-"))
+        lines.append(f"| **{claim} verdict**, each run | " + " | ".join(cells) + " |")
+    runs = ", ".join(f"{name} (commit `{rs[0].commit[:8]}`)" for name, rs in per_run.items())
+    lines += ["", f"`{machine}`, {nt} usable CPUs; {len(per_run)} runs: {runs}. "
+              "A cell is the median over the runs, with their range in parentheses."]
+    return "\n".join(lines) + "\n"
+
+
+FIGURES = {"cython-c5": cython_c5, "gate-aa": gate_aa, "gate-calibration": gate_calibration,
+           "gate-reach": gate_reach, "gate-summary": gate_summary, "plan": plan_table,
+           "verdicts": verdicts,
            "verdict-details": verdict_details, "noise-summary": noise_summary,
            "c8-spread": c8_spread}
 

@@ -20,7 +20,7 @@ from asv.runner import BenchmarkResult
 
 from gilbench import claims, report, results
 from gilbench.claims import FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED
-from gilbench.threads import thread_counts
+from gilbench.threads import corner_counts, thread_counts
 
 SIZES = [10**3, 10**4, 10**5, 10**6, 10**7]
 
@@ -31,9 +31,11 @@ def grids(cpus):
     threads = thread_counts(cpus=cpus)
     over = thread_counts(cpus=cpus, oversubscribe=True)
     cross = [t for t in over if t > 1]
+    corners = corner_counts(cpus=cpus, oversubscribe=True)
     return {
         "bench_machine.TrackMachine.track_usable_cpus": {},
         "bench_machine.TrackMachine.track_smoke_run": {},
+        "bench_machine.TrackMachine.track_cython_release": {},
         "bench_c1_gil_held.TrackC1RatioToGILHeld.track_c1_ratio":
             {"kernel": ["sumsq", "poly"], "variant": ["nogil", "noexcept", "except",
                                                       "except_value"], "n": SIZES},
@@ -51,6 +53,13 @@ def grids(cpus):
         "bench_c5_with_gil_in_prange.TrackC5Efficiency.track_c5_efficiency":
             {"block": ["plain", "never", "empty", "python"], "every": [1, 100, 10_000],
              "threads": over},
+        "bench_c5_prange_keeps_gil.TrackC5KeptGilGain.track_c5_kept_gain": {"threads": corners},
+        "bench_c5_prange_keeps_gil.TrackC5PythonPerIteration.track_c5_ns_per_iteration":
+            {"way": ["kept", "with_gil"], "threads": corners},
+        "bench_c5_prange_keeps_gil.TrackC5PythonEfficiency.track_c5_python_efficiency":
+            {"way": ["kept", "with_gil", "section_once"], "threads": [c for c in corners if c > 1]},
+        "bench_c5_prange_keeps_gil.TrackC5SectionAcquisition.track_c5_section_acquisition_ns":
+            {"threads": corners},
         "bench_c6_scan.TrackC6NaiveError.track_c6_naive_error":
             {"algorithm": ["cumsum", "recurrence"], "threads": over},
         "bench_c7_prange_overhead.TrackC7PrangeOverSequential.track_c7_prange_ratio":
@@ -75,6 +84,8 @@ def healthy(name, p, cpus):
     """Values under which every claim holds (what a 2-CPU machine measures)."""
     cls = name.split(".")[1]
     if cls == "TrackMachine":
+        if name.endswith("track_cython_release"):
+            return 30301.0
         return float(cpus) if name.endswith("track_usable_cpus") else 0.0
     if cls == "TrackC1RatioToGILHeld":
         return 40.0 if p["variant"] == "except" else 1.02
@@ -94,6 +105,14 @@ def healthy(name, p, cpus):
         if p["threads"] == 1:
             return 1.0
         return 0.95 if p["block"] in ("plain", "never") else 0.2
+    if cls == "TrackC5KeptGilGain":
+        return 3.5 * p["threads"]
+    if cls == "TrackC5PythonPerIteration":
+        return 25.0 if p["way"] == "kept" else 90.0 * p["threads"]
+    if cls == "TrackC5PythonEfficiency":
+        return {"kept": 0.45, "with_gil": 0.2, "section_once": 0.85}[p["way"]]
+    if cls == "TrackC5SectionAcquisition":
+        return 160.0
     if cls == "TrackC6NaiveError":
         return 0.0 if p["threads"] == 1 else 900.0
     if cls == "TrackC7PrangeOverSequential":
@@ -114,13 +133,20 @@ def healthy(name, p, cpus):
 
 
 def write_results(results_dir, machine, cpus, value=healthy, omit=(), commit="a" * 40,
-                  num_cpu=None):
+                  num_cpu=None, cython=None, recorded=True):
     """One result file for ``machine`` at ``commit`` written with asv's own
     API; ``value(name, params, cpus)`` gives each point (None: failed, NaN:
     skipped).  ``num_cpu``: what asv's machine.json says (default ``cpus``;
-    more under an affinity mask)."""
-    res = Results({"machine": machine, "python": "3.11"}, {}, commit, 1_700_000_000_000,
-                  "3.11", "existing-py", {})
+    more under an affinity mask).  ``cython``: the release, in asv's
+    environment (the matrix's ``Cython``) and, with ``recorded``, in the
+    run's own record."""
+    from gilbench.cython_releases import release_number
+
+    params = {"machine": machine, "python": "3.11"}
+    if cython:
+        params["Cython"] = cython
+    res = Results(params, {}, commit, 1_700_000_000_000, "3.11",
+                  "existing-py" + (f"-Cython{cython}" if cython else ""), {})
     described = {}
     for name, grid in grids(cpus).items():
         if any(o in name for o in omit):
@@ -128,6 +154,11 @@ def write_results(results_dir, machine, cpus, value=healthy, omit=(), commit="a"
         names = list(grid)
         combos = list(itertools.product(*(grid[n] for n in names)))
         vals = [value(name, dict(zip(names, c, strict=True)), cpus) for c in combos]
+        if name.endswith("track_cython_release"):
+            if not recorded:
+                continue
+            if cython:
+                vals = [release_number(cython)]
         params = [[repr(v) for v in grid[n]] for n in names]
         res.add_result({"name": name, "version": "1", "params": params},
                        BenchmarkResult(result=vals, samples=[None] * len(vals),
@@ -178,6 +209,8 @@ CASES = [
     ("C5", "TrackC5Efficiency",
      lambda p, c: 0.93 if p["threads"] > 1 else ...,
      lambda p, c: 0.7 if p["threads"] > 1 and p["block"] in ("empty", "python") else ...),
+    ("C5b", "TrackC5KeptGilGain", lambda p, c: 1.05,
+     lambda p, c: 1.3 if p["threads"] == 1 else ...),
     ("C6", "TrackC6NaiveError", lambda p, c: 0.0, lambda p, c: ...),
     ("C7", "TrackC7PrangeOverSequential",
      lambda p, c: 1.2 if p["n"] >= 10**4 else ...,
@@ -253,8 +286,8 @@ def test_not_measured_when_absent_or_failed(tmp_path, claim):
 
 
 @pytest.mark.parametrize("claim, status", [
-    ("C1", HOLDS), ("C2", HOLDS), ("C3", HOLDS), ("C4", HOLDS), ("C5", HOLDS), ("C6", HOLDS),
-    ("C7", HOLDS), ("C8", HOLDS), ("C9", NOT_MEASURED)])
+    ("C1", HOLDS), ("C2", HOLDS), ("C3", HOLDS), ("C4", HOLDS), ("C5", HOLDS), ("C5b", HOLDS),
+    ("C6", HOLDS), ("C7", HOLDS), ("C8", HOLDS), ("C9", NOT_MEASURED)])
 def test_one_cpu_says_what_it_cannot_show(tmp_path, claim, status):
     """On one CPU the parallel halves (C3 throughput, C5 serialisation, C7
     'pays when large') are left out with a note, C8 is judged on one thread,
@@ -278,10 +311,10 @@ def test_two_machines_side_by_side(tmp_path):
     assert "big" in text and "small" in text
     md = report.to_markdown(runs)
     assert md.splitlines()[0].startswith("| claim | big (2 CPUs) | small (1 CPU) |")
-    assert len([line for line in md.splitlines() if line.startswith("| **C")]) == 9
+    assert len([line for line in md.splitlines() if line.startswith("| **C")]) == len(claims.CLAIMS)
     data = json.loads(report.to_json(runs))
     assert [m["machine"] for m in data["machines"]] == ["big", "small"]
-    assert all(len(m["verdicts"]) == 9 for m in data["machines"])
+    assert all(len(m["verdicts"]) == len(claims.CLAIMS) for m in data["machines"])
 
 
 def test_loader_options(tmp_path):
@@ -308,7 +341,7 @@ def test_a_smoke_run_is_never_judged(tmp_path):
     vs = claims.verdicts(run)
     assert all(v.status == NOT_MEASURED and "smoke run" in v.summary for v in vs)
     md = report.to_markdown([run])
-    assert md.count("| not measured: smoke run") == 9
+    assert md.count("| not measured: smoke run") == len(claims.CLAIMS)
 
 
 @pytest.mark.parametrize("cpus, judged", [(16, 16), (64, 64)])

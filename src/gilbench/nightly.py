@@ -31,6 +31,12 @@ recorded.  A stored result without a failure is never replaced.
 history) after the first one this machine measured and not yet done are
 measured oldest first, ``max_commits`` a night, so a backlog drains and no
 commit is skipped for good.  A machine with no results starts at the tip.
+
+**Several Cython releases.**  ``cython=("3.1.8", "3.3.1")`` (``--cython`` or
+``$GILBENCH_CYTHON``) measures every commit once per release, with asv's
+matrix (:mod:`gilbench.cython_releases`); a commit is done when each release
+has a result for it.  A release pip does not know is named and left out, the
+others run.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ import os
 import shutil
 from pathlib import Path
 
-from gilbench import _asv, report, results
+from gilbench import _asv, cython_releases, report, results
 from gilbench.publish import publish
 
 __all__ = ["Night", "run_night", "open_store", "load_store", "pending", "save_commit",
@@ -75,6 +81,8 @@ class Night:
     failed: list = dataclasses.field(default_factory=list)        # benchmarks that failed
     retries: dict = dataclasses.field(default_factory=dict)       # commit -> nights measured
     asv_exit: int = 0
+    cython: list = dataclasses.field(default_factory=list)        # releases measured
+    cython_unknown: dict = dataclasses.field(default_factory=dict)  # release -> why left out
 
 
 def _git(*args, cwd, check=True):
@@ -190,16 +198,20 @@ def _has_failures(results_dir: Path, machine: str, commit: str) -> bool:
 
 
 def pending(repo, branch: str, results_dir: Path, machine: str, retries: dict,
-            max_commits: int) -> list[str]:
+            max_commits: int, releases=()) -> list[str]:
     """The commits to measure tonight, oldest first, at most ``max_commits``:
     those of ``branch``'s first-parent history after the first one this
-    machine measured that are not done (no result, or a result with failures
-    measured fewer than :data:`RETRIES` nights); the tip alone on a machine
-    with no results yet."""
+    machine measured that are not done (no result -- for one of ``releases``
+    of Cython when given --, or a result with failures measured fewer than
+    :data:`RETRIES` nights); the tip alone on a machine with no results yet."""
     history = _asv.first_parent(repo, branch)
     if not history:
         raise ValueError(f"branch {branch!r} has no commits")
-    measured = results.commits(results_dir, machine)
+    if releases:
+        have = results.measured_releases(results_dir, machine, values=False)
+        measured = {c for c, got in have.items() if set(releases) <= got}
+    else:
+        measured = results.commits(results_dir, machine)
     if not measured & set(history):
         return history[:1]
     first = max(i for i, c in enumerate(history) if c in measured)
@@ -307,8 +319,10 @@ def _failed_benchmarks(results_dir: Path, machine: str, commit: str) -> list[str
 
 def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
               branch: str = "main", machine: str | None = None, max_commits: int = 5,
-              asv_args: tuple = (), publish_pages: bool = True) -> Night:
-    """Do one night's work in the asv project at ``repo`` (see the module)."""
+              asv_args: tuple = (), publish_pages: bool = True, cython=()) -> Night:
+    """Do one night's work in the asv project at ``repo`` (see the module);
+    ``cython``: the Cython releases to measure each commit with (none: the
+    project's one build)."""
     if isinstance(max_commits, bool) or not isinstance(max_commits, int) or max_commits < 1:
         raise ValueError(f"max_commits must be an integer >= 1, got {max_commits!r}")
     repo = Path(repo).resolve()
@@ -318,12 +332,24 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
         raise ValueError(f"{repo} is not a git checkout")
     if _asv.resolve(repo, branch) is None:
         raise ValueError(f"{branch!r} is not a branch or commit of {repo}")
+    releases = list(cython)
+    unknown = cython_releases.unknown(releases) if releases else {}
+    releases = [r for r in releases if r not in unknown]
+    if cython and not releases:
+        raise ValueError("no Cython release left to measure: " + "; ".join(
+            f"{r}: {why}" for r, why in unknown.items()))
     machine = _asv.machine(repo, machine)
-    night = Night(machine=machine)
+    night = Night(machine=machine, cython=releases, cython_unknown=unknown)
+    for release, why in unknown.items():
+        _log(f"Cython {release} left out: pip cannot install it ({why})")
+    if releases:
+        config = cython_releases.matrix_config(repo, releases)
+        asv_args = ("--config", str(config), *asv_args)
+        _log(f"measuring each commit with Cython {', '.join(releases)}")
 
     open_store(repo, store, remote, results_branch)
     load_store(store, results_dir, night)
-    commits = pending(repo, branch, results_dir, machine, night.retries, max_commits)
+    commits = pending(repo, branch, results_dir, machine, night.retries, max_commits, releases)
     if not commits:
         _log(f"nothing new on {branch} for {machine}")
     for k, commit in enumerate(commits, 1):

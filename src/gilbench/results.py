@@ -305,17 +305,18 @@ def _release(result) -> tuple[str | None, str]:
     return None, "unknown"
 
 
-def measured_releases(results_dir, machine: str) -> dict:
+def measured_releases(results_dir, machine: str, *, values: bool = True) -> dict:
     """{commit: {Cython release asv's matrix installed (None without the
     matrix)}} for each commit ``machine`` has a result with at least one
-    measured value for."""
+    measured value for (with ``values=False``: any readable result, failed
+    ones too)."""
     from asv.results import iter_results_for_machine
 
     out = {}
     if not (Path(results_dir) / machine).is_dir():
         return out
     for r in iter_results_for_machine(str(results_dir), machine):
-        ok = any(v is not None and not (isinstance(v, float) and math.isnan(v))
+        ok = not values or any(v is not None and not (isinstance(v, float) and math.isnan(v))
                  for key in r.get_all_result_keys()
                  for v in (r.get_result_value(key, r.get_result_params(key)) or []))
         if ok:

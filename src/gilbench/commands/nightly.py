@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 
+from gilbench import cython_releases
 from gilbench.commands import common_args
 from gilbench.nightly import run_night
 
@@ -25,6 +26,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--branch", default=os.environ.get("GILBENCH_TRACKED_BRANCH", "main"),
                         help="the branch whose new commits are benchmarked (default main)")
     common_args.add_machine(parser)
+    parser.add_argument(
+        "--cython", default=os.environ.get(cython_releases.ENV, ""), metavar="LIST",
+        help="measure each commit once per listed Cython release, e.g. 3.1.8,3.3.1 (default "
+        "$GILBENCH_CYTHON; unset: one build with the newest Cython)")
     parser.add_argument("--max-commits", type=common_args.positive_int, default=5,
                         help="at most this many new commits per night (default 5)")
     common_args.add_repo(parser)
@@ -33,8 +38,12 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     night = run_night(args.repo, remote=args.remote, results_branch=args.results_branch,
                       branch=args.branch, machine=args.machine, max_commits=args.max_commits,
-                      asv_args=tuple(args.asv_args))
+                      asv_args=tuple(args.asv_args),
+                      cython=cython_releases.parse(args.cython))
     if night.failed:
         print(f"gilbench nightly: {len(night.failed)} benchmark(s) failed (recorded, the "
               "others stored):\n  " + "\n  ".join(night.failed), file=sys.stderr)
-    return 0
+    for release, why in night.cython_unknown.items():
+        print(f"gilbench nightly: Cython {release} not measured: pip cannot install it ({why})",
+              file=sys.stderr)
+    return 2 if night.cython_unknown else 0

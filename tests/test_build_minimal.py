@@ -1,19 +1,31 @@
-"""Without OpenMP gilbench still builds, prange runs on one thread, every kernel
-is still right, `gilbench info` says so, and multi-thread benchmarks skip.
+"""The least gilbench builds with: no OpenMP and the oldest Cython it supports.
 
-Builds a real wheel with ``-Dopenmp=disabled`` (isolated build, about a
-minute) and imports it in a fresh process.
+Without OpenMP gilbench still builds, prange runs on one thread, every kernel
+is still right, `gilbench info` says so, and multi-thread benchmarks skip.
+With the oldest Cython release of the series ``pyproject.toml`` requires
+(3.1.8 for ``Cython>=3.1``) it builds too; the kernel that needs Cython 3.3
+(a prange that keeps the GIL) is left out, its benchmarks skip and say why,
+and the rest of C5 runs.
+
+One real wheel, built as ``gilbench bench --cython`` builds (without
+isolation, in a virtualenv holding the build requirements and that Cython,
+``-Dopenmp=disabled``; about a minute), imported in a fresh process.
 """
 
 import json
+import re
 import subprocess
 import sys
+import tomllib
+import venv
 import zipfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The last release of the oldest Cython series gilbench supports.
+OLDEST_CYTHON = "3.1.8"
 
 # Import the extracted wheel, not an editable install of gilbench (whose
 # import hook would otherwise take precedence over PYTHONPATH).
@@ -52,7 +64,27 @@ for bench, args in ((TrackC7PrangeOverSequential(), ({}, "sumsq", 10, 1)),):
     bench.setup(*args)
     bench.teardown(*args)
     serial_ok.append(True)
+from gilbench import kernels
+from gilbench.kernels.c5_with_gil_in_prange import section_gil_once
+from benchmarks.bench_c5_prange_keeps_gil import TrackC5KeptGilGain, TimeC5PythonInParallel
+kept_skips = []
+for bench, args in ((TrackC5KeptGilGain(), (1,)), (TimeC5PythonInParallel(), ("kept", 1))):
+    try:
+        bench.setup(*args)
+        kept_skips.append(None)
+    except NotImplementedError as exc:
+        kept_skips.append(str(exc))
+other = TimeC5PythonInParallel()
+other.setup("section_once", 1)
+other.time_c5_python_in_parallel("section_once", 1)
+other.teardown("section_once", 1)
+import importlib.util
 print(json.dumps({
+    "cython": kernels.CYTHON_VERSION,
+    "prange_keeps_gil": kernels.PRANGE_KEEPS_GIL,
+    "kept_module": importlib.util.find_spec("gilbench.kernels.c5_prange_keeps_gil") is not None,
+    "kept_skips": kept_skips,
+    "section_ok": abs(section_gil_once(x, 64, 2)[0] - float(x @ x)) < 1e-9,
     "enabled": omp.openmp_enabled(),
     "team": omp.team_size(4),
     "sumsq_ok": abs(k7.sumsq_prange(x, 4) - float(x @ x)) < 1e-9,
@@ -66,14 +98,33 @@ print(json.dumps({
 """
 
 
+def _build_requirements() -> list[str]:
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        requires = tomllib.load(f)["build-system"]["requires"]
+    return [r for r in requires if not re.match(r"cython\b", r, re.IGNORECASE)]
+
+
+def test_oldest_cython_is_the_required_series():
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        requires = tomllib.load(f)["build-system"]["requires"]
+    (cython,) = [r for r in requires if re.match(r"cython\b", r, re.IGNORECASE)]
+    assert cython.replace(" ", "").lower() == "cython>=" + ".".join(OLDEST_CYTHON.split(".")[:2])
+
+
 @pytest.fixture(scope="module")
 def serial_build(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("noomp")
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp),
-                        "-Csetup-args=-Dopenmp=disabled", str(ROOT)],
+    tmp = tmp_path_factory.mktemp("minimal")
+    env = tmp / "build-env"
+    venv.create(env, with_pip=True)
+    py = str(env / "bin" / "python")
+    r = subprocess.run([py, "-m", "pip", "install", "--quiet", f"Cython=={OLDEST_CYTHON}",
+                        *_build_requirements()], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, f"could not install the build requirements:\n{r.stderr[-3000:]}"
+    r = subprocess.run([py, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
+                        str(tmp), "-Csetup-args=-Dopenmp=disabled", str(ROOT)],
                        capture_output=True, text=True, timeout=900)
     if r.returncode != 0:
-        raise AssertionError("the build without OpenMP failed:\n"
+        raise AssertionError(f"the build without OpenMP, with Cython {OLDEST_CYTHON}, failed:\n"
                              f"{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
     wheel = next(tmp.glob("gilbench-*.whl"))
     site = tmp / "site"
@@ -99,6 +150,17 @@ def test_serial_build_runs_serially_and_right(serial_build):
     assert got["skip"] and "without OpenMP" in got["skip"]
     assert all(reason and "without OpenMP" in reason for reason in got["class_skips"])
     assert got["serial_ok"] == [True]
+
+
+def test_oldest_cython_builds_without_the_kept_gil_kernel(serial_build):
+    r = run(serial_build, "-c", CHECK, str(ROOT), str(serial_build))
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["cython"] == OLDEST_CYTHON
+    assert got["prange_keeps_gil"] is False and got["kept_module"] is False
+    for reason in got["kept_skips"]:
+        assert reason and "needs Cython >= 3.3" in reason and OLDEST_CYTHON in reason
+    assert got["section_ok"]
 
 
 def info(site, *args):
