@@ -402,6 +402,16 @@ def _spread(values) -> str:
             f"({min(values):.3g}–{max(values):.3g})")
 
 
+def _measured_code(commit: str) -> tuple:
+    """git's tree ids of what a benchmark measures at ``commit``: the kernels,
+    the benchmarks and the build files."""
+    import subprocess
+
+    paths = ["src/gilbench/kernels", "benchmarks", "meson.build", "pyproject.toml"]
+    return tuple(subprocess.run(["git", "rev-parse", f"{commit}:{p}"], cwd=ROOT,
+                                capture_output=True, text=True).stdout.strip() for p in paths)
+
+
 def cython_c5(machine="vm") -> str:
     """C5 and C5b per Cython release on ``machine``: each value's median and
     range over the runs of docs/experiments/cython_c5.py, and the verdicts."""
@@ -416,9 +426,10 @@ def cython_c5(machine="vm") -> str:
     nt = first.cpus
     head = "| value | " + " | ".join(f"Cython {c}" for c in releases) + " |"
     lines = [head, "|---|" + "---|" * len(releases)]
+    apart, together = [], []
     for label, bench, params in _C5_ROWS:
         params = {k: (nt if v == "nt" else v) for k, v in params.items()}
-        cells = []
+        cells, ranges = [], []
         for c in releases:
             vals = []
             for runs in per_run.values():
@@ -428,7 +439,12 @@ def cython_c5(machine="vm") -> str:
                         if p.ok:
                             vals.append(p.value)
             cells.append(_spread(vals))
-        lines.append(f"| {label.format(nt=nt)} | " + " | ".join(cells) + " |")
+            ranges.append((min(vals), max(vals)) if vals else None)
+        label = label.format(nt=nt)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        if len(per_run) > 1 and all(ranges) and len(ranges) == 2:
+            (lo1, hi1), (lo2, hi2) = ranges
+            (apart if hi1 < lo2 or hi2 < lo1 else together).append(label.split(": ", 1)[1])
     for claim in ("C5", "C5b"):
         cells = []
         for c in releases:
@@ -437,8 +453,16 @@ def cython_c5(machine="vm") -> str:
             cells.append(", ".join(got) if len(set(got)) > 1 else (got[0] if got else "-"))
         lines.append(f"| **{claim} verdict**, each run | " + " | ".join(cells) + " |")
     runs = ", ".join(f"{name} (commit `{rs[0].commit[:8]}`)" for name, rs in per_run.items())
-    lines += ["", f"`{machine}`, {nt} usable CPUs; {len(per_run)} runs: {runs}. "
-              "A cell is the median over the runs, with their range in parentheses."]
+    commits = {rs[0].commit for rs in per_run.values()}
+    same = len({_measured_code(c) for c in commits}) == 1
+    lines += ["", f"`{machine}`, {nt} usable CPUs; {len(per_run)} run(s): {runs}"
+              + ("; the kernels and benchmarks are the same at these commits" if same and
+                 len(commits) > 1 else "") + ". A cell is the median over the runs, with "
+              "their range in parentheses."]
+    if apart or together:
+        lines += ["", f"Between Cython {releases[0]} and {releases[-1]}, the runs' ranges do "
+                  f"not overlap for: {'; '.join(apart) or 'none'}. They overlap (no change "
+                  f"beyond run-to-run spread) for: {'; '.join(together) or 'none'}."]
     return "\n".join(lines) + "\n"
 
 

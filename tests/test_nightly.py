@@ -218,16 +218,18 @@ def test_a_wrong_token_fails_at_once_with_gits_message(github, tmp_path):
 
 # --- the store alone ---------------------------------------------------------------
 
-def _fake_results(results_dir, machine, commit, value=1.0):
+def _fake_results(results_dir, machine, commit, value=1.0, cython=None):
     """A real asv result file (asv's own API) for ``commit``; ``value`` None
-    records a failure."""
+    records a failure; ``cython`` files it under that release of asv's matrix."""
     from asv import util
     from asv.benchmarks import Benchmarks
     from asv.machine import Machine
     from asv.results import Results
     from asv.runner import BenchmarkResult
 
-    res = Results({"machine": machine}, {}, commit, 1_700_000_000_000, "3.11", "env", {})
+    params = {"machine": machine, **({"Cython": cython} if cython else {})}
+    res = Results(params, {}, commit, 1_700_000_000_000, "3.11",
+                  "env" + (f"-Cython{cython}" if cython else ""), {})
     res.add_result({"name": "bench_x.TrackX.track_x", "version": "1", "params": []},
                    BenchmarkResult(result=[value], samples=[None], number=[None],
                                    errcode=0 if value is not None else 1, stderr="",
@@ -349,6 +351,28 @@ def test_the_backlog_drains_oldest_first_and_failures_are_retried(small):
             history[2]]
     assert nightly.pending(clone, "main", results_dir, "m",
                            {history[2]: nightly.RETRIES}, 5) == []
+
+
+def test_with_several_cython_releases_a_commit_is_done_when_each_has_a_result(small):
+    bare, clone, history, _ = small
+    results_dir = clone / "r"
+    releases = ["3.1.8", "3.3.1"]
+    _fake_results(results_dir, "m", history[-1])               # the default build only
+    _fake_results(results_dir, "m", history[-2], cython="3.1.8")
+    # No commit has every release yet: a machine new to the list starts at the tip.
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 5, releases) == [history[-1]]
+    _fake_results(results_dir, "m", history[-1], cython="3.1.8")
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 5, releases) == [history[-1]]
+    _fake_results(results_dir, "m", history[-1], cython="3.3.1")
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 5, releases) == []
+    # Without the list, every result counts, as before.
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 5) == []
+
+
+def test_a_night_names_a_release_pip_does_not_know_before_measuring(small):
+    bare, clone, history, url = small
+    with pytest.raises(ValueError, match="no Cython release left to measure: 9.9.9"):
+        nightly.run_night(clone, remote="origin", cython=("9.9.9",), publish_pages=False)
 
 
 def test_a_good_result_is_never_replaced(small):

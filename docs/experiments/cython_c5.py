@@ -9,7 +9,7 @@ to ``docs/data/cython-releases/<machine>/run<N>/`` with the run's wall time
 and exit code.  Runs already there are kept: a killed series resumes with the
 next run.
 
-    python docs/experiments/cython_c5.py --machine vm --runs 2
+    python docs/experiments/cython_c5.py --machine vm --runs 3
 
 ``docs/figures.py`` turns these results into the README's table.
 """

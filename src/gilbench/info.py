@@ -76,7 +76,8 @@ def collect() -> dict:
         "blas": blas,
         "unpinnable_blas": pinning.unpinnable_blas(),
         "build": {"cython": _build_info.cython_version, "c_compiler": _build_info.c_compiler,
-                  "buildtype": _build_info.buildtype, "openmp_found": _build_info.openmp_found},
+                  "buildtype": _build_info.buildtype, "openmp_found": _build_info.openmp_found,
+                  "prange_keeps_gil": _build_info.prange_keeps_gil},
         "versions": {
             "python": platform.python_version(),
             "gilbench": _version("gilbench"),
@@ -122,6 +123,9 @@ def render(data: dict) -> str:
     v = data["versions"]
     lines.append(f"Built with Cython {build['cython']}, {build['c_compiler']}, "
                  f"buildtype={build['buildtype']}")
+    lines.append("prange keeping the GIL (C5b): "
+                 + ("compiled in" if build["prange_keeps_gil"]
+                    else "not compiled in (needs Cython >= 3.3)"))
     lines.append("Versions: " + ", ".join(f"{k} {v[k]}" for k in
                                           ("python", "numpy", "scipy", "threadpoolctl",
                                            "cython_installed")))
