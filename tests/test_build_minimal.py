@@ -13,6 +13,7 @@ isolation, in a virtualenv holding the build requirements and that Cython,
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -120,9 +121,13 @@ def serial_build(tmp_path_factory):
     r = subprocess.run([py, "-m", "pip", "install", "--quiet", f"Cython=={OLDEST_CYTHON}",
                         *_build_requirements()], capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, f"could not install the build requirements:\n{r.stderr[-3000:]}"
+    # The virtualenv's bin first on PATH, as asv runs a build: meson finds the
+    # cython executable on PATH.
+    path = os.pathsep.join([str(env / "bin"), os.environ.get("PATH", "")])
     r = subprocess.run([py, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
                         str(tmp), "-Csetup-args=-Dopenmp=disabled", str(ROOT)],
-                       capture_output=True, text=True, timeout=900)
+                       capture_output=True, text=True, timeout=900,
+                       env=dict(os.environ, PATH=path))
     if r.returncode != 0:
         raise AssertionError(f"the build without OpenMP, with Cython {OLDEST_CYTHON}, failed:\n"
                              f"{r.stdout[-3000:]}\n{r.stderr[-3000:]}")

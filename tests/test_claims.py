@@ -304,13 +304,17 @@ def test_two_machines_side_by_side(tmp_path):
     runs = results.load(tmp_path)
     assert [r.machine for r in runs] == ["big", "small"]
     assert [r.cpus for r in runs] == [2, 1]
+    # a run is labelled with its machine and the Cython release it recorded
+    assert [r.label for r in runs] == ["big, Cython 3.3.1", "small, Cython 3.3.1"]
     t = report.table(runs)
-    assert t["C9"]["big"].status == HOLDS and t["C9"]["small"].status == NOT_MEASURED
-    assert t["C1"]["big"].status == t["C1"]["small"].status == HOLDS
+    big, small = (r.label for r in runs)
+    assert t["C9"][big].status == HOLDS and t["C9"][small].status == NOT_MEASURED
+    assert t["C1"][big].status == t["C1"][small].status == HOLDS
     text = report.to_text(runs)
     assert "big" in text and "small" in text
     md = report.to_markdown(runs)
-    assert md.splitlines()[0].startswith("| claim | big (2 CPUs) | small (1 CPU) |")
+    assert md.splitlines()[0].startswith(
+        "| claim | big, Cython 3.3.1 (2 CPUs) | small, Cython 3.3.1 (1 CPU) |")
     assert len([line for line in md.splitlines() if line.startswith("| **C")]) == len(claims.CLAIMS)
     data = json.loads(report.to_json(runs))
     assert [m["machine"] for m in data["machines"]] == ["big", "small"]

@@ -68,7 +68,7 @@ def test_matrix_config_puts_each_release_in_asvs_environment(tmp_path):
     # every build requirement of pyproject but Cython, then a build without
     # isolation that uses the environment's Cython
     assert "meson-python>=0.16" in install and "numpy>=2.0" in install
-    assert "ython" not in install
+    assert not [w for w in install.split() if "cython" in w.lower()]
     assert "--no-isolation" in build and "{build_cache_dir}" in build
     for key in ("repo", "benchmark_dir", "env_dir", "results_dir", "html_dir"):
         assert Path(conf[key]).is_absolute(), key

