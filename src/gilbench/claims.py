@@ -373,11 +373,24 @@ def rule_c5b(run: Run) -> Verdict:
     evidence, notes = {}, []
     nt = _two_or_more(run)
     counts = [1] + ([nt] if nt else [])
+    old = built is not None and built < C5B_SINCE
+    # Shown on every release (what an older Cython builds is measured too).
     for c in counts:
         p = shown.point("TrackC5SectionAcquisition.track_c5_section_acquisition_ns", threads=c)
         if p.ok:
             evidence[f"one acquisition at a section's top, {c} thread(s) (ns)"] = p.value
-    if built is not None and built < C5B_SINCE:
+        for way in ("kept", "with_gil"):
+            p = shown.point("TrackC5PythonPerIteration.track_c5_ns_per_iteration", way=way,
+                            threads=c)
+            if p.ok:
+                evidence[f"{way}: extra ns per iteration, {c} thread(s)"] = p.value
+    if nt:
+        for way in ("kept", "with_gil", "section_once"):
+            p = shown.point("TrackC5PythonEfficiency.track_c5_python_efficiency", way=way,
+                            threads=nt)
+            if p.ok:
+                evidence[f"{way}: parallel efficiency at {nt} threads"] = p.value
+    if old:
         return Verdict("C5b", NOT_MEASURED,
                        f"not measured: built with Cython {release}; a prange that keeps the "
                        f"GIL needs Cython {'.'.join(map(str, C5B_SINCE))} or newer",
@@ -392,24 +405,17 @@ def rule_c5b(run: Run) -> Verdict:
             parts.append(_band(gain.value, lambda v: v >= C5B_GAIN, lambda v: v <= C5B_NO_GAIN))
         else:
             notes.append(gain.reason)
-        for way in ("kept", "with_gil"):
-            p = shown.point("TrackC5PythonPerIteration.track_c5_ns_per_iteration", way=way,
-                            threads=c)
-            if p.ok:
-                evidence[f"{way}: extra ns per iteration, {c} thread(s)"] = p.value
-    if nt:
-        for way in ("kept", "with_gil", "section_once"):
-            p = shown.point("TrackC5PythonEfficiency.track_c5_python_efficiency", way=way,
-                            threads=nt)
-            if p.ok:
-                evidence[f"{way}: parallel efficiency at {nt} threads"] = p.value
     if not nt:
         notes.append("judged at 1 thread only: one CPU runs one thread at a time anyway")
     if not parts:
         return _not_measured("C5b", [n for n in notes if n],
                              "no kept-GIL results to judge by" + (
                                  "" if release else " (the run recorded no Cython release)"))
-    summary = "; ".join(f"{k}: {v:.3g}" for k, v in evidence.items())
+    gains = [(k.rsplit(", ", 1)[1], v) for k, v in evidence.items()
+             if k.startswith("with-gil prange / kept-GIL prange")]
+    summary = ("a nogil prange taking the GIL back every iteration takes "
+               + ", ".join(f"{v:.3g}x at {where}" for where, v in gains)
+               + " the time of a prange that keeps it")
     return Verdict("C5b", _combine(parts), summary, evidence=evidence,
                    thresholds={"cheaper from (ratio)": C5B_GAIN,
                                "no cheaper up to (ratio)": C5B_NO_GAIN},

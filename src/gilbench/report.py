@@ -416,10 +416,12 @@ def _plot_c5b(runs, fig):
     for run in runs:
         for way in ("kept", "with_gil"):
             xs, ys = _series(run, per, "threads", way=way)
-            a1.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
+            if xs:  # kept: not on a Cython older than 3.3
+                a1.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
         for way in ("kept", "with_gil", "section_once"):
             xs, ys = _series(run, eff, "threads", way=way)
-            a2.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
+            if xs:
+                a2.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
     a1.set(yscale="log", xlabel="threads", ylabel="extra ns per iteration",
            title="one Python operation per iteration")
     a2.set(xlabel="threads", ylabel="parallel efficiency", ylim=(0, 1.2), title="scaling")
