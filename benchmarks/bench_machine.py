@@ -19,9 +19,9 @@ numbers: the report labels each run with it (:mod:`gilbench.results`), and
 asv's graph of it shows a change of compiler between two commits.
 """
 
-from gilbench.cython_releases import release_number
 from gilbench.kernels import CYTHON_VERSION
 from gilbench.measurement import SMOKE
+from gilbench.release_numbers import release_number
 from gilbench.threads import usable_cpus
 
 

@@ -140,7 +140,7 @@ def write_results(results_dir, machine, cpus, value=healthy, omit=(), commit="a"
     more under an affinity mask).  ``cython``: the release, in asv's
     environment (the matrix's ``Cython``) and, with ``recorded``, in the
     run's own record."""
-    from gilbench.cython_releases import release_number
+    from gilbench.release_numbers import release_number
 
     params = {"machine": machine, "python": "3.11"}
     if cython:

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_claims import changed, healthy, write_results
 
-from gilbench import claims, cython_releases, report, results
+from gilbench import claims, cython_releases, release_numbers, report, results
 from gilbench.claims import FAILS, HOLDS, NOT_MEASURED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,17 +42,17 @@ def test_parse_names_an_entry_that_is_not_a_release(bad):
 @given(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99))
 def test_release_numbers_round_trip(major, minor, patch):
     text = f"{major}.{minor}.{patch}"
-    number = cython_releases.release_number(text)
+    number = release_numbers.release_number(text)
     if number == 0:
-        assert cython_releases.release_text(number) is None
+        assert release_numbers.release_text(number) is None
     else:
-        assert cython_releases.release_text(number) == text
-    assert cython_releases.release_text(math.nan) is None
-    assert cython_releases.release_text("x") is None
+        assert release_numbers.release_text(number) == text
+    assert release_numbers.release_text(math.nan) is None
+    assert release_numbers.release_text("x") is None
 
 
 def test_releases_sort_in_release_order():
-    got = sorted(["3.10.0", "3.3.1", None, "3.1.8"], key=cython_releases.sort_key)
+    got = sorted(["3.10.0", "3.3.1", None, "3.1.8"], key=release_numbers.sort_key)
     assert got == ["3.1.8", "3.3.1", "3.10.0", None]
 
 
@@ -223,4 +223,4 @@ def test_a_matrix_run_measures_each_release_and_names_the_one_that_cannot_build(
     assert measured and measured[0].label == f"matrix-test, Cython {CYTHON_VERSION}"
     assert measured[0].cython_source == "recorded by the run"
     point = measured[0].point(results.CYTHON_BENCHMARK)
-    assert point.ok and point.value == cython_releases.release_number(CYTHON_VERSION)
+    assert point.ok and point.value == release_numbers.release_number(CYTHON_VERSION)

@@ -12,7 +12,7 @@ parameter of every graph.
 
 Every run also records the release that compiled its kernels
 (``bench_machine.TrackMachine.track_cython_release``, the number
-:func:`release_number` makes), so that the report labels a run with it even
+:func:`gilbench.release_numbers.release_number` makes), so that the report labels a run with it even
 when the matrix was not used (:mod:`gilbench.results`).
 
 :func:`unknown` asks pip which of the listed releases do not exist, before
@@ -34,8 +34,7 @@ from pathlib import Path
 
 from gilbench import _asv
 
-__all__ = ["ENV", "parse", "release_number", "release_text", "sort_key", "unknown",
-           "matrix_config", "unmeasured", "MATRIX_CONFIG"]
+__all__ = ["ENV", "parse", "unknown", "matrix_config", "unmeasured", "MATRIX_CONFIG"]
 
 #: The environment variable that lists the releases to measure.
 ENV = "GILBENCH_CYTHON"
@@ -60,34 +59,6 @@ def parse(text: str | None) -> list[str]:
         if item not in releases:
             releases.append(item)
     return releases
-
-
-def release_number(version: str) -> float:
-    """``"3.3.1"`` -> 30301.0: ``major * 10000 + minor * 100 + patch`` (a
-    pre-release counts as its release), the number a run records."""
-    m = re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", str(version))
-    if not m:
-        raise ValueError(f"not a release number: {version!r}")
-    major, minor, patch = (int(g or 0) for g in m.groups())
-    return float(major * 10000 + minor * 100 + patch)
-
-
-def release_text(number) -> str | None:
-    """30301.0 -> ``"3.3.1"``; None for a value that is not a recorded release."""
-    try:
-        n = int(round(float(number)))
-    except (TypeError, ValueError):
-        return None
-    if n <= 0:
-        return None
-    return f"{n // 10000}.{n // 100 % 100}.{n % 100}"
-
-
-def sort_key(release: str | None) -> tuple:
-    """Releases in release order (unknown last)."""
-    if not release:
-        return (1, ())
-    return (0, tuple(int(p) for p in re.findall(r"\d+", release)[:3]))
 
 
 def unknown(releases, *, python: str = sys.executable) -> dict:

@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 
 from gilbench.claims import CLAIMS, FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED, verdicts
+from gilbench.release_numbers import sort_key
 from gilbench.results import Run
 
 __all__ = ["table", "release_changes", "to_text", "to_markdown", "to_json", "write_html",
@@ -76,8 +77,6 @@ def release_changes(runs: list[Run]) -> list[dict]:
     for machine, mruns in by_machine.items():
         if len({r.cython for r in mruns}) < 2:
             continue
-        from gilbench.cython_releases import sort_key
-
         mruns = sorted(mruns, key=lambda r: sort_key(r.cython))
         claims = []
         for c in CLAIMS:

@@ -1,8 +1,9 @@
 """The one reader of asv's results.
 
 :func:`load` returns one :class:`Run` per machine and Cython release: the
-newest commit measured there (or the one asked for), as :class:`Point` values -- one per benchmark
-and parameter combination, named as ``asv compare`` names them
+newest commit measured there (or the one asked for), as :class:`Point`
+values -- one per benchmark and parameter combination, named as ``asv
+compare`` names them
 (``module.Class.method(p1, p2)``), with their parameters by name, value,
 stats and samples, or why there is no value.  The claims, the report, the
 noise table, the gate and the nightly all read asv's files through here.
@@ -26,6 +27,8 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from gilbench.release_numbers import release_text, sort_key
 
 __all__ = ["Point", "Run", "load", "load_commit", "machines", "commits", "unreadable",
            "restore_machine_json", "parse_name", "measured_releases", "CPUS_BENCHMARK",
@@ -287,8 +290,6 @@ def _env_release(result) -> str | None:
 
 
 def _recorded_release(result) -> str | None:
-    from gilbench.cython_releases import release_text
-
     if CYTHON_BENCHMARK not in result.get_all_result_keys():
         return None
     values = result.get_result_value(CYTHON_BENCHMARK, [])
@@ -360,8 +361,6 @@ def load(results_dir, *, machine: str | None = None, commit: str | None = None) 
         by_release = {}
         for result in same:
             by_release.setdefault(_release(result), []).append(result)
-        from gilbench.cython_releases import sort_key
-
         for (release, source) in sorted(by_release, key=lambda k: sort_key(k[0])):
             run = Run(machine=name, commit=newest.commit_hash, date=newest.date,
                       machine_info=_machine_json(results_dir, name), meta=benchmarks,
