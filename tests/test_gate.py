@@ -28,7 +28,7 @@ import pytest
 from test_claims import changed, write_results
 
 from docs.experiments.gate_reach import inject
-from gilbench import gate, gate_calibration, results
+from gilbench import claims, gate, gate_calibration, results
 
 from conftest import GATE_BENCHES, gate_env, share_asv_env
 
@@ -193,7 +193,7 @@ def test_a_changed_verdict_fails_a_calibrated_gate_and_is_reported_by_an_uncalib
     text = gate.to_markdown(g)
     assert "FAILED" in text and "(changed)" in text
     rows = markdown_tables(text)[-1]
-    assert rows[0] == ["claim", "base", "head"] and len(rows) == 10
+    assert rows[0] == ["claim", "base", "head"] and len(rows) == 1 + len(claims.CLAIMS)
 
 
 def test_a_verdict_moving_into_inconclusive_is_reported_not_failed(tmp_path):

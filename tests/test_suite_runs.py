@@ -19,7 +19,11 @@ from gilbench.vendor_html import vendor_html
 from chromium import ARTIFACTS, chromium, dump_dom, screenshot, serve
 
 ROOT = Path(__file__).resolve().parents[1]
-CLAIMS_IN_SUITE = ["C1", "C2", "C3", "C4", "C5", "C5b", "C6", "C7", "C8", "C9"]
+#: The article's claims: each names the benchmarks that measure it (C5b's are
+#: C5's, selected with -b C5).
+CLAIMS_IN_SUITE = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]
+#: Every verdict the report gives, in its order.
+VERDICTS = ["C1", "C2", "C3", "C4", "C5", "C5b", "C6", "C7", "C8", "C9"]
 
 
 def asv(args, tmp_path, *, env_extra=None, check=True, timeout=900):
@@ -140,19 +144,19 @@ def test_report_reads_the_real_results_in_every_format(smoke_run):
     text = _gilbench("report", "--results", res)
     assert text.returncode == 0, text.stderr
     # A smoke run is never judged: every claim reads so, and says why.
-    for claim in CLAIMS_IN_SUITE:
+    for claim in VERDICTS:
         assert re.search(rf"^{claim}\s+not measured: smoke run\s", text.stdout, re.M), \
             text.stdout
     data = json.loads(_gilbench("report", "--results", res, "--format", "json").stdout)
     (machine,) = data["machines"]
     assert machine["machine"] == "gilbench-test"
-    assert [v["claim"] for v in machine["verdicts"]] == CLAIMS_IN_SUITE
+    assert [v["claim"] for v in machine["verdicts"]] == VERDICTS
     assert machine["smoke_run"] == "GILBENCH_SMOKE=1"
     assert all(v["status"] == "not measured" and "smoke run" in v["summary"]
                for v in machine["verdicts"])
     md = _gilbench("report", "--results", res, "--format", "markdown").stdout
     rows = [line for line in md.splitlines() if line.startswith("| **C")]
-    assert md.startswith("| claim | gilbench-test") and len(rows) == len(CLAIMS_IN_SUITE)
+    assert md.startswith("| claim | gilbench-test") and len(rows) == len(VERDICTS)
     bad = _gilbench("report", "--results", str(tmp / "nowhere"))
     assert bad.returncode == 2 and "no asv results directory" in bad.stderr
 
@@ -179,9 +183,9 @@ def test_claims_page_renders_offline_in_a_real_browser(smoke_run):
     dom = dump_dom(probe.as_uri(), tmp / "chrome-claims")
     sections = re.search(r'data-sections="(\d+)"', dom)
     images = re.search(r'data-images="([^"]*)"', dom)
-    assert sections and int(sections.group(1)) == len(CLAIMS_IN_SUITE), "a claim section is missing"
+    assert sections and int(sections.group(1)) == len(VERDICTS), "a claim section is missing"
     sizes = images.group(1).split(",")
-    assert len(sizes) == len(CLAIMS_IN_SUITE), sizes
+    assert len(sizes) == len(VERDICTS), sizes
     assert all(not s.startswith("0x") and not s.endswith("x0") for s in sizes), sizes
     screenshot((out / "index.html").as_uri(), ARTIFACTS / "claims_page.png",
                tmp / "chrome-claims", size=(1200, 2400))
