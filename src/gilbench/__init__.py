@@ -7,14 +7,17 @@ The package, by role (imports point down the list):
   to ``c9_...``), and the core that never imports asv: :mod:`~gilbench.threads`
   (thread counts), :mod:`~gilbench.pinning` (threadpoolctl),
   :mod:`~gilbench.measurement` (repeats, interleaving, spread),
-  :mod:`~gilbench.instructions` (exact counts with callgrind), :mod:`~gilbench.info`;
+  :mod:`~gilbench.instructions` (exact counts with callgrind), :mod:`~gilbench.info`,
+  :mod:`~gilbench.release_numbers` (the Cython release a run records);
 * :mod:`~gilbench.results`, the one reader of asv's results, and
   :mod:`~gilbench._asv`, the one boundary that runs asv and git;
 * the logic: :mod:`~gilbench.claims` (verdict rules), :mod:`~gilbench.report`
   (their formats), :mod:`~gilbench.significance` (asv compare's rule),
   :mod:`~gilbench.noise` (the noise table and calibration),
   :mod:`~gilbench.gate`, :mod:`~gilbench.nightly`, :mod:`~gilbench.publish`
-  (the publish pipeline), :mod:`~gilbench.vendor_html` (asv's page offline);
+  (the publish pipeline), :mod:`~gilbench.vendor_html` (asv's page offline),
+  :mod:`~gilbench.gate_calibration`, :mod:`~gilbench.plan`,
+  :mod:`~gilbench.cython_releases` (one build and measurement per Cython release);
 * the command line: :mod:`gilbench.commands` (one module per verb) and
   :mod:`gilbench.cli` (parser and dispatch).
 """
