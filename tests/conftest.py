@@ -144,7 +144,7 @@ GATE_BENCHES = r"TrackC1Instructions|TimeC4ReleaseEvery"
 
 def gate_env(home) -> dict:
     env = dict(os.environ, HOME=str(home), GILBENCH_SMOKE="1", **FIXED_DATES)
-    for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT"):
+    for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT", "GILBENCH_CYTHON"):
         env.pop(var, None)
     return env
 

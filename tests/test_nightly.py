@@ -91,7 +91,7 @@ def github(tmp_path_factory, asv_env_dir):
     git("push", "-q", str(srv / "proj.git"), "HEAD:refs/heads/main", cwd=ROOT)
     env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1", **FIXED_DATES,
                XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")))
-    for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT"):
+    for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT", "GILBENCH_CYTHON"):
         env.pop(var, None)
     with serve(srv, TOKEN) as (url, log):
         proj = tmp / "proj"
