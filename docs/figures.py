@@ -36,8 +36,9 @@ import statistics
 import sys
 from pathlib import Path
 
+from gilbench import _asv, noise, report, results
 from gilbench import gate_calibration as gate_cal
-from gilbench import noise, report, results
+from gilbench.release_numbers import sort_key
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "data" / "results"
@@ -405,11 +406,9 @@ def _spread(values) -> str:
 def _measured_code(commit: str) -> tuple:
     """git's tree ids of what a benchmark measures at ``commit``: the kernels,
     the benchmarks and the build files."""
-    import subprocess
-
     paths = ["src/gilbench/kernels", "benchmarks", "meson.build", "pyproject.toml"]
-    return tuple(subprocess.run(["git", "rev-parse", f"{commit}:{p}"], cwd=ROOT,
-                                capture_output=True, text=True).stdout.strip() for p in paths)
+    return tuple(_asv.git("rev-parse", f"{commit}:{p}", cwd=ROOT).stdout.strip()
+                 for p in paths)
 
 
 def cython_c5(machine="vm") -> str:
@@ -420,8 +419,7 @@ def cython_c5(machine="vm") -> str:
     per_run = _cython_runs(machine)
     if not per_run:
         return "No runs committed yet.\n"
-    releases = sorted({r.cython for runs in per_run.values() for r in runs},
-                      key=lambda c: tuple(int(p) for p in re.findall(r"\d+", c or "0")))
+    releases = sorted({r.cython for runs in per_run.values() for r in runs}, key=sort_key)
     first = next(iter(per_run.values()))[0]
     nt = first.cpus
     head = "| value | " + " | ".join(f"Cython {c}" for c in releases) + " |"

@@ -111,7 +111,7 @@ def _two_releases(tmp_path):
     """vm measured with Cython 3.1.8 (the kept-GIL kernels skipped, as that
     build skips them) and with 3.3.1 (C1 fails there)."""
     def old(name, p, cpus):
-        if ".bench_c5_prange_keeps_gil." in f".{name}" and (
+        if name.startswith("bench_c5_prange_keeps_gil.") and (
                 "KeptGilGain" in name or p.get("way") == "kept"):
             return math.nan
         return healthy(name, p, cpus)
@@ -224,3 +224,15 @@ def test_a_matrix_run_measures_each_release_and_names_the_one_that_cannot_build(
     assert measured[0].cython_source == "recorded by the run"
     point = measured[0].point(results.CYTHON_BENCHMARK)
     assert point.ok and point.value == release_numbers.release_number(CYTHON_VERSION)
+
+
+def test_a_release_is_named_unmeasured_only_when_it_measured_nothing_in_the_run(tmp_path):
+    """asv's own options (--steps, --skip-existing) may leave commits of a
+    range unmeasured: a release measured at one of them built fine."""
+    write_results(tmp_path, "vm", 2, cython="3.3.1", commit="a" * 40)
+    write_results(tmp_path, "vm", 2, cython="3.1.8", commit="b" * 40, recorded=False,
+                  value=lambda name, p, cpus: None)   # its build failed: every point failed
+    got = cython_releases.unmeasured(tmp_path, "vm", ["a" * 40, "b" * 40], ["3.1.8", "3.3.1"])
+    assert list(got) == ["3.1.8"] and "2 commit(s)" in got["3.1.8"]
+    assert list(cython_releases.unmeasured(tmp_path, "nowhere", ["a" * 40], ["3.3.1"])) == [
+        "3.3.1"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
+from gilbench.release_numbers import sort_key
 from gilbench.results import Run
 from gilbench.threads import over_limit
 
@@ -351,13 +352,6 @@ C5B_GAIN, C5B_NO_GAIN = 1.5, 1.1
 C5B_SINCE = (3, 3)
 
 
-def _release_tuple(release: str | None):
-    import re
-
-    parts = re.findall(r"\d+", release or "")
-    return tuple(int(p) for p in parts[:2]) if len(parts) >= 2 else None
-
-
 def rule_c5b(run: Run) -> Verdict:
     """Python work in every iteration of a parallel loop: a prange that keeps
     the GIL (Cython 3.3's ``prange(nogil=False)``) is cheaper than a nogil
@@ -368,12 +362,11 @@ def rule_c5b(run: Run) -> Verdict:
     Shown, not judged: ns per iteration, each way's parallel efficiency, and
     what one acquisition at the top of a released section costs."""
     release = run.cython
-    built = _release_tuple(release)
     shown = _shown(run)
     evidence, notes = {}, []
     nt = _two_or_more(run)
     counts = [1] + ([nt] if nt else [])
-    old = built is not None and built < C5B_SINCE
+    old = release is not None and sort_key(release)[1][:2] < C5B_SINCE
     # Shown on every release (what an older Cython builds is measured too).
     for c in counts:
         p = shown.point("TrackC5SectionAcquisition.track_c5_section_acquisition_ns", threads=c)

@@ -12,8 +12,9 @@ parameter of every graph.
 
 Every run also records the release that compiled its kernels
 (``bench_machine.TrackMachine.track_cython_release``, the number
-:func:`gilbench.release_numbers.release_number` makes), so that the report labels a run with it even
-when the matrix was not used (:mod:`gilbench.results`).
+:func:`gilbench.release_numbers.release_number` makes), so that the
+report labels a run with it even when the matrix was not used
+(:mod:`gilbench.results`).
 
 :func:`unknown` asks pip which of the listed releases do not exist, before
 asv is started: those are named and left out, the others still run.  A
@@ -118,16 +119,14 @@ def matrix_config(repo, releases, path=None) -> Path:
 
 
 def unmeasured(results_dir, machine: str, commits, releases) -> dict:
-    """{release: why} for each of ``releases`` that has no measured value at
-    one of ``commits`` on ``machine`` (its build failed, or asv never ran it)."""
+    """{release: why} for each of ``releases`` that measured nothing at any
+    of ``commits`` on ``machine`` (its environment or its build failed).  A
+    release measured at some of them is not named: asv's own options
+    (``--steps``, ``--skip-existing``) may leave commits out of a run."""
     from gilbench import results
 
     have = results.measured_releases(results_dir, machine)
-    out = {}
-    for release in releases:
-        missing = [c for c in commits if release not in have.get(c, set())]
-        if missing:
-            out[release] = (f"nothing was measured with it at {len(missing)} of "
-                            f"{len(commits)} commit(s) (its environment or its build of "
-                            "gilbench failed: see asv's output above)")
-    return out
+    return {release: (f"nothing was measured with it at the {len(commits)} commit(s) of the "
+                      "run (its environment or its build of gilbench failed: see asv's "
+                      "output above)")
+            for release in releases if not any(release in have.get(c, ()) for c in commits)}

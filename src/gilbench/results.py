@@ -317,10 +317,9 @@ def measured_releases(results_dir, machine: str, *, values: bool = True) -> dict
     if not (Path(results_dir) / machine).is_dir():
         return out
     for r in iter_results_for_machine(str(results_dir), machine):
-        ok = not values or any(v is not None and not (isinstance(v, float) and math.isnan(v))
-                 for key in r.get_all_result_keys()
-                 for v in (r.get_result_value(key, r.get_result_params(key)) or []))
-        if ok:
+        got = (v for key in r.get_all_result_keys()
+               for v in r.get_result_value(key, r.get_result_params(key)) or [])
+        if not values or any(v is not None and not math.isnan(v) for v in got):
             out.setdefault(r.commit_hash, set()).add(_env_release(r))
     return out
 

@@ -12,6 +12,8 @@ block per element block, of one of three kinds (``BLOCKS``):
 
 :func:`prange_plain` is the same blocked loop with no such block, and
 :func:`gil_roundtrips` times one acquire/release from nogil code on one thread.
+No division or modulo sits in the inner loop, so the comparison is of the
+``with gil`` machinery only.
 
 :func:`section_gil_once` is the other way to need Python in a parallel
 loop: a ``parallel()`` section that released the GIL takes it back once per
@@ -19,8 +21,6 @@ thread, at its top (per-thread initialisation), then runs the same blocked
 loop without it.  Cython 3.3 made that acquisition faster; the module
 ``c5_prange_keeps_gil`` (Cython 3.3 or newer) holds the third way, a prange
 that never releases the GIL.
-No division or modulo sits in the inner loop, so the comparison is of the
-``with gil`` machinery only.
 """
 
 cimport numpy as cnp
