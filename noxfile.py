@@ -24,7 +24,9 @@ def tests(session):
     session.run("cython-lint", "src")
     session.install(".[test]")
     session.run("gilbench", "info")
-    session.run("pytest", *session.posargs)
+    # One worker per core; the tests that share a build or an asv run stay in
+    # one worker (tests/conftest.py, SHARED_FIXTURES).
+    session.run("pytest", "-n", "auto", "--dist", "loadgroup", *session.posargs)
 
 
 @nox.session

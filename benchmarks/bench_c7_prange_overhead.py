@@ -53,7 +53,7 @@ class TrackC7ColdRegion(Benchmark):
     """C7: microseconds for one empty parallel region started after the team
     sat idle for idle_ms (libgomp's threads spin a while, then sleep)."""
 
-    params = ([1, 10, 100], THREADS_OVERSUBSCRIBED)
+    params = ([1] if SMOKE else [1, 10, 100], THREADS_OVERSUBSCRIBED)
     param_names = ["idle_ms", "threads"]
     thread_param = "threads"
     unit = "us per region"
@@ -184,7 +184,7 @@ class TimeC7Schedule(Benchmark):
     """C7: a prange of 10000 iterations of ~200 recurrence steps each,
     balanced or triangular (all work at the end), per schedule and chunk."""
 
-    params = (list(k7.SCHEDULES), [1, 64], ["balanced", "triangular"], THREADS)
+    params = (list(k7.SCHEDULES), [1] if SMOKE else [1, 64], ["balanced", "triangular"], THREADS)
     param_names = ["schedule", "chunk", "work", "threads"]
     thread_param = "threads"
 

@@ -66,6 +66,32 @@ def valgrind():
     require_valgrind()
 
 
+# --- what is slow, and which tests share one worker ------------------------------
+
+#: The fixtures that run real asv on real virtualenvs, builds or whole-suite
+#: runs (a minute or more each): a test that uses one is marked ``slow``, so
+#: ``pytest -m "not slow"`` is the quick run.
+SLOW_FIXTURES = ("asv_env_dir", "calibrated", "gate_calibrated", "smoke_run", "serial_build")
+#: The README's test command runs pytest-xdist (``-n auto --dist loadgroup``).
+#: Tests that share one of these fixtures run in one worker, so that each is
+#: made once a session: the asv environment, builds and calibrations that the
+#: gate's, the nightly's and the noise table's tests share; the whole-suite
+#: smoke run; the minimal build.  The first match names the group.
+SHARED_FIXTURES = {"asv_env_dir": "asv-env", "calibrated": "asv-env",
+                   "gate_calibrated": "asv-env", "smoke_run": "smoke",
+                   "serial_build": "minimal-build"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        used = set(item.fixturenames)
+        group = next((g for f, g in SHARED_FIXTURES.items() if f in used), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+        if used.intersection(SLOW_FIXTURES):
+            item.add_marker(pytest.mark.slow)
+
+
 # --- one asv environment for every test that lets asv build gilbench -----------
 
 @pytest.fixture(scope="session")

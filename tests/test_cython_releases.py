@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_claims import changed, healthy, write_results
 
-from gilbench import claims, cython_releases, release_numbers, report, results
+from gilbench import _asv, claims, cython_releases, release_numbers, report, results
 from gilbench.claims import FAILS, HOLDS, NOT_MEASURED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,6 +70,7 @@ def test_matrix_config_puts_each_release_in_asvs_environment(tmp_path):
     assert "meson-python>=0.16" in install and "numpy>=2.0" in install
     assert not [w for w in install.split() if "cython" in w.lower()]
     assert "--no-isolation" in build and "{build_cache_dir}" in build
+    assert build == _asv.config(ROOT)["build_command"][-1]   # the project's own build
     for key in ("repo", "benchmark_dir", "env_dir", "results_dir", "html_dir"):
         assert Path(conf[key]).is_absolute(), key
     assert Path(conf["results_dir"]) == ROOT / ".asv" / "results"

@@ -1,14 +1,14 @@
 """Measuring gilbench once per Cython release.
 
-The project's ``asv.conf.json`` builds gilbench the way pip installs it: an
-isolated build with the newest Cython the ``build-system`` allows.  To
-compare releases, ``GILBENCH_CYTHON="3.1.8,3.3.1"`` (or ``--cython``) makes
-the run use :func:`matrix_config` instead: the project's config with
-``Cython`` in asv's matrix, one virtualenv per release, and a build without
-isolation inside that virtualenv, so that the release asv installed there is
-the one that compiles the kernels.  The release is then part of asv's
-environment: it names the result files, and asv's page offers it as a
-parameter of every graph.
+The project's ``asv.conf.json`` installs the ``build-system`` requirements
+into its virtualenv (the newest Cython they allow, when the virtualenv is
+made) and builds gilbench there without isolation.  To compare releases,
+``GILBENCH_CYTHON="3.1.8,3.3.1"`` (or ``--cython``) makes the run use
+:func:`matrix_config` instead: the project's config with ``Cython`` in asv's
+matrix, one virtualenv per release, and the same build inside each, so that
+the release asv installed there is the one that compiles the kernels.  The
+release is then part of asv's environment: it names the result files, and
+asv's page offers it as a parameter of every graph.
 
 Every run also records the release that compiled its kernels
 (``bench_machine.TrackMachine.track_cython_release``, the number
@@ -37,6 +37,8 @@ from gilbench import _asv
 
 __all__ = ["ENV", "parse", "unknown", "matrix_config", "unmeasured", "MATRIX_CONFIG"]
 
+#: How a build command installs requirements (the project's first one does).
+PIP_INSTALL = "python -m pip install"
 #: The environment variable that lists the releases to measure.
 ENV = "GILBENCH_CYTHON"
 #: Where the generated config is written, relative to the project.
@@ -106,12 +108,10 @@ def matrix_config(repo, releases, path=None) -> Path:
     req["Cython"] = list(releases)
     matrix["req"] = req
     deps = " ".join(shlex.quote(r) for r in _build_requirements(repo))
-    # The build requirements but Cython, then a build that uses the
-    # environment's own Cython (build checks Cython>=3.1 against it).
-    conf["build_command"] = [
-        f"python -m pip install --quiet {deps}",
-        "python -m build --wheel --no-isolation -o {build_cache_dir} {build_dir}",
-    ]
+    # The build requirements but Cython, then the project's own build, which
+    # uses the environment's Cython (build checks Cython>=3.1 against it).
+    build = [c for c in conf.get("build_command", []) if not c.startswith(PIP_INSTALL)]
+    conf["build_command"] = [f"{PIP_INSTALL} --quiet {deps}", *build]
     path = Path(path) if path else repo / MATRIX_CONFIG
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(conf, indent=1) + "\n", encoding="utf-8")
