@@ -1,9 +1,9 @@
 """The regression gate.
 
-* For real, end to end: a scratch clone whose HEAD makes C1's ``sumsq_nogil``
-  do half as much work again (an extra dependent add over half the
-  elements), loosens its own gate table and deletes a benchmark module; asv
-  builds both commits; the gate, run from BASE's checkout as the workflow
+* For real, end to end: a HEAD that makes C1's ``sumsq_nogil`` do half as
+  much work again (an extra dependent add over half the elements), loosens
+  its own gate table and deletes a benchmark module; asv builds it (only C1's
+  kernel is recompiled); the gate, run from BASE's checkout as the workflow
   runs it, exits 1, names the instruction count that rose (confirmed), judges
   by BASE's table and fails on the removed module.  Instruction counts are
   exact, so this cannot flake.
@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import subprocess
 import sys
@@ -28,7 +29,7 @@ import pytest
 from test_claims import changed, write_results
 
 from docs.experiments.gate_reach import inject
-from gilbench import claims, gate, gate_calibration, results
+from gilbench import claims, gate, results
 
 from conftest import GATE_BENCHES, gate_env, share_asv_env
 
@@ -68,20 +69,20 @@ def markdown_tables(text: str) -> list[list[list[str]]]:
 @pytest.fixture(scope="module")
 def slowed(tmp_path_factory, asv_env_dir, gate_calibrated):
     """BASE: the second commit of the gate calibration's A/A pair (an empty
-    commit over this repository's HEAD, made again here: the same commit, so
-    asv builds it once), with no gate table for the test machine
-    (uncalibrated: the exact counts are gated).  HEAD makes
-    C1's ``sumsq_nogil`` do half as much work again, commits a gate table of
-    its own that would let that through (threshold 10x), and deletes the C6
+    commit over this repository's HEAD, already built), with no gate table
+    for the test machine (uncalibrated: the exact counts are gated).  HEAD,
+    made in a worktree of the calibration's clone (so that asv's checkout in
+    the shared environment, a clone of that one, finds it), makes C1's
+    ``sumsq_nogil`` do half as much work again, commits a gate table of its
+    own that would let that through (threshold 10x), and deletes the C6
     benchmark module.  The gate runs as the pull-request workflow runs it:
     from BASE's checkout (a worktree), with BASE's code and suite."""
     tmp = tmp_path_factory.mktemp("gate")
-    repo = tmp / "repo"
+    work = gate_calibrated["work"]
     env = gate_env(tmp / "home")
-    git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
-    git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
-    base = gate_calibration.identical_commit(repo, env=env)
-    assert base == gate_calibrated["pair"][1]
+    base = gate_calibrated["pair"][1]
+    repo = tmp / "head"
+    git("worktree", "add", "-q", "--detach", str(repo), base, cwd=work)
     (repo / KERNEL).write_text(inject((repo / KERNEL).read_text(), "sumsq_nogil", 50))
     loose = {
         f"bench_c1_gil_held.TrackC1Instructions.track_c1_instructions('{k}', '{v}')": {
@@ -100,7 +101,7 @@ def slowed(tmp_path_factory, asv_env_dir, gate_calibrated):
         "sumsq_nogil: 50% more dependent adds; a looser table; no C6 benchmarks", cwd=repo)
     head = git("rev-parse", "HEAD", cwd=repo)
     base_tree = tmp / "base"
-    git("worktree", "add", "-q", "--detach", str(base_tree), base, cwd=repo)
+    git("worktree", "add", "-q", "--detach", str(base_tree), base, cwd=work)
     share_asv_env(base_tree, asv_env_dir)
     summary = tmp / "summary.md"
     r = subprocess.run([sys.executable, "-m", "gilbench", "gate", base, head, "--repo",
@@ -123,6 +124,21 @@ def test_gate_fails_naming_the_slower_kernel(slowed):
     assert "Confirmation" in r.stdout
     # Only the gated benchmark ran (asv's own report of what it measured).
     assert "TrackC1Instructions" in r.stdout and "TrackC9Instructions" not in r.stdout
+
+
+def test_asv_recompiled_only_the_kernel_that_changed(slowed, asv_env_dir):
+    """The gate's three builds in the shared environment (the calibration's
+    two of identical code, then HEAD) used one meson build directory
+    (asv.conf.json): the second compiled nothing, HEAD only C1's kernel.
+    ninja's log has a line per output each time it is built."""
+    (log,) = asv_env_dir.glob("*/meson-build/.ninja_log")
+    built = collections.Counter(
+        line.split("\t")[3] for line in log.read_text().splitlines()
+        if not line.startswith("#") and line.split("\t")[3].endswith(".o"))
+    assert built, log
+    twice = {o for o, n in built.items() if n == 2}
+    assert twice and all("c1_gil_held" in o for o in twice), twice
+    assert set(built.values()) == {1, 2}, built
 
 
 def test_head_is_judged_by_bases_rules(slowed):
