@@ -82,6 +82,7 @@ SHARED_FIXTURES = {"asv_env_dir": "asv-env", "calibrated": "asv-env",
                    "serial_build": "minimal-build"}
 
 
+@pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
         used = set(item.fixturenames)
@@ -90,6 +91,10 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group(group))
         if used.intersection(SLOW_FIXTURES):
             item.add_marker(pytest.mark.slow)
+    # The slow tests first, so that a worker starts on each long one early
+    # (pytest-xdist hands out the largest groups first, then the rest in
+    # this order).
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 # --- one asv environment for every test that lets asv build gilbench -----------
