@@ -26,7 +26,8 @@ def tests(session):
     session.run("gilbench", "info")
     # One worker per core; the tests that share a build or an asv run stay in
     # one worker (tests/conftest.py, SHARED_FIXTURES).
-    session.run("pytest", "-n", "auto", "--dist", "loadgroup", *session.posargs)
+    session.run("pytest", "-n", "auto", "--dist", "loadgroup", "--durations=10",
+                *session.posargs)
 
 
 @nox.session
