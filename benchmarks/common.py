@@ -49,6 +49,11 @@ THREADS_OVERSUBSCRIBED = thread_counts(oversubscribe=True)
 #: axes as well and is shown rather than judged, so that its grid does not
 #: grow with the machine (the same counts as the ladder up to 3 CPUs).
 THREAD_CORNERS = corner_counts(oversubscribe=True)
+if SMOKE:
+    # Only whether each benchmark runs: one thread, and the most threads
+    # each sweep asks for (the usable CPUs, or twice them).
+    THREADS = corner_counts()
+    THREADS_OVERSUBSCRIBED = THREAD_CORNERS = [1, 2 * usable_cpus()]
 
 #: GILBENCH_FULL_GRID=1 sweeps every thread count in the grid benchmarks (C9);
 #: by default they keep the corners (1, CPUs, 2 x CPUs), whatever the machine.
