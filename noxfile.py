@@ -18,7 +18,8 @@ nox.options.reuse_existing_virtualenvs = True
 @nox.session
 def tests(session):
     """Lint (ruff, cython-lint), build gilbench (meson-python, isolated build)
-    and run the tests."""
+    and run the tests, one pytest-xdist worker per CPU (``-- -m "not slow"``
+    leaves out the tests that run real asv, builds or the whole suite)."""
     session.install("ruff>=0.6", "cython-lint>=0.16")
     session.run("ruff", "check", ".")
     session.run("cython-lint", "src")
