@@ -9,6 +9,12 @@ import pytest
 from gilbench import _openmp_helpers
 from gilbench.threads import thread_counts
 
+#: How the tests run the suite: a smoke run (GILBENCH_SMOKE=1, as the README
+#: documents it), with OpenBLAS started on one thread -- a smoke run pins BLAS
+#: to one thread at every point, and the idle pool OpenBLAS starts otherwise
+#: spins for about 0.2 s of CPU in every process asv spawns.
+SMOKE_ENV = {"GILBENCH_SMOKE": "1", "OPENBLAS_NUM_THREADS": "1"}
+
 #: Sizes every kernel is checked at: empty, one element, odd, large.
 SIZES = [0, 1, 7, 1001, 1_000_003]
 
@@ -137,7 +143,7 @@ def calibrated(tmp_path_factory):
     repo = tmp / "repo"
     _git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
     _git("checkout", "-q", "-B", "main", _git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
-    env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1")
+    env = dict(os.environ, HOME=str(tmp / "home"), **SMOKE_ENV)
     env.pop("GITHUB_STEP_SUMMARY", None)
     work = tmp / "work"
     r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--repo", str(repo),
@@ -174,7 +180,7 @@ GATE_BENCHES = r"TrackC1Instructions|TimeC4ReleaseEvery"
 
 
 def gate_env(home) -> dict:
-    env = dict(os.environ, HOME=str(home), GILBENCH_SMOKE="1", **FIXED_DATES)
+    env = dict(os.environ, HOME=str(home), **SMOKE_ENV, **FIXED_DATES)
     for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT", "GILBENCH_CYTHON"):
         env.pop(var, None)
     return env

@@ -31,7 +31,7 @@ import pytest
 
 from gilbench import gate_calibration, nightly
 
-from conftest import FIXED_DATES, share_asv_env
+from conftest import FIXED_DATES, SMOKE_ENV, share_asv_env
 from git_http import checkout_like_actions, git, serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def github(tmp_path_factory, asv_env_dir):
     srv = tmp / "srv"
     git("init", "-q", "--bare", str(srv / "proj.git"), cwd=tmp)
     git("push", "-q", str(srv / "proj.git"), "HEAD:refs/heads/main", cwd=ROOT)
-    env = dict(os.environ, HOME=str(tmp / "home"), GILBENCH_SMOKE="1", **FIXED_DATES,
+    env = dict(os.environ, HOME=str(tmp / "home"), **SMOKE_ENV, **FIXED_DATES,
                XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")))
     for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT", "GILBENCH_CYTHON"):
         env.pop(var, None)

@@ -19,6 +19,7 @@ import pytest
 from gilbench import noise
 
 from conftest import CALIBRATED_BENCHES as BENCHES  # noqa: F401
+from conftest import SMOKE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +67,7 @@ def test_a_killed_calibration_resumes_without_rerunning(calibrated, tmp_path):
     """Run again on the same scratch clone: both runs are already measured,
     nothing is rerun, and the table comes out the same."""
     before = json.loads((calibrated["repo"] / "noise" / "cal-test.json").read_text())
-    env = dict(os.environ, HOME=str(calibrated["work"].parent / "home"), GILBENCH_SMOKE="1")
+    env = dict(os.environ, HOME=str(calibrated["work"].parent / "home"), **SMOKE_ENV)
     r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--repo",
                         str(calibrated["repo"]), "--runs", "2", "--workdir",
                         str(calibrated["work"]), "--machine", "cal-test", "--out",

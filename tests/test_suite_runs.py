@@ -17,6 +17,7 @@ import pytest
 from gilbench.vendor_html import vendor_html
 
 from chromium import ARTIFACTS, chromium, dump_dom, screenshot, serve
+from conftest import SMOKE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The article's claims: each names the benchmarks that measure it (C5b's are
@@ -57,7 +58,7 @@ def smoke_run(tmp_path_factory):
     if not commit:
         pytest.skip("not a git checkout: asv needs a commit to record results against")
     run = asv(["run", "-E", "existing", "--quick", "--show-stderr", "--machine", "gilbench-test",
-               "--set-commit-hash", commit], tmp, env_extra={"GILBENCH_SMOKE": "1"}, check=False)
+               "--set-commit-hash", commit], tmp, env_extra=SMOKE_ENV, check=False)
     publish = asv(["publish"], tmp, check=False)
     return tmp, run, publish
 
@@ -207,7 +208,7 @@ def test_the_plan_counts_the_points_asv_discovers(smoke_run):
         for axis in b.get("params", []):
             points *= len(axis)
         discovered += points
-    env = dict(os.environ, GILBENCH_SMOKE="1")
+    env = dict(os.environ, **SMOKE_ENV)
     r = subprocess.run([sys.executable, "-m", "gilbench", "plan", "--json", "--repo", str(ROOT),
                         "--results", str(tmp / "nowhere")], capture_output=True, text=True,
                        env=env, timeout=300)
