@@ -25,7 +25,7 @@ def tests(session):
     session.run("cython-lint", "src")
     session.install(".[test]")
     session.run("gilbench", "info")
-    # One worker per core; the tests that share a build or an asv run stay in
+    # One worker per CPU; the tests that share a build or an asv run stay in
     # one worker (tests/conftest.py, SHARED_FIXTURES).
     session.run("pytest", "-n", "auto", "--dist", "loadgroup", "--durations=10",
                 *session.posargs)

@@ -53,7 +53,7 @@ if SMOKE:
     # Only whether each benchmark runs: one thread, and the most threads
     # each sweep asks for (the usable CPUs, or twice them).
     THREADS = corner_counts()
-    THREADS_OVERSUBSCRIBED = THREAD_CORNERS = [1, 2 * usable_cpus()]
+    THREADS_OVERSUBSCRIBED = THREAD_CORNERS = THREAD_CORNERS[::len(THREAD_CORNERS) - 1]
 
 #: GILBENCH_FULL_GRID=1 sweeps every thread count in the grid benchmarks (C9);
 #: by default they keep the corners (1, CPUs, 2 x CPUs), whatever the machine.

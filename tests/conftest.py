@@ -75,12 +75,11 @@ def valgrind():
 # --- what is slow, and which tests share one worker ------------------------------
 
 #: The fixtures that run real asv on real virtualenvs, builds or whole-suite
-#: runs (a minute or more each): a test that uses one is marked ``slow``, so
-#: ``pytest -m "not slow"`` is the quick run.
-SLOW_FIXTURES = ("asv_env_dir", "calibrated", "gate_calibrated", "smoke_run", "serial_build")
-#: The README's test command runs pytest-xdist (``-n auto --dist loadgroup``).
-#: Tests that share one of these fixtures run in one worker, so that each is
-#: made once a session: the asv environment, builds and calibrations that the
+#: runs (a minute or more each), and the group of each.  A test that uses one
+#: is marked ``slow``, so ``pytest -m "not slow"`` is the quick run.  The
+#: README's test command runs pytest-xdist (``-n auto --dist loadgroup``):
+#: tests that share one of these fixtures run in one worker, so that each is
+#: made once a session -- the asv environment, builds and calibrations that the
 #: gate's, the nightly's and the noise table's tests share; the whole-suite
 #: smoke run; the minimal build.  The first match names the group.
 SHARED_FIXTURES = {"asv_env_dir": "asv-env", "calibrated": "asv-env",
@@ -95,7 +94,6 @@ def pytest_collection_modifyitems(items):
         group = next((g for f, g in SHARED_FIXTURES.items() if f in used), None)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
-        if used.intersection(SLOW_FIXTURES):
             item.add_marker(pytest.mark.slow)
     # The slow tests first, so that a worker starts on each long one early
     # (pytest-xdist hands out the largest groups first, then the rest in

