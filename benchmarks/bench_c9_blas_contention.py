@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from gilbench import _openmp_helpers, pinning, threads
+from gilbench import _openmp_helpers
 from gilbench._openmp_helpers import call_in_prange, team_size
 from gilbench.kernels.c7_prange_overhead import sumsq_prange
 from gilbench.kernels.c9_blas_contention import nested_matmul
@@ -47,6 +47,7 @@ from .common import (
     run_fresh,
     sample,
 )
+from .harness import pinning, threads
 
 #: Wait policies of libgomp: the default spins a while after each region.
 POLICIES = {
@@ -157,7 +158,7 @@ def over_limit(pattern, omp, blas):
 def check_pinnable(omp, pattern=None, blas=1):
     """Skip, with the reason, a grid point this build or this BLAS cannot run:
     an OpenMP count above 1 without OpenMP, a BLAS threaded with OpenMP, or
-    more threads at once than :func:`gilbench.threads.thread_limit`."""
+    more threads at once than :func:`.harness.threads.thread_limit`."""
     require_threads(omp)
     reasons = pinning.unpinnable_blas()
     if reasons:
@@ -249,7 +250,7 @@ class TimerawC9AlternatingWaitPolicy:
         # The pin stays entered for the whole (fresh, short-lived) process.
         setup = (f"import os; {env}"
                  f"{fresh_import('bench_c9_blas_contention', 'make_call')}; "
-                 f"from gilbench.pinning import pinned; "
+                 f"{fresh_import('harness.pinning', 'pinned')}; "
                  f"pinned(blas={blas}).__enter__(); "
                  f"call = make_call('alternating', {omp}); call(); call()")
         return "call()", setup

@@ -13,16 +13,18 @@ show that the suite runs and nothing about the claims: such a run is never
 judged.
 
 ``TrackMachine.track_cython_release`` is the Cython release that compiled
-the kernels measured (``gilbench.kernels.CYTHON_VERSION``), as one number,
+the kernels measured (``gilbench._build_info.cython_version``, there since
+the first build), as one number,
 ``major * 10000 + minor * 100 + patch`` (3.3.1 is 30301), since asv tracks
 numbers: the report labels each run with it (:mod:`gilbench.results`), and
 asv's graph of it shows a change of compiler between two commits.
 """
 
-from gilbench.kernels import CYTHON_VERSION
-from gilbench.measurement import SMOKE
-from gilbench.release_numbers import release_number
-from gilbench.threads import usable_cpus
+from gilbench._build_info import cython_version as CYTHON_VERSION
+
+from .harness.measurement import SMOKE
+from .harness.release_numbers import release_number
+from .harness.threads import usable_cpus
 
 
 class TrackMachine:

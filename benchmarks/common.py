@@ -1,8 +1,8 @@
 """What every gilbench benchmark shares: sizes, thread counts, pinning,
 seeded data built once per process, and interleaved ratio timing.
 
-Thread counts and pins come from :mod:`gilbench.threads` and
-:mod:`gilbench.pinning`; this module only applies them.
+Thread counts and pins come from :mod:`.harness.threads` and
+:mod:`.harness.pinning`; this module only applies them.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from gilbench import _openmp_helpers
-from gilbench.measurement import SMOKE, best, interleaved_ratios, per_call, sample
-from gilbench.pinning import pinned
-from gilbench.threads import corner_counts, thread_counts, usable_cpus
+
+from .harness.measurement import SMOKE, best, interleaved_ratios, per_call, sample
+from .harness.pinning import pinned
+from .harness.threads import corner_counts, thread_counts, usable_cpus
 
 __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "THREAD_CORNERS", "GRID_OMP",
            "GRID_BLAS",
@@ -31,7 +32,7 @@ __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "THREAD_CORNER
            "pinned_blas_exactly", "instruction_table", "InstructionCounts"]
 
 # GILBENCH_SMOKE=1 shrinks every sweep below to its smallest point, and
-# gilbench.measurement every repeat count: for checking that the whole suite
+# .harness.measurement every repeat count: for checking that the whole suite
 # runs (CI, the tests), never for numbers.
 
 #: GILBENCH_FAIL_BENCHMARK=<regex>: every benchmark class whose name matches
@@ -156,14 +157,14 @@ _LISTING = False
 
 def instruction_table(points: dict) -> dict:
     """{label: instructions per element} of each point, counted exactly by
-    callgrind (see :mod:`gilbench.instructions`); for a ``setup_cache``.  The
+    callgrind (see :mod:`.harness.instructions`); for a ``setup_cache``.  The
     first table of a build counts every table's points in one valgrind
     process and keeps them for the others (``per_element_shared``).  Where
     they cannot be counted, ``{"skip": reason}``, which
     :class:`InstructionCounts` turns into asv's skip."""
     if _LISTING:
         return {"points": points}
-    from gilbench import instructions
+    from .harness import instructions
 
     try:
         return instructions.per_element_shared(points, every_instruction_point())

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from gilbench import _asv, noise, report, results
 from gilbench import gate_calibration as gate_cal
-from gilbench.release_numbers import sort_key
+from gilbench.harness.release_numbers import sort_key
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "data" / "results"

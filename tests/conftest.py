@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks.harness.threads import thread_counts
 from gilbench import _openmp_helpers
-from gilbench.threads import thread_counts
 
 #: How the tests run the suite: a smoke run (GILBENCH_SMOKE=1, as the README
 #: documents it), with OpenBLAS started on one thread -- a smoke run pins BLAS
@@ -56,7 +56,7 @@ def schedule_work_reference(n, inner, balanced=True):
 def require_valgrind() -> None:
     """Skip (outside CI) or fail (CI=true: .ci/run and the workflows install
     valgrind) when exact instruction counts cannot be taken here."""
-    from gilbench import instructions
+    from benchmarks.harness import instructions
 
     why = instructions.unavailable_reason()
     if why is None:

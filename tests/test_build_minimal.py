@@ -1,7 +1,8 @@
 """The least gilbench builds with: no OpenMP and the oldest Cython it supports.
 
 Without OpenMP gilbench still builds, prange runs on one thread, every kernel
-is still right, `gilbench info` says so, and multi-thread benchmarks skip.
+is still right, and multi-thread benchmarks skip.  The wheel is the measured
+package only: the kernels and what they need to run.
 With the oldest Cython release of the series ``pyproject.toml`` requires
 (3.1.8 for ``Cython>=3.1``) it builds too; the kernel that needs Cython 3.3
 (a prange that keeps the GIL) is left out, its benchmarks skip and say why,
@@ -168,16 +169,15 @@ def test_oldest_cython_builds_without_the_kept_gil_kernel(serial_build):
     assert got["section_ok"]
 
 
-def info(site, *args):
-    code = PRELUDE + "import runpy; runpy.run_module('gilbench', run_name='__main__')"
-    return run(site, "-c", code, "info", *args)
-
-
-def test_info_says_openmp_is_missing(serial_build):
-    r = info(serial_build, "--json")
-    assert r.returncode == 0, r.stderr
-    data = json.loads(r.stdout)
-    assert data["openmp"]["compiled_in"] is False
-    assert data["build"]["openmp_found"] is False
-    text = info(serial_build).stdout
-    assert "NOT compiled in" in text
+def test_the_measured_wheel_holds_only_the_kernels(serial_build):
+    """asv's per-commit build (meson's default, ``tool`` off) installs the
+    kernels and what they need to run, and nothing that measures (the
+    harness is benchmarks/harness/, from the checkout) or reports (the tool)."""
+    package = serial_build / "gilbench"
+    files = sorted(str(p.relative_to(package)) for p in package.rglob("*") if p.is_file())
+    top = {f for f in files if "/" not in f}
+    assert {"__init__.py", "_build_info.py", "_checks.pxd", "_openmp_helpers.pxd"} <= top
+    assert {f.split(".")[0] for f in top} == {"__init__", "_build_info", "_checks",
+                                              "_cyutility", "_openmp_helpers"}, files
+    assert {f.split("/")[0] for f in files if "/" in f} == {"kernels"}, files
+    assert any(f.startswith("kernels/c1_gil_held") for f in files)

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from benchmarks.bench_c9_blas_contention import alternating
-from gilbench import pinning
+from benchmarks.harness import pinning
+from benchmarks.harness.pinning import pinned
+from benchmarks.harness.threads import thread_counts
 from gilbench._openmp_helpers import call_in_prange
 from gilbench.kernels.c7_prange_overhead import sumsq_prange
 from gilbench.kernels.c9_blas_contention import nested_matmul
-from gilbench.pinning import pinned
-from gilbench.threads import thread_counts
 
 from conftest import SIZES, THREADS, requires_openmp
 
@@ -116,10 +116,10 @@ def test_call_in_prange_reraises_and_validates():
 
 def test_nested_kernel_at_the_largest_team_the_thread_limit_allows(rng):
     """The most threads the rule lets a nested point run on this machine
-    (OpenMP x BLAS up to gilbench.threads.thread_limit): right answer, no
+    (OpenMP x BLAS up to gilbench.harness.threads.thread_limit): right answer, no
     hang, no crash; one more is refused by the benchmark with the reason."""
     from benchmarks.bench_c9_blas_contention import over_limit
-    from gilbench.threads import thread_limit, usable_cpus
+    from benchmarks.harness.threads import thread_limit, usable_cpus
 
     limit = thread_limit()
     blas = usable_cpus()
@@ -135,7 +135,7 @@ def test_nested_kernel_at_the_largest_team_the_thread_limit_allows(rng):
 
 
 def test_the_thread_limit_follows_the_machine_and_omp_thread_limit(monkeypatch):
-    from gilbench import threads
+    from benchmarks.harness import threads
 
     assert threads.thread_limit(cpus=64) == 256
     assert threads.over_limit(64 * 64, cpus=64)

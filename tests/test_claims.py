@@ -18,9 +18,9 @@ from asv.machine import Machine
 from asv.results import Results
 from asv.runner import BenchmarkResult
 
+from benchmarks.harness.threads import corner_counts, thread_counts
 from gilbench import claims, report, results
 from gilbench.claims import FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED
-from gilbench.threads import corner_counts, thread_counts
 
 SIZES = [10**3, 10**4, 10**5, 10**6, 10**7]
 
@@ -140,7 +140,7 @@ def write_results(results_dir, machine, cpus, value=healthy, omit=(), commit="a"
     more under an affinity mask).  ``cython``: the release, in asv's
     environment (the matrix's ``Cython``) and, with ``recorded``, in the
     run's own record."""
-    from gilbench.release_numbers import release_number
+    from gilbench.harness.release_numbers import release_number
 
     params = {"machine": machine, "python": "3.11"}
     if cython:

@@ -19,8 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_claims import changed, healthy, write_results
 
-from gilbench import _asv, claims, cython_releases, release_numbers, report, results
+from gilbench import _asv, claims, cython_releases, report, results
 from gilbench.claims import FAILS, HOLDS, NOT_MEASURED
+from gilbench.harness import release_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""gilbench.measurement on a fake clock that speeds up and slows down:
+"""gilbench.harness.measurement on a fake clock that speeds up and slows down:
 interleaving cancels a drift that a measurement taken one function after the
 other does not; the estimator and the spread are what they say.  And the
 instruction counter (real valgrind): the same count twice, more for more work.
@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from gilbench import instructions, measurement
+from benchmarks.harness import instructions, measurement
 
 
 class DriftingMachine:

@@ -41,7 +41,8 @@ def test_the_tests_that_share_a_fixture_run_in_one_worker_and_are_slow(tmp_path)
     (tmp_path / "conftest.py").write_text(PROJECT_CONFTEST)
     (tmp_path / "test_p.py").write_text(PROJECT_TESTS)
     (tmp_path / "pytest.ini").write_text(
-        "[pytest]\nmarkers =\n    slow: slow\n    xdist_group: group\n")
+        f"[pytest]\npythonpath = {ROOT}\n"   # as pyproject.toml's: the suite's harness
+        "markers =\n    slow: slow\n    xdist_group: group\n")
     r = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v",
                         "-p", "no:cacheprovider", "--strict-markers"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=300)

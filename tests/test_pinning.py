@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from gilbench import pinning
-from gilbench.pinning import pinned, run_pinned
+from benchmarks.harness import pinning
+from benchmarks.harness.pinning import pinned, run_pinned
 
 from conftest import requires_openmp
 

@@ -196,7 +196,7 @@ def test_the_plan_counts_the_points_asv_discovers(smoke_run):
     """``gilbench plan`` at this machine's CPU count (smoke settings, as the
     run) counts exactly the points asv discovered; at 64 CPUs it plans a
     bigger suite from the same grids without running anything."""
-    from gilbench.threads import usable_cpus
+    from benchmarks.harness.threads import usable_cpus
 
     tmp, _, _ = smoke_run
     bench = json.loads((tmp / "results" / "benchmarks.json").read_text())

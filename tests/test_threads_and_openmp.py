@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
+from benchmarks.harness.pinning import pinned
+from benchmarks.harness.threads import thread_counts, usable_cpus
 from gilbench import _openmp_helpers as omp
-from gilbench.pinning import pinned
-from gilbench.threads import thread_counts, usable_cpus
 
 from conftest import requires_openmp
 

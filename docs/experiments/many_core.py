@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from gilbench import _asv, claims, plan, results
-from gilbench.threads import usable_cpus
+from gilbench.harness.threads import usable_cpus
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSES = ("TrackC7PrangeOverSequential", "TrackC7Crossover", "TrackC7ThreadsIf",

@@ -4,11 +4,11 @@
 The package, by role (imports point down the list):
 
 * the kernels, :mod:`gilbench.kernels` (one Cython module per claim, ``c1_...``
-  to ``c9_...``), and the core that never imports asv: :mod:`~gilbench.threads`
-  (thread counts), :mod:`~gilbench.pinning` (threadpoolctl),
-  :mod:`~gilbench.measurement` (repeats, interleaving, spread),
-  :mod:`~gilbench.instructions` (exact counts with callgrind), :mod:`~gilbench.info`,
-  :mod:`~gilbench.release_numbers` (the Cython release a run records);
+  to ``c9_...``), and the core that never imports asv: :mod:`~gilbench.harness.threads`
+  (thread counts), :mod:`~gilbench.harness.pinning` (threadpoolctl),
+  :mod:`~gilbench.harness.measurement` (repeats, interleaving, spread),
+  :mod:`~gilbench.harness.instructions` (exact counts with callgrind), :mod:`~gilbench.info`,
+  :mod:`~gilbench.harness.release_numbers` (the Cython release a run records);
 * :mod:`~gilbench.results`, the one reader of asv's results, and
   :mod:`~gilbench._asv`, the one boundary that runs asv and git;
 * the logic: :mod:`~gilbench.claims` (verdict rules), :mod:`~gilbench.report`

@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gilbench.threads import usable_cpus
+from gilbench.harness.threads import usable_cpus
 
 __all__ = ["ASV", "CommandError", "run", "git", "asv", "machine", "resolve", "first_parent",
            "hashfile", "run_commits", "step_summary", "ASV_BENCHMARK_FAILED", "default_machine",

@@ -20,9 +20,9 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from gilbench.release_numbers import sort_key
+from gilbench.harness.release_numbers import sort_key
+from gilbench.harness.threads import over_limit
 from gilbench.results import Run
-from gilbench.threads import over_limit
 
 __all__ = ["CLAIMS", "Claim", "Verdict", "HOLDS", "FAILS", "INCONCLUSIVE", "NOT_MEASURED",
            "verdicts"]

@@ -12,7 +12,7 @@ asv's page offers it as a parameter of every graph.
 
 Every run also records the release that compiled its kernels
 (``bench_machine.TrackMachine.track_cython_release``, the number
-:func:`gilbench.release_numbers.release_number` makes), so that the
+:func:`gilbench.harness.release_numbers.release_number` makes), so that the
 report labels a run with it even when the matrix was not used
 (:mod:`gilbench.results`).
 

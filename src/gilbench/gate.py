@@ -54,10 +54,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gilbench import _asv, claims, instructions, noise, plan, results
+from gilbench import _asv, claims, noise, plan, results
 from gilbench.claims import CLAIMS, INCONCLUSIVE, NOT_MEASURED
+from gilbench.harness import instructions
+from gilbench.harness.threads import usable_cpus
 from gilbench.significance import better
-from gilbench.threads import usable_cpus
 
 __all__ = ["Gate", "gate", "judge", "compare", "asv_settings", "gated_points", "to_markdown",
            "candidates", "point_regex", "table_at", "to_json", "TABLE", "GATE_RATIOS",

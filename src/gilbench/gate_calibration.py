@@ -37,7 +37,8 @@ import shutil
 import time
 from pathlib import Path
 
-from gilbench import _asv, gate, instructions, noise, results
+from gilbench import _asv, gate, noise, results
+from gilbench.harness import instructions
 from gilbench.significance import differs
 
 __all__ = ["calibrate", "analyze", "reanalyze", "to_markdown", "write_table", "identical_commit",

@@ -2,7 +2,7 @@
 before running it: ``gilbench plan [--cpus N] [--json]``.
 
 The grids come from the suite itself: a fresh interpreter imports every
-``benchmarks/bench_*.py`` with :func:`gilbench.threads.usable_cpus` answering
+``benchmarks/bench_*.py`` with :func:`gilbench.harness.threads.usable_cpus` answering
 N (for that planning process only; no benchmark ever runs under it) and
 counts each benchmark's parameter combinations the way asv discovers them.
 The duration of a benchmark is this machine's measured time per point
@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from gilbench import results
-from gilbench.threads import usable_cpus
+from gilbench.harness.threads import usable_cpus
 
 __all__ = ["discover", "plan", "to_text"]
 
@@ -35,7 +35,7 @@ PREFIXES = ("time_", "timeraw_", "track_", "mem_", "peakmem_")
 _CHILD = r"""
 import importlib, inspect, itertools, json, os, sys
 sys.path.insert(0, sys.argv[1])
-from gilbench import threads
+from benchmarks.harness import threads
 cpus = int(sys.argv[2])
 threads.usable_cpus = lambda: cpus          # planning only: this process runs nothing
 prefixes = tuple(json.loads(sys.argv[3]))

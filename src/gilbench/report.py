@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from gilbench.claims import CLAIMS, FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED, verdicts
-from gilbench.release_numbers import sort_key
+from gilbench.harness.release_numbers import sort_key
 from gilbench.results import Run
 
 __all__ = ["table", "release_changes", "to_text", "to_markdown", "to_json", "write_html",

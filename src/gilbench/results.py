@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gilbench.release_numbers import release_text, sort_key
+from gilbench.harness.release_numbers import release_text, sort_key
 
 __all__ = ["Point", "Run", "load", "load_commit", "machines", "commits", "unreadable",
            "restore_machine_json", "parse_name", "measured_releases", "CPUS_BENCHMARK",

@@ -3,8 +3,9 @@
 Wall-clock time on a shared machine moves by 5-50% between runs; the number of
 instructions a kernel executes does not move at all.  :func:`per_element`
 runs one valgrind process that calls each kernel at two sizes, each call
-between a counter reset and a dump (callgrind client requests, see
-``gilbench._callgrind``), and returns the instructions per element, the
+between a counter reset and a dump (callgrind client requests from
+``callgrind.c`` beside this file, compiled once and loaded with ctypes), and
+returns the instructions per element, the
 difference of the two counts over the difference of the sizes, so that the
 call's fixed cost (argument checks, the Python call) drops out.  Two runs of
 the same code give the same number; a compiler, Cython or source change that
@@ -121,30 +122,74 @@ class Unavailable(RuntimeError):
     """Instruction counts cannot be taken here (the reason is the message)."""
 
 
+#: The client requests, as C: compiled once per source and compiler by
+#: :func:`client_requests` (valgrind's headers are all it needs).
+CLIENT_REQUESTS = Path(__file__).with_name("callgrind.c")
+
+
+def _cache_dir() -> Path:
+    path = Path(tempfile.gettempdir()) / f"gilbench-harness-{os.getuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def client_requests() -> Path:
+    """The shared library of :data:`CLIENT_REQUESTS`, compiled with the C
+    compiler (``$CC``, default ``cc``) the first time and kept, keyed by its
+    source and compiler, in a cache directory.  Raises :class:`Unavailable`
+    when it cannot be compiled (no compiler, no ``valgrind/callgrind.h``)."""
+    cc = os.environ.get("CC", "cc")
+    source = CLIENT_REQUESTS.read_bytes()
+    key = hashlib.sha256(source + b"\0" + cc.encode()).hexdigest()[:16]
+    out = _cache_dir() / f"callgrind-{key}.so"
+    if out.is_file():
+        return out
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
+    try:
+        r = subprocess.run([*cc.split(), "-O2", "-shared", "-fPIC", "-o", str(tmp),
+                            str(CLIENT_REQUESTS)], capture_output=True, text=True, timeout=120)
+    except OSError as exc:
+        raise Unavailable(f"no C compiler to build the callgrind client requests ({cc}: "
+                          f"{exc.strerror})") from None
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise Unavailable(f"the callgrind client requests do not compile with {cc} "
+                          f"(valgrind's headers, valgrind/callgrind.h, are needed): {last}")
+    os.replace(tmp, out)
+    return out
+
+
 def unavailable_reason() -> str | None:
     """Why instruction counts cannot be taken on this machine, or None."""
-    from gilbench import _callgrind
-
     if shutil.which("valgrind") is None:
         return "valgrind is not installed (apt-get install valgrind)"
-    if not _callgrind.available():
-        return "gilbench was built without valgrind's callgrind.h (install valgrind, rebuild)"
+    try:
+        client_requests()
+    except Unavailable as exc:
+        return str(exc)
     return None
 
 
 def _child(spec: dict) -> None:
     """What runs under valgrind: every point at both sizes, each call between
-    a counter reset and a dump named ``label@n``."""
+    a counter reset and a dump named ``label@n`` (the client requests of
+    :func:`client_requests`, loaded with ctypes)."""
+    import ctypes
     import importlib
 
-    from gilbench import _callgrind
-
+    requests = ctypes.CDLL(spec["client_requests"])
+    zero, dump = requests.gilbench_cg_zero, requests.gilbench_cg_dump
+    zero.argtypes, zero.restype = [], None
+    dump.argtypes, dump.restype = [ctypes.c_char_p], None
     for label, (module, func, recipe) in spec["points"].items():
         f = getattr(importlib.import_module(module), func)
         for n in spec["sizes"]:
             call = RECIPES[recipe](f, n)
             call()  # first-call effects (imports, caches) stay out of the count
-            _callgrind.measure(f"{label}@{n}", call)
+            name = f"{label}@{n}".encode()
+            zero()
+            call()
+            dump(name)
 
 
 def per_element(points: dict, sizes=SIZES, timeout: float = 900) -> dict[str, float]:
@@ -165,9 +210,13 @@ def per_element(points: dict, sizes=SIZES, timeout: float = 900) -> dict[str, fl
         if "@" in label or "\n" in label:
             raise ValueError(f"label {label!r} must not contain '@' or a newline")
     with tempfile.TemporaryDirectory(prefix="gilbench-callgrind-") as tmp:
-        spec = json.dumps({"points": points, "sizes": [n1, n2]})
-        code = "import json, sys; from gilbench.instructions import _child; " \
-               "_child(json.loads(sys.argv[1]))"
+        spec = json.dumps({"points": points, "sizes": [n1, n2],
+                           "client_requests": str(client_requests())})
+        # This module, imported by its own name in the child: the suite's
+        # harness (benchmarks.harness.instructions) or the tool's copy.
+        root = Path(__file__).resolve().parents[__name__.count(".")]
+        code = (f"import json, sys; sys.path.insert(0, {str(root)!r}); "
+                f"from {__name__} import _child; _child(json.loads(sys.argv[1]))")
         env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
                    OPENBLAS_NUM_THREADS="1")
         r = subprocess.run(
@@ -208,7 +257,9 @@ def _build_key(universe: list, sizes) -> str:
     modules that hold their kernels (by content: a new build is a new key)."""
     h = hashlib.sha256(json.dumps([sorted(_key(p) for p in universe), list(sizes),
                                    sys.version]).encode())
-    for module in sorted({p[0] for p in universe} | {"gilbench._callgrind"}):
+    h.update(Path(__file__).read_bytes())
+    h.update(CLIENT_REQUESTS.read_bytes())
+    for module in sorted({p[0] for p in universe}):
         spec = importlib.util.find_spec(module)
         origin = spec.origin if spec else None
         h.update(module.encode())

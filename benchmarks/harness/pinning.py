@@ -1,6 +1,6 @@
 """The one place that pins BLAS and OpenMP threads (through threadpoolctl).
 
->>> from gilbench.pinning import pinned
+>>> from benchmarks.harness.pinning import pinned
 >>> with pinned(blas=1, openmp=2) as pin:
 ...     pin.blas_threads()          # every loaded BLAS, e.g. {'...libscipy_openblas...so': 1, ...}
 

@@ -85,6 +85,6 @@ def over_limit(threads: int, what: str = "threads", cpus: int | None = None) -> 
     limit = thread_limit(cpus)
     if threads > limit:
         return (f"{what} = {threads} threads at once, over the limit of {limit} "
-                f"(gilbench.threads.thread_limit: {THREADS_PER_CPU} per usable CPU, "
+                f"(harness.threads.thread_limit: {THREADS_PER_CPU} per usable CPU, "
                 "OMP_THREAD_LIMIT)")
     return None
