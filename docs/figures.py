@@ -464,7 +464,46 @@ def cython_c5(machine="vm") -> str:
     return "\n".join(lines) + "\n"
 
 
-FIGURES = {"cython-c5": cython_c5, "gate-aa": gate_aa, "gate-calibration": gate_calibration,
+def harness_move(machine="vm") -> str:
+    """The exact counts before and after the harness left the measured wheel
+    (docs/experiments/harness_move.py): the old suite on the old commit,
+    today's suite on the old commit, today's suite on today's commit."""
+    import json
+
+    base = ROOT / "docs" / "data" / "harness-move" / machine
+    names = ["old-suite", "new-suite-old-commit", "new-suite"]
+    runs, records = {}, {}
+    for name in names:
+        records[name] = json.loads((base / name / "run.json").read_text())
+        (runs[name],) = results.load(base / name / "results", machine=machine)
+    counts = {name: {p.name: p for p in run.points.values() if "Instructions" in p.benchmark}
+              for name, run in runs.items()}
+    keys = sorted(counts["old-suite"])
+    old, mixed, new = (counts[n] for n in names)
+    failed = {n: sum(not p.ok for p in counts[n].values()) for n in names}
+    same_kernels = sum(mixed[k].value == new[k].value for k in keys if k in mixed and k in new)
+    moved = [k for k in keys if old[k].ok and new.get(k) and new[k].ok
+             and old[k].value != new[k].value]
+    lines = ["| count (instructions per element) | old suite, old commit | today's suite, "
+             "old commit | today's suite, today's commit |", "|---|---|---|---|"]
+    for k in keys:
+        cells = [f"{c[k].value:.7g}" if k in c and c[k].ok else (c[k].status if k in c else "-")
+                 for c in (old, mixed, new)]
+        mark = " (moved)" if k in moved else ""
+        lines.append(f"| `{k.split('.', 1)[1]}`{mark} | " + " | ".join(cells) + " |")
+    shifts = [abs(new[k].value / old[k].value - 1) for k in moved if old[k].value]
+    o, n = records["old-suite"], records["new-suite"]
+    lines += ["", f"`{machine}`; old commit `{o['measured_commit'][:8]}`, today's "
+              f"`{n['measured_commit'][:8]}` (same kernels). Today's suite measured the old "
+              f"commit with {failed['new-suite-old-commit']} failed of "
+              f"{len(counts['new-suite-old-commit'])} counts, and gave it the same value as "
+              f"today's commit at {same_kernels} of {len(keys)}. The harness move changed "
+              f"{len(moved)} of {len(keys)} counts"
+              + (f", by at most {max(shifts):.2%}" if shifts else "") + "."]
+    return "\n".join(lines) + "\n"
+
+
+FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa, "gate-calibration": gate_calibration,
            "gate-reach": gate_reach, "gate-summary": gate_summary, "plan": plan_table,
            "verdicts": verdicts,
            "verdict-details": verdict_details, "noise-summary": noise_summary,

@@ -129,6 +129,11 @@ def _not_measured(claim: str, missing: list[str], why: str = "") -> Verdict:
     return Verdict(claim, NOT_MEASURED, summary, notes=missing[:6])
 
 
+#: Why a parallel half is not judged when the run's CPU count is unknown.
+UNKNOWN_CPUS = ("the usable CPU count is unknown: the run did not record "
+                "bench_machine.TrackMachine and asv's machine.json has no num_cpu")
+
+
 def _two_or_more(run: Run) -> int | None:
     """The thread count at which a parallel effect is judged: the usable CPUs
     when there are 2 or more, else None (one CPU cannot show it)."""
@@ -517,9 +522,9 @@ def rule_c8(run: Run) -> Verdict:
     article's normalize example at the smallest size (1e3 elements), at the
     machine's CPU count, one section is 1.1x faster or more than two prange
     regions (0.97x or less fails).  The k-stage pipeline is shown next to it
-    but does not decide: at 1e4 elements its gain (k=8, 2 threads) moved from
-    0.80x to 1.29x over the four calibration runs of ``noise/vm.json`` (same
-    code, one 2-CPU machine), more than the effect.  One CPU still shows it
+    but does not decide: over the calibration runs of ``noise/vm.json`` (same
+    code, one 2-CPU machine) its gain moved by more than the effect (the
+    generated table in docs/claims.md, C8).  One CPU still shows it
     at one thread: a region costs its start and its end there too."""
     bench = "TrackC8NormalizeGain.track_c8_normalize_gain"
     sizes, threads = run.axis(bench, "n"), run.axis(bench, "threads")
@@ -560,11 +565,15 @@ def rule_c9(run: Run) -> Verdict:
     pattern is 2x slower or more than with BLAS pinned to 1 thread (under
     1.2x for every pattern fails).  Needs 2+ CPUs (a BLAS of one thread cannot
     compete)."""
+    bench = "TrackC9Slowdown.track_c9_slowdown"
+    if not run.of(bench):
+        return _not_measured("C9", [f"{bench}: not in the results"], "not run")
+    if run.cpus is None:
+        return _not_measured("C9", [], UNKNOWN_CPUS)
     nt = _two_or_more(run)
     if not nt:
         return _not_measured("C9", [], "needs 2+ CPUs: with one CPU, BLAS runs one thread and "
                              "there is nothing to compete for")
-    bench = "TrackC9Slowdown.track_c9_slowdown"
     evidence, notes, factors = {}, [], []
     for pattern in ("nested", "alternating", "concurrent"):
         if pattern == "nested" and over_limit(nt * nt, cpus=nt):

@@ -3,7 +3,7 @@ the dispatch to the verbs of :mod:`gilbench.commands`, and the one error
 policy.
 
 Arguments after the first ``--`` go to ``asv run`` for the verbs that run it
-(``nightly``, ``calibrate``, ``gate``).  Exit codes: 0 done; 1 the verb's own
+(``bench``, ``nightly``, ``calibrate``, ``gate``).  Exit codes: 0 done; 1 the verb's own
 "no" (``gate``: it failed); 2 it could not run -- bad input (argparse, or a
 ``ValueError`` from the verb) or a tool that failed (``RuntimeError``, such as
 an asv or git command) -- with one line on stderr saying why, never a
@@ -17,6 +17,7 @@ import os
 import sys
 
 from gilbench.commands import COMMANDS
+from gilbench.commands.common_args import ASV_ARGS_HELP
 
 #: Exit code when a verb could not run.
 COULD_NOT_RUN = 2
@@ -29,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="VERB")
     for module in COMMANDS:
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__,
-                           epilog=("Arguments after -- go to asv run (e.g. -- -b C1)."
-                                   if getattr(module, "TAKES_ASV_ARGS", False) else None))
+                           epilog=(ASV_ARGS_HELP if getattr(module, "TAKES_ASV_ARGS", False)
+                                   else None))
         module.add_arguments(p)
         p.set_defaults(module=module)
     return parser

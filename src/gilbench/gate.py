@@ -12,7 +12,7 @@ benchmark's own noise, judged by the rules BASE committed.
   (``noise/gate/<machine>.json``, made by ``gilbench calibrate --gate`` on
   the gate's own protocol, :mod:`gilbench.gate_calibration`) found steady;
   with ``verdicts``, also the benchmarks the claims' rules read.
-* **BASE's rules.**  The noise table is ``noise/<machine>.json`` as
+* **BASE's rules.**  The gate table is ``noise/gate/<machine>.json`` as
   committed at BASE (``git show BASE:...``), whatever the working tree or
   HEAD holds; the summary says when HEAD changes the table or the gate's
   own code.  The pull-request workflow also runs the gate's code and the
@@ -61,7 +61,7 @@ from gilbench.harness.threads import usable_cpus
 from gilbench.significance import better
 
 __all__ = ["Gate", "gate", "judge", "compare", "asv_settings", "gated_points", "to_markdown",
-           "candidates", "point_regex", "table_at", "to_json", "TABLE", "GATE_RATIOS",
+           "candidates", "point_regex", "table_at", "as_dict", "TABLE", "GATE_RATIOS",
            "EXACT", "GATE_ROUNDS", "GATE_REPEAT", "CALIBRATED", "UNCALIBRATED"]
 
 #: asv rounds per commit, alternating between BASE and HEAD: the suite's
@@ -170,7 +170,7 @@ class Gate:
     base: str
     head: str
     machine: str
-    table: str | None                                  # the noise table used, or why none
+    table_note: str | None                                # the noise table used, or why none
     mode: str = UNCALIBRATED
     gated: int = 0                                     # points compared
     moved: list = field(default_factory=list)          # Moved, first measurement
@@ -414,7 +414,7 @@ def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *
     # not judged.
     points = {n: v for n, v in points.items() if n in base_run.points and
               base_run.points[n].ok}
-    out = Gate(base=base, head=head, machine=machine, table=note, mode=mode)
+    out = Gate(base=base, head=head, machine=machine, table_note=note, mode=mode)
     out.gated = len(points)
     out.moved = compare(base_run.points, head_run.points, points)
     if verdicts:
@@ -445,7 +445,7 @@ def _nan_to_none(x):
     return None if isinstance(x, float) and not math.isfinite(x) else x
 
 
-def to_json(g: Gate) -> dict:
+def as_dict(g: Gate) -> dict:
     """The gate's result as plain data (``gilbench gate --json FILE``)."""
     def moved(ms):
         return [{"name": m.name, "base": _nan_to_none(m.base), "head": _nan_to_none(m.head),
@@ -453,7 +453,7 @@ def to_json(g: Gate) -> dict:
                  "floor": _nan_to_none(m.floor), "kind": m.kind, "why": m.why} for m in ms]
     failing = {m.name for m in g.failures}
     return {"passed": g.passed, "base": g.base, "head": g.head, "machine": g.machine,
-            "mode": g.mode, "table": g.table, "gated": g.gated, "seconds": round(g.seconds, 1),
+            "mode": g.mode, "table": g.table_note, "gated": g.gated, "seconds": round(g.seconds, 1),
             "first": moved(g.moved),
             "confirmation": None if g.confirmation is None else moved(g.confirmation),
             "failures": sorted(failing), "removed_modules": g.removed_modules,
@@ -468,7 +468,7 @@ def to_markdown(g: Gate) -> str:
         "",
         f"`{g.base[:8]}` (base) against `{g.head[:8]}` (head) on machine `{g.machine}`, "
         f"{g.mode} mode, {g.gated} gated points, BASE and HEAD in interleaved rounds, "
-        f"{g.seconds / 60:.1f} min. Noise: {g.table}.",
+        f"{g.seconds / 60:.1f} min. Noise: {g.table_note}.",
         "",
     ]
     lines += [f"- {n}" for n in g.notes] + ([""] if g.notes else [])

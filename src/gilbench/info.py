@@ -100,6 +100,7 @@ def render(data: dict) -> str:
     return "\n".join(lines)
 
 
-def main(as_json: bool = False) -> str:
+def text(as_json: bool = False) -> str:
+    """The report ``gilbench info`` prints: plain text, or JSON."""
     data = collect()
     return json.dumps(data, indent=2) if as_json else render(data)

@@ -381,7 +381,7 @@ def _publish(repo: Path, night: Night) -> None:
     except ValueError as exc:
         _log(f"nothing published: {exc}")
         return
-    runs = published.runs
+    judged = published.judged
     summary = ["## gilbench nightly", "",
                f"Machine `{night.machine}`: benchmarked "
                + (", ".join(f"`{c[:8]}`" for c in night.benchmarked) or "nothing new") + ".", ""]
@@ -394,9 +394,9 @@ def _publish(repo: Path, night: Night) -> None:
     if night.repaired:
         summary += ["Files of the store replaced by a new measurement:", ""]
         summary += [f"- `{c}`" for c in night.repaired] + [""]
-    summary += ["### Verdicts", "", report.to_markdown(runs)]
+    summary += ["### Verdicts", "", report.to_markdown(judged)]
     text = "\n".join(summary)
-    print(report.to_text(runs))
+    print(report.to_text(judged))
     _asv.step_summary(text)
     (published.html.parent / "nightly-summary.md").write_text(text, encoding="utf-8")
     _log("published .asv/html (asv's page) and .asv/html/claims (the claims page)")

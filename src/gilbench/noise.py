@@ -54,8 +54,7 @@ FACTORS = (1.05, 1.10, 1.20)
 LADDER = (1.02, 1.05, 1.10)
 #: A point is gated at threshold F only if its range over the calibration
 #: runs stayed within HEADROOM of F's margin: 4 runs show the spread of 4
-#: runs, and the next run may land outside it.  (With 1/2, the first A/A
-#: gate run here flagged a ratio whose 4 runs spanned 2.4% at 5.9%.)
+#: runs, and the next run may land outside it.
 HEADROOM = 1 / 3
 #: Thread-count parameters: a point that asks for more threads than the
 #: machine has CPUs is oversubscribed.

@@ -37,7 +37,7 @@ CONFIG = "asv.conf.json"
 class Published:
     html: Path          # asv's page
     claims: Path        # the claims page (index.html)
-    runs: list          # the runs judged on it (gilbench.results.Run)
+    judged: object      # the runs and their verdicts (gilbench.report.Judged)
     thresholds: dict    # machine -> the noise table whose thresholds its graphs use
 
 
@@ -106,7 +106,7 @@ def publish(repo=".", *, html_dir=None, cache_dir=None, noise_dir=None) -> Publi
     _asv.asv("publish", "--html-dir", html_dir, cwd=repo)
     thresholds = _thresholds_per_machine(repo, html_dir, noise_dir)
     vendor_html(html_dir, cache_dir)
-    runs = results.load(results_dir)
-    claims_page = report.write_html(runs, html_dir / "claims")
-    return Published(html=html_dir / "index.html", claims=claims_page, runs=runs,
+    judged = report.judge(results.load(results_dir))   # every verdict, once
+    claims_page = report.write_html(judged, html_dir / "claims")
+    return Published(html=html_dir / "index.html", claims=claims_page, judged=judged,
                      thresholds=thresholds)

@@ -17,6 +17,7 @@ import html
 import inspect
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from gilbench.claims import CLAIMS, FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED, verdicts
@@ -37,7 +38,9 @@ def _date(run: Run) -> str:
 
 
 def _cpus(run: Run) -> str:
-    return f"{run.cpus or '?'} CPU{'' if run.cpus == 1 else 's'}"
+    if run.cpus is None:
+        return "CPU count unknown"
+    return f"{run.cpus} CPU{'' if run.cpus == 1 else 's'}"
 
 
 def table(runs: list[Run]) -> dict:
@@ -62,13 +65,31 @@ def _ratio(old, new):
     return new / old
 
 
-def release_changes(runs: list[Run]) -> list[dict]:
+@dataclass(frozen=True)
+class Judged:
+    """The runs and their verdicts, computed once: every format of one
+    render (text, markdown, JSON, the claims page) reads the same."""
+
+    runs: list
+    table: dict      # {claim id: {run label: Verdict}}
+    changes: list    # release_changes()
+
+
+def judge(runs) -> Judged:
+    """Every verdict of ``runs`` (a list of Run, or an already Judged)."""
+    if isinstance(runs, Judged):
+        return runs
+    t = table(runs)
+    return Judged(list(runs), t, release_changes(runs, t))
+
+
+def release_changes(runs: list[Run], t: dict | None = None) -> list[dict]:
     """For each machine with runs of two or more Cython releases: the
     releases in order, and per claim the verdict of each, whether it
     changed, and each deciding value (the verdict's evidence) per release
     with the ratio of the newest to the oldest and whether it moved by more
-    than :data:`MOVED`."""
-    t = table(runs)
+    than :data:`MOVED`.  ``t``: the runs' :func:`table`, when computed."""
+    t = table(runs) if t is None else t
     by_machine = {}
     for run in runs:
         if run.cython:
@@ -155,12 +176,14 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def to_text(runs: list[Run]) -> str:
-    t = table(runs)
+def to_text(runs) -> str:
+    j = judge(runs)
+    runs, t = j.runs, j.table
     lines = ["gilbench: the article's claims, judged on each machine's latest results", ""]
     for run in runs:
-        lines.append(f"  {run.label}: {_cpus(run)} usable, commit {run.commit[:8]}, "
-                     f"{_date(run)}")
+        lines.append(f"  {run.label}: {_cpus(run)}{' usable' if run.cpus else ''}, "
+                     f"commit {run.commit[:8]}, {_date(run)}")
+        lines += [f"    {note}" for note in run.left_out]
     lines.append("")
     width = max(len(r.label) for r in runs)
     width = max(width, 12, *(23 for r in runs if r.smoke))
@@ -169,7 +192,7 @@ def to_text(runs: list[Run]) -> str:
         cells = "  ".join(_cell(r, t[c.id][r.label]).ljust(width) for r in runs)
         lines.append(f"{c.id:<5}  {cells}  {c.title}")
     lines.append("")
-    lines += _changes_text(release_changes(runs))
+    lines += _changes_text(j.changes)
     for c in CLAIMS:
         lines.append(f"{c.id}  {c.statement}")
         for run in runs:
@@ -182,8 +205,9 @@ def to_text(runs: list[Run]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_markdown(runs: list[Run]) -> str:
-    t = table(runs)
+def to_markdown(runs) -> str:
+    j = judge(runs)
+    runs, t = j.runs, j.table
     out = ["| claim | " + " | ".join(f"{r.label} ({_cpus(r)})" for r in runs)
            + " |", "|---|" + "---|" * len(runs)]
     for c in CLAIMS:
@@ -192,8 +216,9 @@ def to_markdown(runs: list[Run]) -> str:
     out.append("")
     out.append("Results: " + "; ".join(f"`{r.label}` at commit `{r.commit[:8]}` ({_date(r)})"
                                        for r in runs) + ".")
+    out += [f"- `{r.label}`: {note}" for r in runs for note in r.left_out]
     out.append("")
-    out += _changes_markdown(release_changes(runs))
+    out += _changes_markdown(j.changes)
     for c in CLAIMS:
         out.append(f"<details><summary><b>{c.id}</b>: {html.escape(c.statement)}</summary>")
         out.append("")
@@ -209,19 +234,20 @@ def to_markdown(runs: list[Run]) -> str:
     return "\n".join(out)
 
 
-def to_json(runs: list[Run]) -> str:
-    t = table(runs)
+def to_json(runs) -> str:
+    j = judge(runs)
+    runs, t = j.runs, j.table
     return json.dumps({
         "claims": [{"id": c.id, "title": c.title, "statement": c.statement,
                     "reads": list(c.reads), "rule": inspect.getdoc(c.rule)} for c in CLAIMS],
         "machines": [{"machine": r.machine, "cython": r.cython, "cython_from": r.cython_source,
                       "label": r.label, "commit": r.commit, "date": _date(r),
                       "usable_cpus": r.cpus, "usable_cpus_from": r.cpus_source,
-                      "smoke_run": r.smoke,
+                      "smoke_run": r.smoke, "left_out": r.left_out,
                       "verdicts": [dict(t[c.id][r.label].as_dict(), machine=r.machine,
                                         cython=r.cython) for c in CLAIMS]}
                      for r in runs],
-        "between_releases": release_changes(runs),
+        "between_releases": j.changes,
     }, indent=1)
 
 
@@ -465,12 +491,14 @@ section{border-top:2px solid #ddd;margin-top:2em}img{max-width:100%}
 """
 
 
-def write_html(runs: list[Run], out_dir) -> Path:
+def write_html(runs, out_dir) -> Path:
     """Write ``index.html`` (self-contained: CSS inline, plots as data: URIs)
-    into ``out_dir``; returns its path."""
+    into ``out_dir``; returns its path.  ``runs``: a list of Run or a
+    :class:`Judged`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    t = table(runs)
+    j = judge(runs)
+    runs, t = j.runs, j.table
     e = html.escape
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
              "<title>gilbench: claims per machine and Cython release</title>",
@@ -485,9 +513,14 @@ def write_html(runs: list[Run], out_dir) -> Path:
              "<th>date</th></tr>"]
     for r in runs:
         parts.append(f"<tr><td>{e(r.machine)}</td><td>{e(r.cython or '?')}</td>"
-                     f"<td>{r.cpus or '?'}</td>"
+                     f"<td>{r.cpus or 'unknown'}</td>"
                      f"<td><code>{e(r.commit[:8])}</code></td><td>{_date(r)}</td></tr>")
-    parts.append("</table><h2>Verdicts</h2><table id='verdicts'><tr><th>claim</th>"
+    parts.append("</table>")
+    left_out = [(r, note) for r in runs for note in r.left_out]
+    if left_out:
+        parts.append("<p class='note'>Read past (not judged):</p><ul class='left-out'>" + "".join(
+            f"<li>{e(r.label)}: {e(note)}</li>" for r, note in left_out) + "</ul>")
+    parts.append("<h2>Verdicts</h2><table id='verdicts'><tr><th>claim</th>"
                  + "".join(f"<th>{e(r.label)}</th>" for r in runs) + "</tr>")
     for c in CLAIMS:
         cells = "".join(
@@ -495,7 +528,7 @@ def write_html(runs: list[Run], out_dir) -> Path:
             f"{e(_cell(r, t[c.id][r.label]))}</td>" for r in runs)
         parts.append(f"<tr><td><a href='#{c.id}'>{c.id}</a> {e(c.title)}</td>{cells}</tr>")
     parts.append("</table>")
-    for m in release_changes(runs):
+    for m in j.changes:
         changed = [c["claim"] for c in m["claims"] if c["changed"]]
         parts.append(f"<h2 id='releases-{e(m['machine'])}'>Between Cython releases on "
                      f"{e(m['machine'])}</h2><p>Verdicts changed: "

@@ -119,6 +119,7 @@ class Run:
     cpus_source: str = ""
     meta: dict = field(default_factory=dict)        # asv's benchmarks.json
     durations: dict = field(default_factory=dict)   # benchmark or setup_cache -> seconds
+    left_out: list = field(default_factory=list)    # "file or benchmark: why" read past
     cython: str | None = None              # the Cython release that built the kernels
     cython_source: str = ""
 
@@ -189,13 +190,30 @@ def machines(results_dir) -> list[str]:
     return sorted(p.parent.name for p in Path(results_dir).glob("*/machine.json"))
 
 
+def read_machine(results_dir, machine: str) -> tuple[list, list[str]]:
+    """asv's ``Results`` of every result file of ``machine``, and for each
+    file asv cannot read, ``"<file>: <why>"`` in our words (asv's own loop
+    would only log its parser's message and go on)."""
+    from asv.results import Results, iter_results_paths
+
+    good, bad = [], []
+    if not (Path(results_dir) / machine).is_dir():
+        return good, bad
+    for root, filename, machine_name in iter_results_paths(str(Path(results_dir) / machine)):
+        path = Path(root) / filename
+        try:
+            good.append(Results.load(str(path), machine_name=machine_name))
+        except Exception as exc:  # asv's UserError (not JSON, old format), KeyError...
+            text = str(exc)
+            why = ("not valid JSON (truncated or overwritten?)" if "parsing JSON" in text
+                   else f"{type(exc).__name__}: {text.splitlines()[0][:160] if text else ''}")
+            bad.append(f"{machine}/{filename}: left out, asv cannot read it: {why}")
+    return good, bad
+
+
 def commits(results_dir, machine: str) -> set[str]:
     """The commits ``machine`` has readable results for."""
-    from asv.results import iter_results_for_machine
-
-    if not (Path(results_dir) / machine).is_dir():
-        return set()
-    return {r.commit_hash for r in iter_results_for_machine(str(results_dir), machine)}
+    return {r.commit_hash for r in read_machine(results_dir, machine)[0]}
 
 
 def unreadable(path) -> str | None:
@@ -254,14 +272,20 @@ def _machine_json(results_dir: Path, name: str) -> dict:
     return util.load_json(str(path), api_version=Machine.api_version)
 
 
-def _add(run: Run, result, benchmarks: dict) -> None:
+def _add(run: Run, result, benchmarks: dict) -> list[str]:
+    """The points of one result file.  A benchmark with parameters that
+    ``benchmarks.json`` does not describe (no entry, or another number of
+    parameters) cannot be read by name: it is left out, and returned."""
     from asv.commands.compare import unroll_result
 
+    undescribed = []
     run.durations.update(result.duration or {})
     for key in result.get_all_result_keys():
         axes = result.get_result_params(key)
-        names = list(benchmarks.get(key, {}).get("param_names", [])) or [
-            f"p{i}" for i in range(len(axes))]
+        names = list(benchmarks.get(key, {}).get("param_names", []))
+        if axes and len(names) != len(axes):
+            undescribed.append(key)
+            continue
         run.grids[key] = (names, axes)
         rows = unroll_result(key, axes, result.get_result_value(key, axes),
                              result.get_result_stats(key, axes),
@@ -270,6 +294,20 @@ def _add(run: Run, result, benchmarks: dict) -> None:
         for (name, value, stats, samples), combo in zip(rows, combos, strict=True):
             params = dict(zip(names, (_literal(c) for c in combo), strict=False))
             run.points[name] = _make_point(name, key, params, value, stats, samples)
+    return undescribed
+
+
+def _check_described(run: Run, undescribed: list[str], results_dir: Path) -> None:
+    """Name the benchmarks that benchmarks.json does not describe; a
+    ValueError when it describes none of the run's benchmarks that have
+    parameters: it is not the file of these results."""
+    run.left_out += [f"{key}: left out, benchmarks.json does not describe its parameters"
+                     for key in sorted(set(undescribed))]
+    if undescribed and not any(names for names, axes in run.grids.values() if axes):
+        raise ValueError(f"{results_dir / 'benchmarks.json'} does not describe the results of "
+                         f"{run.machine} at {run.commit[:8]} ({len(undescribed)} benchmarks "
+                         "with parameters unknown to it): copy the benchmarks.json written "
+                         "with these results")
 
 
 def _cpus(run: Run) -> None:
@@ -311,12 +349,8 @@ def measured_releases(results_dir, machine: str, *, values: bool = True) -> dict
     matrix)}} for each commit ``machine`` has a result with at least one
     measured value for (with ``values=False``: any readable result, failed
     ones too)."""
-    from asv.results import iter_results_for_machine
-
     out = {}
-    if not (Path(results_dir) / machine).is_dir():
-        return out
-    for r in iter_results_for_machine(str(results_dir), machine):
+    for r in read_machine(results_dir, machine)[0]:
         got = (v for key in r.get_all_result_keys()
                for v in r.get_result_value(key, r.get_result_params(key)) or [])
         if not values or any(v is not None and not math.isnan(v) for v in got):
@@ -328,8 +362,6 @@ def load(results_dir, *, machine: str | None = None, commit: str | None = None) 
     """One :class:`Run` per machine (only ``machine`` if given) and Cython
     release: the commit ``commit`` (a prefix is enough) or else the newest
     commit measured there.  Raises ValueError when nothing matches."""
-    from asv.results import iter_results_for_machine
-
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise ValueError(f"no asv results directory at {results_dir}")
@@ -342,12 +374,13 @@ def load(results_dir, *, machine: str | None = None, commit: str | None = None) 
     if not names:
         raise ValueError(f"no machine has results in {results_dir}")
     benchmarks = _benchmarks_json(results_dir)
-    runs = []
+    runs, orphans = [], []   # orphans: unreadable files of machines with no readable one
     for name in names:
-        files = list(iter_results_for_machine(str(results_dir), name))
+        files, unreadable_files = read_machine(results_dir, name)
         if commit is not None:
             files = [r for r in files if r.commit_hash.startswith(commit)]
         if not files:
+            orphans += unreadable_files
             if machine is not None or commit is not None:
                 raise ValueError(f"no results for machine {name!r}"
                                  + (f" at commit {commit[:12]}" if commit else ""))
@@ -363,13 +396,17 @@ def load(results_dir, *, machine: str | None = None, commit: str | None = None) 
         for (release, source) in sorted(by_release, key=lambda k: sort_key(k[0])):
             run = Run(machine=name, commit=newest.commit_hash, date=newest.date,
                       machine_info=_machine_json(results_dir, name), meta=benchmarks,
-                      cython=release, cython_source=source)
+                      cython=release, cython_source=source, left_out=list(unreadable_files))
+            undescribed = []
             for result in by_release[(release, source)]:
-                _add(run, result, benchmarks)
+                undescribed += _add(run, result, benchmarks)
+            _check_described(run, undescribed, results_dir)
             _cpus(run)
             runs.append(run)
     if not runs:
-        raise ValueError(f"no results in {results_dir}")
+        raise ValueError(f"no results in {results_dir}"
+                         + (f" that asv can read ({orphans[0]})" if orphans else ""))
+    runs[0].left_out += orphans
     return runs
 
 

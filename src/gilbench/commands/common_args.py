@@ -32,5 +32,6 @@ def add_results(parser) -> None:
                         help="asv's results directory (default .asv/results)")
 
 
-#: Verbs that take asv run's arguments after ``--`` set this in their module.
-ASV_ARGS_HELP = "arguments after -- go to asv run (e.g. -- -b C1)"
+#: The help's epilog of a verb that takes asv run's arguments after ``--``
+#: (a verb says so with ``TAKES_ASV_ARGS = True`` in its module).
+ASV_ARGS_HELP = "Arguments after -- go to asv run (e.g. -- -b C1)."

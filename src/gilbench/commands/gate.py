@@ -52,6 +52,6 @@ def run(args) -> int:
     print(text)
     _asv.step_summary(text, args.summary)
     if args.json:
-        Path(args.json).write_text(json.dumps(gate.to_json(result), indent=1) + "\n",
+        Path(args.json).write_text(json.dumps(gate.as_dict(result), indent=1) + "\n",
                                    encoding="utf-8")
     return 0 if result.passed else 1

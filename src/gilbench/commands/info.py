@@ -14,5 +14,5 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    print(info.main(as_json=args.json))
+    print(info.text(as_json=args.json))
     return 0

@@ -20,7 +20,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     out = publish.publish(args.repo, cache_dir=args.cache)
-    print(report.to_text(out.runs))
+    print(report.to_text(out.judged))
     print(f"asv's page: {out.html} (serve it: `asv preview`; it needs no internet)")
     print(f"claims page: {out.claims} (self-contained: open the file)")
     return 0
