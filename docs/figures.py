@@ -503,8 +503,9 @@ def harness_move(machine="vm") -> str:
     return "\n".join(lines) + "\n"
 
 
-FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa, "gate-calibration": gate_calibration,
-           "gate-reach": gate_reach, "gate-summary": gate_summary, "plan": plan_table,
+FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
+           "gate-calibration": gate_calibration, "gate-reach": gate_reach,
+           "gate-summary": gate_summary, "plan": plan_table,
            "verdicts": verdicts,
            "verdict-details": verdict_details, "noise-summary": noise_summary,
            "c8-spread": c8_spread}
