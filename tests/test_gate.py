@@ -257,7 +257,10 @@ def test_exact_counts_that_turn_into_nan_fail(tmp_path):
 
 
 def _counts(results_dir, machine, commit, value):
-    """Add two instruction-count points to ``commit``'s result file."""
+    """Add two instruction-count points to ``commit``'s result file, and
+    describe them in benchmarks.json, as asv does."""
+    from asv import util
+    from asv.benchmarks import Benchmarks
     from asv.results import Results, iter_results_for_machine_and_hash
     from asv.runner import BenchmarkResult
 
@@ -268,6 +271,11 @@ def _counts(results_dir, machine, commit, value):
                    BenchmarkResult(result=[value, value], samples=[None, None],
                                    number=[None, None], errcode=0, stderr="", profile=None))
     res.save(str(results_dir))
+    bench_json = results_dir / "benchmarks.json"
+    described = util.load_json(str(bench_json), api_version=Benchmarks.api_version)
+    described[name] = {"name": name, "param_names": ["kernel"],
+                       "params": [["'cumsum'", "'recurrence'"]], "version": "1"}
+    util.write_json(str(bench_json), described, api_version=Benchmarks.api_version)
 
 
 def test_a_bad_ref_exits_2_with_one_line():

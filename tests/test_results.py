@@ -74,6 +74,85 @@ def test_commits_and_unreadable_files(tmp_path):
     assert results.unreadable(good)
 
 
+def test_a_truncated_result_file_is_named_on_every_format(tmp_path, capfd):
+    """A result file asv cannot read is left out, and the report names it in
+    its own words -- text, markdown, JSON and the claims page -- instead of
+    asv's parser message on stderr."""
+    import json
+
+    from gilbench import report
+
+    write_results(tmp_path, "m", 2, commit="b" * 40)
+    write_results(tmp_path, "other", 2, commit="c" * 40)
+    (bad,) = [p for p in (tmp_path / "other").glob("*.json") if p.name != "machine.json"]
+    bad.write_text(bad.read_text()[:300])
+    judged = report.judge(results.load(tmp_path))
+    assert [r.machine for r in judged.runs] == ["m"]
+    assert "Error parsing JSON" not in capfd.readouterr().err
+    why = f"other/{bad.name}: left out, asv cannot read it: not valid JSON"
+    assert why in report.to_text(judged)
+    assert why in report.to_markdown(judged)
+    assert any(why in n for n in json.loads(report.to_json(judged))["machines"][0]["left_out"])
+    assert why in report.write_html(judged, tmp_path / "page").read_text()
+
+
+def test_a_benchmarks_json_that_describes_nothing_is_refused(tmp_path):
+    """``{"version": 2}`` beside results with parameters: the parameters
+    cannot be named, so nothing can be judged -- a ValueError (the CLI's exit
+    2 and one line), never a KeyError from a rule."""
+    import subprocess
+    import sys
+
+    write_results(tmp_path, "m", 2)
+    (tmp_path / "benchmarks.json").write_text('{"version": 2}')
+    with pytest.raises(ValueError, match="does not describe the results of m"):
+        results.load(tmp_path)
+    r = subprocess.run([sys.executable, "-m", "gilbench", "report", "--results", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "benchmarks.json does not describe" in r.stderr
+
+
+def test_a_benchmark_benchmarks_json_does_not_describe_is_left_out_and_named(tmp_path):
+    from asv import util
+    from asv.benchmarks import Benchmarks
+
+    write_results(tmp_path, "m", 2)
+    path = tmp_path / "benchmarks.json"
+    described = util.load_json(str(path), api_version=Benchmarks.api_version)
+    gone = "bench_c8_parallel_section.TrackC8NormalizeGain.track_c8_normalize_gain"
+    del described[gone]
+    util.write_json(str(path), described, api_version=Benchmarks.api_version)
+    (run,) = results.load(tmp_path)
+    assert not run.of(gone)
+    assert run.left_out == [f"{gone}: left out, benchmarks.json does not describe its "
+                            "parameters"]
+
+
+def test_an_unknown_cpu_count_is_said_and_a_claim_not_run_is_not_run(tmp_path):
+    """A subset run (no TrackMachine) on a machine.json without num_cpu: the
+    CPU count is unknown, not 1; C9, not in the subset, is not run."""
+    from asv import util
+    from asv.machine import Machine
+
+    from gilbench import claims, report
+
+    write_results(tmp_path, "m", 2, omit=("TrackMachine", "C9"))
+    util.write_json(str(tmp_path / "m" / "machine.json"), {"machine": "m"},
+                    api_version=Machine.api_version)
+    (run,) = results.load(tmp_path)
+    assert run.cpus is None and run.cpus_source == "unknown"
+    c9 = {v.claim: v for v in claims.verdicts(run)}["C9"]
+    assert c9.status == claims.NOT_MEASURED and c9.summary == "not run"
+    assert "CPU count unknown" in report.to_text([run])
+    write_results(tmp_path / "two", "m", 2, omit=("TrackMachine",))
+    util.write_json(str(tmp_path / "two" / "m" / "machine.json"), {"machine": "m"},
+                    api_version=Machine.api_version)
+    (run,) = results.load(tmp_path / "two")
+    c9 = {v.claim: v for v in claims.verdicts(run)}["C9"]
+    assert c9.summary == claims.UNKNOWN_CPUS
+
+
 def _point(value, samples=None, repeat=None):
     stats = None
     if samples is not None or repeat is not None:
