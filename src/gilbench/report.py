@@ -491,6 +491,12 @@ section{border-top:2px solid #ddd;margin-top:2em}img{max-width:100%}
 """
 
 
+def _names_a_file(note: str) -> bool:
+    """A note about a result file (which names its machine) rather than
+    about one run's benchmark."""
+    return note.split(":", 1)[0].endswith(".json")
+
+
 def write_html(runs, out_dir) -> Path:
     """Write ``index.html`` (self-contained: CSS inline, plots as data: URIs)
     into ``out_dir``; returns its path.  ``runs``: a list of Run or a
@@ -519,7 +525,8 @@ def write_html(runs, out_dir) -> Path:
     left_out = [(r, note) for r in runs for note in r.left_out]
     if left_out:
         parts.append("<p class='note'>Read past (not judged):</p><ul class='left-out'>" + "".join(
-            f"<li>{e(r.label)}: {e(note)}</li>" for r, note in left_out) + "</ul>")
+            f"<li>{'' if _names_a_file(note) else e(r.label) + ': '}{e(note)}</li>"
+            for r, note in left_out) + "</ul>")
     parts.append("<h2>Verdicts</h2><table id='verdicts'><tr><th>claim</th>"
                  + "".join(f"<th>{e(r.label)}</th>" for r in runs) + "</tr>")
     for c in CLAIMS:
