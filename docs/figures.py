@@ -36,7 +36,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from gilbench import _asv, noise, report, results
+from gilbench import _asv, gate, noise, noise_table, report, results
 from gilbench import gate_calibration as gate_cal
 from gilbench.harness.release_numbers import sort_key
 
@@ -78,7 +78,7 @@ def verdict_details() -> str:
 
 
 def _table(machine: str = "vm") -> dict:
-    return noise.load_table(ROOT / "noise" / f"{machine}.json")
+    return noise_table.load_table(ROOT / "noise" / f"{machine}.json")
 
 
 def noise_summary() -> str:
@@ -184,9 +184,10 @@ def gate_calibration() -> str:
     per_pair = []
     for i in range(table["pairs"]):
         moved = sorted(max(r["ratios"][i], 1 / r["ratios"][i]) for r in table["points"].values()
-                       if r["kind"] == "time" and len(r["ratios"]) > i and r["ratios"][i] > 0)
+                       if r["kind"] == gate.TIME_KIND and len(r["ratios"]) > i
+                       and r["ratios"][i] > 0)
         if moved:
-            within = sum(m <= 1 + noise.HEADROOM * 0.10 for m in moved)
+            within = sum(m <= 1 + noise_table.HEADROOM * 0.10 for m in moved)
             per_pair.append(f"pair {i + 1}: median {statistics.median(moved):.3f}, "
                             f"{within} of {len(moved)} within 3.3%")
     if per_pair:
@@ -206,7 +207,7 @@ def _aa_runs():
         result = run_json.parent / "gate.json"
         if result.is_file():
             g = json.loads(result.read_text())
-            fails = ("regression", "changed", "vanished", "new failure")
+            fails = gate.CONFIRMED_FAILS + gate.HARD_FAILS
             rec.update(mode=g["mode"], gated=g["gated"], protocol="gate table",
                        first=sum(m["kind"] in fails for m in g["first"]),
                        again=len(g["failures"]),
@@ -219,7 +220,7 @@ def _aa_runs():
             def failing(part):
                 return sum(1 for line in part.splitlines() if line.startswith("| `")
                            and line.rstrip(" |").split("|")[-1].strip().split(":")[0]
-                           in ("regression", "changed", "vanished", "new failure"))
+                           in gate.CONFIRMED_FAILS + gate.HARD_FAILS)
 
             rec.update(mode="calibrated", gated=int(re.search(r"(\d+) gated points", text)[1]),
                        protocol="old table (not the gate's protocol)", first=failing(first),
@@ -277,7 +278,7 @@ def gate_summary() -> str:
         import json
 
         rec = json.loads(reach.read_text())
-        bad = ("regression", "changed")
+        bad = gate.CONFIRMED_FAILS
         parts = []
         for t in rec["targets"]:
             if t["point"] not in rec["watched"]:
@@ -315,7 +316,7 @@ def gate_reach() -> str:
              "points the gate watches, then the gate's confirmation for each head.", "",
              "| kernel | watched by | point | threshold | injected | head / base, first "
              "measurement | caught first | caught again |", "|---|---|---|---|---|---|---|---|"]
-    bad = ("regression", "changed")
+    bad = gate.CONFIRMED_FAILS
     for t in rec["targets"]:
         row = table["points"].get(t["point"], {})
         thr = "1.02 (exact)" if t["kind"] == "exact count" else (
@@ -335,10 +336,10 @@ def gate_reach() -> str:
                          f"| {thr} | +{level}% | {shown} | {first} of {len(heads)} "
                          f"| {again} of {len(heads)} |")
     others = [(h, m) for h in rec["heads"] for m in h["confirmation"]
-              if m["kind"] in ("regression", "changed")
+              if m["kind"] in gate.CONFIRMED_FAILS
               and not any(a.search(m["name"]) for a in affected)]
     first_others = [(h, m) for h in rec["heads"] for m in h["first"]
-                    if m["kind"] in ("regression", "changed")
+                    if m["kind"] in gate.CONFIRMED_FAILS
                     and not any(a.search(m["name"]) for a in affected)]
     unaffected = sum(not any(a.search(n) for a in affected) for n in rec["watched"])
     lines += ["", f"Points that do not call an injected kernel ({unaffected} of the "
@@ -537,7 +538,7 @@ def main(argv=None) -> int:
     # The noise tables' own pages.
     for js in sorted((ROOT / "noise").glob("*.json")):
         md = js.with_suffix(".md")
-        want = noise.to_markdown(noise.load_table(js))
+        want = noise.to_markdown(noise_table.load_table(js))
         if not md.is_file() or md.read_text(encoding="utf-8") != want:
             stale.append(md.relative_to(ROOT))
             if not args.check:

@@ -149,7 +149,9 @@ def calibrated(tmp_path_factory):
                         "--", "--quick", "-b", CALIBRATED_BENCHES],
                        cwd=repo, env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    commits = _git("rev-list", "--reverse", "calibration-base..main", cwd=work).split()
+    from gilbench import _asv, noise
+
+    commits = _asv.identical_chain(work, noise.BASE_TAG)[1:]
     _git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m",
         "A/A run 3", cwd=work)
     third = _git("rev-parse", "HEAD", cwd=work)
@@ -195,7 +197,9 @@ def gate_calibrated(tmp_path_factory, asv_env_dir):
     work = tmp / "work"
     _git("clone", "-q", "--no-local", str(ROOT), str(work), cwd=tmp)
     _git("checkout", "-q", "-B", "main", _git("rev-parse", "HEAD", cwd=ROOT), cwd=work)
-    _git("tag", "gate-calibration-base", "HEAD", cwd=work)
+    from gilbench.gate_calibration import BASE_TAG
+
+    _git("tag", BASE_TAG, "HEAD", cwd=work)
     share_asv_env(work, asv_env_dir)
     env = gate_env(tmp / "home")
     r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--gate", "--pairs", "1",
@@ -203,7 +207,7 @@ def gate_calibrated(tmp_path_factory, asv_env_dir):
                         "--only", GATE_BENCHES, "--", "--quick"],
                        cwd=work, env=env, capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    pair = [_git("rev-parse", "gate-calibration-base", cwd=work),
+    pair = [_git("rev-parse", BASE_TAG, cwd=work),
             _git("rev-parse", "main", cwd=work)]
     return {"work": work, "env": env, "stdout": r.stdout, "pair": pair,
             "results": work / ".asv" / "results"}

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from gilbench import gate, gate_calibration, noise, plan
+from gilbench import gate, gate_calibration, noise_table, plan
 
 from conftest import GATE_BENCHES, ROOT
 
@@ -39,7 +39,7 @@ def test_exact_counts_do_not_move_between_two_builds(gate_calibrated):
     assert len(rows) == 10
     for row in rows:
         assert row["ratios"] == [1.0] and row["range"] == 1.0
-        assert row["status"] == "stable" and row["threshold"] == noise.LADDER[0]
+        assert row["status"] == "stable" and row["threshold"] == noise_table.LADDER[0]
 
 
 def test_every_point_has_a_status_and_a_reason(gate_calibrated):
@@ -47,7 +47,7 @@ def test_every_point_has_a_status_and_a_reason(gate_calibrated):
         assert row["status"] in ("stable", "gated", "noisy"), name
         assert row["reason"]
         if row["status"] != "noisy":
-            assert row["range"] <= 1 + noise.HEADROOM * (row["threshold"] - 1)
+            assert row["range"] <= 1 + noise_table.HEADROOM * (row["threshold"] - 1)
             # and no pair was flagged at its threshold (a lower rung may be)
             assert not row["flags"][f"{row['threshold']:.2f}"]
 
@@ -91,12 +91,12 @@ def test_what_the_gate_can_watch_at_any_size(cpus):
             continue
         values = dict(zip(b["param_names"], ast.literal_eval(f"({name.partition('(')[2][:-1]},)"),
                           strict=True))
-        assert noise.erratic_reason(name, values, cpus) is None, name
+        assert noise_table.erratic_reason(name, values, cpus) is None, name
         for pname, v in values.items():
             axis = [ast.literal_eval(x) for x in b["param_reprs"][b["param_names"].index(pname)]]
             if pname == "n":
                 assert v == max(axis), name
-            elif pname in noise.THREAD_PARAMS:
+            elif pname in noise_table.THREAD_PARAMS:
                 assert v in (1, cpus), name
     if cpus == 64:
         assert len(got) <= len(gate.candidates(ROOT, cpus=2)) + 10

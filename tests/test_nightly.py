@@ -371,7 +371,7 @@ def test_with_several_cython_releases_a_commit_is_done_when_each_has_a_result(sm
 
 def test_a_night_names_a_release_pip_does_not_know_before_measuring(small):
     bare, clone, history, url = small
-    with pytest.raises(ValueError, match="no Cython release left to measure: 9.9.9"):
+    with pytest.raises(ValueError, match="no Cython release left to measure: Cython 9.9.9"):
         nightly.run_night(clone, remote="origin", cython=("9.9.9",), publish_pages=False)
 
 

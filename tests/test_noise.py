@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from gilbench import noise
+from gilbench import noise, noise_table
 
 from conftest import CALIBRATED_BENCHES as BENCHES  # noqa: F401
 from conftest import SMOKE_ENV
@@ -30,7 +30,7 @@ def git(*args, cwd):
 
 
 def test_calibrate_writes_the_table_of_every_point(calibrated):
-    table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
+    table = noise_table.load_table(calibrated["repo"] / "noise" / "cal-test.json")
     assert table["pairs"] == 1 and len(table["commits"]) == 2
     assert table["commits"] == calibrated["commits"]
     names = set(table["points"])
@@ -46,18 +46,18 @@ def test_calibrate_writes_the_table_of_every_point(calibrated):
 
 
 def test_instruction_counts_are_exact_and_stable(calibrated):
-    table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
+    table = noise_table.load_table(calibrated["repo"] / "noise" / "cal-test.json")
     counts = {n: r for n, r in table["points"].items() if "TrackC1Instructions" in n}
     assert len(counts) == 10
     for name, row in counts.items():
         assert row["values"][0] == row["values"][1], name
         assert row["range"] == 1.0 and row["status"] == "stable", (name, row)
-        assert row["threshold"] == noise.LADDER[0]
+        assert row["threshold"] == noise_table.LADDER[0]
         assert all(k == 0 for k in row["flags"].values())
 
 
 def test_the_starved_window_is_erratic_by_nature(calibrated):
-    table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
+    table = noise_table.load_table(calibrated["repo"] / "noise" / "cal-test.json")
     row = table["points"]["bench_c4_brief_release.TrackC4FlagSeen.track_c4_flag_seen(100000)"]
     assert row["status"] == "erratic" and "race" in row["reason"]
     assert row["threshold"] is None
@@ -83,8 +83,8 @@ def test_asv_thresholds_follow_each_points_noise(calibrated):
     """One entry per benchmark and level, matched as asv matches them
     (``name(params)@branch``); what asv's Regressions output then reports is
     tested in test_publish."""
-    table = noise.load_table(calibrated["repo"] / "noise" / "cal-test.json")
-    rules = noise.asv_thresholds(table)
+    table = noise_table.load_table(calibrated["repo"] / "noise" / "cal-test.json")
+    rules = noise_table.asv_thresholds(table)
     for name, row in table["points"].items():
         got = max((t for rx, t in rules.items() if re.match(rx, name + "@main")), default=0.05)
         if row["status"] == "erratic":
@@ -107,7 +107,7 @@ def test_asv_thresholds_follow_each_points_noise(calibrated):
     ({"n": 10**6}, 2, False),
 ])
 def test_oversubscribed_points_are_erratic(params, cpus, erratic):
-    assert (noise.erratic_reason("bench_x.TimeX.time_x(...)", params, cpus) is not None) \
+    assert (noise_table.erratic_reason("bench_x.TimeX.time_x(...)", params, cpus) is not None) \
         == erratic
 
 
@@ -119,7 +119,7 @@ def test_bad_calibration_arguments_are_refused(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     with pytest.raises(ValueError, match="not a gilbench noise table"):
-        noise.load_table(bad)
+        noise_table.load_table(bad)
 
 
 def test_reanalyze_reads_the_measured_runs_without_running(calibrated, tmp_path):

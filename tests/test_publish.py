@@ -19,7 +19,7 @@ from asv.machine import Machine
 from asv.results import Results
 from asv.runner import BenchmarkResult
 
-from gilbench import noise, publish
+from gilbench import noise, noise_table, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "bench_x.TrackX.track_x"
@@ -64,9 +64,10 @@ def project(tmp_path):
                     api_version=Benchmarks.api_version)
     row = {"class": "bench_x.TrackX", "values": [1.0, 1.0], "flags": {}, "range": 1.02,
            "threshold": 1.10, "status": "gated", "reason": "test"}
+    nt = noise_table
     noise.write_table({"machine": "cal", "cpus": 2, "commits": ["a", "b"], "pairs": 1,
-                       "factors": list(noise.FACTORS), "ladder": list(noise.LADDER),
-                       "headroom": noise.HEADROOM, "created": "test",
+                       "factors": list(nt.FACTORS), "ladder": list(nt.LADDER),
+                       "headroom": nt.HEADROOM, "created": "test",
                        "points": {f"{NAME}('small')": row, f"{NAME}('big')": row}},
                       proj / "noise")
     return proj
@@ -96,7 +97,7 @@ def test_thresholds_match_what_asv_matches():
     row = {"values": [1.0, 1.0], "flags": {}, "range": 1.01, "threshold": 1.10,
            "status": "gated"}
     table = {"points": {f"{NAME}('small')": row, "b.T.track_y": row}}
-    rules = noise.asv_thresholds(table)
+    rules = noise_table.asv_thresholds(table)
     import re
 
     def got(entry):

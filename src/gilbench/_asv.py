@@ -78,10 +78,80 @@ def asv(*args, cwd, check: bool = True, capture: bool = True, env=None,
 
 
 def config(repo) -> dict:
-    """The project's ``asv.conf.json``, read as asv reads it (comments allowed)."""
+    """The project's ``asv.conf.json``, read as asv reads it (comments allowed);
+    ValueError when ``repo`` has none."""
     from asv import util
 
-    return util.load_json(str(Path(repo) / "asv.conf.json"), js_comments=True)
+    path = Path(repo) / "asv.conf.json"
+    if not path.is_file():
+        raise ValueError(f"{repo} has no asv.conf.json: not an asv project")
+    return util.load_json(str(path), js_comments=True)
+
+
+#: asv.conf.json's directories, with the values this project's config gives
+#: them (relative to the checkout).
+DIRECTORIES = {"repo": ".", "benchmark_dir": "benchmarks", "env_dir": ".asv/env",
+               "results_dir": ".asv/results", "html_dir": ".asv/html"}
+
+
+def absolute_config(repo) -> dict:
+    """``repo``'s asv.conf.json with every directory absolute: for a config
+    written elsewhere (a matrix, a scratch copy) that must still mean this
+    checkout's suite, environments, results and pages."""
+    repo = Path(repo).resolve()
+    conf = config(repo)
+    for key, default in DIRECTORIES.items():
+        conf[key] = str((repo / conf.get(key, default)).resolve())
+    return conf
+
+
+def results_dir(repo) -> Path:
+    """Where asv keeps ``repo``'s results (asv.conf.json's results_dir)."""
+    return Path(absolute_config(repo)["results_dir"])
+
+
+def html_dir(repo) -> Path:
+    """Where asv publishes ``repo``'s page (asv.conf.json's html_dir)."""
+    return Path(absolute_config(repo)["html_dir"])
+
+
+def scratch_clone(repo, work, tag: str) -> Path:
+    """The scratch clone of an A/A calibration at ``work``: a clone of
+    ``repo`` on branch ``main`` at its HEAD, tagged ``tag``.  An existing
+    clone is kept (a killed calibration resumes there) when it calibrates the
+    same HEAD; ValueError when it calibrates another."""
+    repo, work = Path(repo).resolve(), Path(work)
+    head = git("rev-parse", "HEAD", cwd=repo).stdout.strip()
+    if (work / ".git").exists():
+        base = git("rev-parse", tag, cwd=work).stdout.strip()
+        if base != head:
+            raise ValueError(f"{work} calibrates {base[:8]}, not HEAD {head[:8]}: remove it "
+                             "or give another work directory")
+        return work
+    work.parent.mkdir(parents=True, exist_ok=True)
+    git("clone", "--quiet", "--no-local", str(repo), str(work), cwd=repo.parent)
+    git("checkout", "--quiet", "-B", "main", head, cwd=work)
+    git("tag", tag, head, cwd=work)
+    return work
+
+
+def identical_chain(work, tag: str) -> list[str]:
+    """The commits of a scratch clone, all of identical code: the one tagged
+    ``tag``, then the empty commits over it, oldest first."""
+    base = git("rev-parse", tag, cwd=work).stdout.strip()
+    return [base] + git("rev-list", "--reverse", f"{tag}..main", cwd=work).stdout.split()
+
+
+def identical_commit(work, tag: str, env=None) -> str:
+    """Commit, in the scratch clone ``work``, an empty commit over its HEAD
+    (code identical to ``tag``) and return its hash.  Its author and message
+    are fixed, so with fixed ``GIT_AUTHOR_DATE`` and ``GIT_COMMITTER_DATE``
+    the same parent always gives the same commit (the tests share asv's
+    builds that way)."""
+    git("-c", "user.name=gilbench calibrate", "-c", "user.email=calibrate@gilbench",
+        "commit", "--quiet", "--allow-empty", "-m", f"A/A: code identical to {tag}",
+        cwd=work, env=env)
+    return git("rev-parse", "HEAD", cwd=work).stdout.strip()
 
 
 def default_machine() -> str | None:

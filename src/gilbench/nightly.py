@@ -326,18 +326,13 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
     if isinstance(max_commits, bool) or not isinstance(max_commits, int) or max_commits < 1:
         raise ValueError(f"max_commits must be an integer >= 1, got {max_commits!r}")
     repo = Path(repo).resolve()
-    results_dir = repo / ".asv" / "results"
     store = repo / ".asv" / "store"
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
     if _asv.resolve(repo, branch) is None:
         raise ValueError(f"{branch!r} is not a branch or commit of {repo}")
-    releases = list(cython)
-    unknown = cython_releases.unknown(releases) if releases else {}
-    releases = [r for r in releases if r not in unknown]
-    if cython and not releases:
-        raise ValueError("no Cython release left to measure: " + "; ".join(
-            f"{r}: {why}" for r, why in unknown.items()))
+    releases, unknown = cython_releases.installable(cython)
+    results_dir = _asv.results_dir(repo)
     machine = _asv.machine(repo, machine)
     night = Night(machine=machine, cython=releases, cython_unknown=unknown)
     for release, why in unknown.items():

@@ -33,97 +33,32 @@ benchmark's own noise) and ``noise/<machine>.md`` (for people).
 from __future__ import annotations
 
 import itertools
-import json
 import math
-import re
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from gilbench import _asv, results
+from gilbench import _asv, noise_table, results
+from gilbench.noise_table import (
+    ERRATIC,
+    FACTORS,
+    GATED,
+    HEADROOM,
+    LADDER,
+    NOISY,
+    STABLE,
+    erratic_reason,
+    rung,
+    status_of,
+)
 from gilbench.significance import differs
 
-__all__ = ["ERRATIC", "FACTORS", "LADDER", "HEADROOM", "erratic_reason", "analyze",
-           "calibrate", "reanalyze", "write_table", "asv_thresholds",
-           "load_table"]
-
-#: The factors at which false flags are counted (asv compare's ``--factor``).
-FACTORS = (1.05, 1.10, 1.20)
-#: The thresholds a point can be gated at.
-LADDER = (1.02, 1.05, 1.10)
-#: A point is gated at threshold F only if its range over the calibration
-#: runs stayed within HEADROOM of F's margin: 4 runs show the spread of 4
-#: runs, and the next run may land outside it.
-HEADROOM = 1 / 3
-#: Thread-count parameters: a point that asks for more threads than the
-#: machine has CPUs is oversubscribed.
-THREAD_PARAMS = ("threads", "python_threads", "omp_threads", "blas_threads")
-
-#: Benchmarks whose values are erratic by nature: (regex on asv's name with
-#: parameters, why).  They are findings of their claims and stay in the suite
-#: and the report, marked, and are never gated.
-ERRATIC = (
-    (r"\.TrackC7ColdRegion\.",
-     "wakes an OpenMP team that has idled: milliseconds, set by the OS scheduler"),
-    (r"\.TrackC9ConcurrentThroughput\.",
-     "two Python threads race for the cores; how they split them is the scheduler's"),
-    (r"\.TrackC3HeartbeatGap\.",
-     "the wake-up latency of a sleeping thread, set by the OS scheduler"),
-    (r"\.TrackC9Slowdown\.",
-     "a ratio to the best point of a grid that holds oversubscribed points"),
-    (r"\.TrackC4FlagSeen\.track_c4_flag_seen\(100000\)",
-     "the starved window: whether the setter thread gets the GIL is a race"),
-)
-
-
-#: Benchmarks that read out a configuration (thread counts the libraries
-#: report), not a time: oversubscription does not make them erratic.
-READOUTS = r"\.TrackC9PinnedConfiguration\."
-
-
-def _thread_counts(params: dict) -> list[int]:
-    out = []
-    for name in THREAD_PARAMS:
-        try:
-            out.append(int(params[name]))
-        except (KeyError, TypeError, ValueError):
-            pass
-    return out
-
-
-def erratic_reason(name: str, params: dict, cpus: int | None) -> str | None:
-    """Why the point ``name`` (asv's name with parameters) with ``params``
-    ({name: value}) is erratic by nature on a machine with ``cpus`` usable
-    CPUs, or None."""
-    for pattern, why in ERRATIC:
-        if re.search(pattern, name):
-            return why
-    counts = _thread_counts(params)
-    if cpus and counts and not re.search(READOUTS, name):
-        if max(counts) > cpus:
-            return f"oversubscribed: {max(counts)} threads on {cpus} CPUs"
-        if {"omp_threads", "blas_threads"} <= set(params):
-            omp, blas = int(params["omp_threads"]), int(params["blas_threads"])
-            # C9's patterns: BLAS inside each prange thread (nested), both
-            # teams at once (concurrent), or one after the other.
-            pattern = params.get("pattern", "alternating")
-            if pattern == "nested" and omp * blas > cpus:
-                return f"oversubscribed: {omp} OpenMP x {blas} BLAS threads on {cpus} CPUs"
-            if pattern == "concurrent" and omp + blas > cpus:
-                return f"oversubscribed: {omp} OpenMP + {blas} BLAS threads on {cpus} CPUs"
-    return None
-
+__all__ = ["analyze", "classes", "flags_per_pair", "to_markdown", "write_table", "calibrate",
+           "reanalyze"]
 
 # --------------------------------------------------------------------------
 # The analysis
-
-
-def _threshold(rng: float) -> float | None:
-    for rung in LADDER:
-        if rng <= 1 + HEADROOM * (rung - 1):
-            return rung
-    return None
 
 
 def analyze(results_dir, machine: str, commits: list[str]) -> dict:
@@ -143,7 +78,7 @@ def analyze(results_dir, machine: str, commits: list[str]) -> dict:
         row = {"class": known.cls, "values": values, "flags": {}, "range": None,
                "threshold": None}
         if not all(p is not None and p.ok for p in got):
-            row.update(status="erratic" if erratic else "noisy",
+            row.update(status=ERRATIC if erratic else NOISY,
                        reason=erratic or "failed or skipped in some run")
             points[name] = row
             continue
@@ -153,16 +88,12 @@ def analyze(results_dir, machine: str, commits: list[str]) -> dict:
         rng = hi / lo if lo > 0 else (1.0 if hi == lo else math.inf)
         row["range"] = rng
         if erratic:
-            row.update(status="erratic", reason=erratic)
+            row.update(status=ERRATIC, reason=erratic)
         else:
-            threshold = _threshold(rng)
-            row["threshold"] = threshold
-            if threshold is None:
-                row.update(status="noisy", reason=f"moved {rng - 1:.1%} between identical runs")
-            elif threshold <= 1.05:
-                row.update(status="stable", reason=f"moved {rng - 1:.2%}")
-            else:
-                row.update(status="gated", reason=f"moved {rng - 1:.2%}")
+            threshold = rung(rng)
+            row.update(threshold=threshold, status=status_of(threshold),
+                       reason=(f"moved {rng - 1:.1%} between identical runs" if threshold is None
+                               else f"moved {rng - 1:.2%}"))
         points[name] = row
     return {"machine": machine, "cpus": cpus, "commits": list(commits), "pairs": len(pairs),
             "factors": list(FACTORS), "ladder": list(LADDER), "headroom": HEADROOM,
@@ -175,9 +106,8 @@ def classes(table: dict) -> dict:
     out = {}
     for name, row in table["points"].items():
         key = name.split("(")[0]
-        c = out.setdefault(key, {"points": 0, "stable": 0, "gated": 0, "noisy": 0,
-                                 "erratic": 0, "flags": {f"{f:.2f}": 0 for f in FACTORS},
-                                 "ranges": []})
+        c = out.setdefault(key, {"points": 0, STABLE: 0, GATED: 0, NOISY: 0, ERRATIC: 0,
+                                 "flags": {f"{f:.2f}": 0 for f in FACTORS}, "ranges": []})
         c["points"] += 1
         c[row["status"]] += 1
         for f, k in row["flags"].items():
@@ -206,10 +136,10 @@ def flags_per_pair(table: dict) -> dict:
 def to_markdown(table: dict) -> str:
     pts = table["points"]
     by_status = {s: sum(r["status"] == s for r in pts.values())
-                 for s in ("stable", "gated", "noisy", "erratic")}
+                 for s in (STABLE, GATED, NOISY, ERRATIC)}
     per_pair = flags_per_pair(table)
     stable_flags = {f: sum(r["flags"].get(f, 0) for r in pts.values()
-                           if r["status"] == "stable") for f in per_pair}
+                           if r["status"] == STABLE) for f in per_pair}
     lines = [
         f"# Noise of the gilbench suite on `{table['machine']}`",
         "",
@@ -235,74 +165,25 @@ def to_markdown(table: dict) -> str:
         worst = f"{c['worst_range']:.3f}" if c["worst_range"] else "-"
         lines.append(f"| `{name}` | {c['points']} | {c['stable']} | {c['gated']} | "
                      f"{c['noisy']} | {c['erratic']} | {fl} | {med} | {worst} |")
-    reasons = sorted({r["reason"] for r in pts.values() if r["status"] == "erratic"})
+    reasons = sorted({r["reason"] for r in pts.values() if r["status"] == ERRATIC})
     lines += ["", "Erratic by nature (never gated):", ""] + [f"- {r}" for r in reasons]
     return "\n".join(lines) + "\n"
 
 
 def write_table(table: dict, out_dir) -> tuple[Path, Path]:
+    """Write ``<out_dir>/<machine>.json`` and its page ``.md``."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    js = out_dir / f"{table['machine']}.json"
-    md = out_dir / f"{table['machine']}.md"
-    js.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    md.write_text(to_markdown(table), encoding="utf-8")
-    return js, md
-
-
-def load_table(path) -> dict:
-    """A table written by :func:`write_table`; ValueError if it is not one."""
-    path = Path(path)
-    try:
-        table = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"cannot read the noise table {path}: {exc}") from exc
-    if not isinstance(table, dict) or not isinstance(table.get("points"), dict):
-        raise ValueError(f"{path} is not a gilbench noise table (no 'points')")
-    return table
-
-
-#: The levels of asv's regressions_thresholds (fractions).
-ASV_LEVELS = (0.05, 0.10, 0.20, 0.50, 1.0)
-
-
-def asv_thresholds(table: dict) -> dict:
-    """asv's ``regressions_thresholds`` ({regex: fraction}) from the table.
-    Each point needs the margin of its threshold (stable and gated points),
-    twice the excess of its range (noisy points) or 100% (erratic points),
-    rounded up to a level of :data:`ASV_LEVELS`, never under asv's default
-    5%.  One entry per benchmark and level, matching what asv matches them
-    against: the name with parameters and the branch,
-    ``name(p1, p2)@main`` (``re.match``; asv takes the largest entry that
-    matches).  They are one machine's: :mod:`gilbench.publish` applies them
-    to that machine's graphs only."""
-    groups = {}
-    for name, row in table["points"].items():
-        if row["status"] == "erratic" or row["range"] is None or not math.isfinite(row["range"]):
-            need = 1.0
-        elif row["threshold"] is not None:
-            need = row["threshold"] - 1
-        else:
-            need = 2 * (row["range"] - 1)
-        level = next((lv for lv in ASV_LEVELS if need <= lv + 1e-9), ASV_LEVELS[-1])
-        key, _, params = name.partition("(")
-        groups.setdefault(key, {}).setdefault(level, []).append(params)
-    out = {}
-    for key, levels in sorted(groups.items()):
-        for level, params in sorted(levels.items()):
-            if level == ASV_LEVELS[0]:
-                continue  # asv's default
-            alts = "|".join(re.escape("(" + p) if p else "" for p in sorted(params))
-            out[f"^{re.escape(key)}(?:{alts})(?:@[^@]*)?$"] = level
-    return out
+    return noise_table.write_table(table, out_dir / f"{table['machine']}.json",
+                                   out_dir / f"{table['machine']}.md", to_markdown(table))
 
 
 # --------------------------------------------------------------------------
 # Running it
 
 
-def _git(*args, cwd) -> str:
-    return _asv.git(*args, cwd=cwd).stdout
+#: The tag of the calibrated commit in the scratch clone, and the clone's
+#: default place under the checkout's .asv/.
+BASE_TAG, WORKDIR = "calibration-base", "calibration"
 
 
 def _log(message):
@@ -315,8 +196,8 @@ def reanalyze(workdir, machine: str) -> dict:
     work = Path(workdir)
     if not (work / ".git").exists():
         raise ValueError(f"{work} is not a calibration's scratch clone")
-    commits = _git("rev-list", "--reverse", "calibration-base..main", cwd=work).split()
-    results_dir = work / ".asv" / "results"
+    commits = _asv.identical_chain(work, BASE_TAG)[1:]
+    results_dir = _asv.results_dir(work)
     done = results.commits(results_dir, machine)
     measured = [c for c in commits if c in done]
     return analyze(results_dir, machine, measured)
@@ -334,27 +215,14 @@ def calibrate(repo=".", *, runs: int = 4, workdir=None, machine: str | None = No
     repo = Path(repo).resolve()
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
-    work = Path(workdir) if workdir else repo / ".asv" / "calibration"
-    head = _git("rev-parse", "HEAD", cwd=repo).strip()
-    if (work / ".git").exists():
-        base = _git("rev-parse", "calibration-base", cwd=work).strip()
-        if base != head:
-            raise ValueError(f"{work} calibrates {base[:8]}, not HEAD {head[:8]}: remove it "
-                             "or give another --workdir")
-    else:
-        work.parent.mkdir(parents=True, exist_ok=True)
-        _git("clone", "--quiet", "--no-local", str(repo), str(work), cwd=repo.parent)
-        _git("checkout", "--quiet", "-B", "main", head, cwd=work)
-        _git("tag", "calibration-base", head, cwd=work)
-    git_id = ["-c", "user.name=gilbench calibrate", "-c", "user.email=calibrate@gilbench"]
-    commits = _git("rev-list", "--reverse", "calibration-base..main", cwd=work).split()
-    while len(commits) < runs:
-        _git(*git_id, "commit", "--quiet", "--allow-empty", "-m",
-              f"A/A run {len(commits) + 1}: code identical to calibration-base", cwd=work)
-        commits = _git("rev-list", "--reverse", "calibration-base..main", cwd=work).split()
-    commits = commits[:runs]
+    work = _asv.scratch_clone(repo, Path(workdir) if workdir else repo / ".asv" / WORKDIR,
+                              BASE_TAG)
+    # The runs are the empty commits over the tagged HEAD.
+    while len(_asv.identical_chain(work, BASE_TAG)) - 1 < runs:
+        _asv.identical_commit(work, BASE_TAG)
+    commits = _asv.identical_chain(work, BASE_TAG)[1:runs + 1]
     machine = _asv.machine(work, machine)
-    results_dir = work / ".asv" / "results"
+    results_dir = _asv.results_dir(work)
     for k, commit in enumerate(commits, 1):
         if commit in results.commits(results_dir, machine):
             _log(f"run {k}/{runs} ({commit[:8]}) already measured, kept")

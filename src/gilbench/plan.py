@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gilbench import results
+from gilbench import _asv, results
 from gilbench.harness.threads import usable_cpus
 
 __all__ = ["discover", "plan", "to_text"]
@@ -137,7 +137,7 @@ def plan(repo=".", cpus: int | None = None, results_dir=None, machine: str | Non
     ``.asv/results``; default: the newest commit's machine with the most
     CPUs)."""
     repo = Path(repo).resolve()
-    results_dir = Path(results_dir) if results_dir else repo / ".asv" / "results"
+    results_dir = Path(results_dir) if results_dir else _asv.results_dir(repo)
     timing = _timing_run(results_dir, machine)
     here = timing.cpus if timing and timing.cpus else usable_cpus()
     cpus = usable_cpus() if cpus is None else cpus

@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gilbench import _asv, noise, report, results
+from gilbench import _asv, noise_table, report, results
 from gilbench.vendor_html import vendor_html
 
 __all__ = ["Published", "publish", "CONFIG"]
@@ -43,20 +43,17 @@ class Published:
 
 def _machine_regressions(repo: Path, machine: str, table: dict, scratch: Path) -> list:
     """asv's regressions of ``machine`` alone, judged at its table's thresholds."""
-    conf = _asv.config(repo)
+    conf = _asv.absolute_config(repo)
     res = scratch / "results"
     res.mkdir(parents=True)
-    src = repo / conf.get("results_dir", ".asv/results")
+    src = Path(conf["results_dir"])
     # Copies, not links: asv walks the results without following links.
     shutil.copytree(src / machine, res / machine)
     shutil.copy2(src / "benchmarks.json", res / "benchmarks.json")
     conf.update({
-        "repo": str((repo / conf.get("repo", ".")).resolve()),
-        "benchmark_dir": str((repo / conf.get("benchmark_dir", "benchmarks")).resolve()),
-        "env_dir": str((repo / conf.get("env_dir", ".asv/env")).resolve()),
         "results_dir": str(res),
         "html_dir": str(scratch / "html"),
-        "regressions_thresholds": noise.asv_thresholds(table),
+        "regressions_thresholds": noise_table.asv_thresholds(table),
     })
     path = scratch / CONFIG
     path.write_text(json.dumps(conf, indent=1), encoding="utf-8")
@@ -67,12 +64,12 @@ def _machine_regressions(repo: Path, machine: str, table: dict, scratch: Path) -
 
 
 def _thresholds_per_machine(repo: Path, html_dir: Path, noise_dir: Path) -> dict:
-    measured = results.machines(repo / ".asv" / "results")
+    measured = results.machines(_asv.results_dir(repo))
     tables = {}
     for machine in measured:
         path = noise_dir / f"{machine}.json"
         if path.is_file():
-            tables[machine] = noise.load_table(path)
+            tables[machine] = noise_table.load_table(path)
     main = html_dir / "regressions.json"
     if not tables or not main.is_file():
         return {}
@@ -98,8 +95,8 @@ def publish(repo=".", *, html_dir=None, cache_dir=None, noise_dir=None) -> Publi
     claims page in its ``claims/`` subdirectory.  ValueError when there are
     no results yet."""
     repo = Path(repo).resolve()
-    results_dir = repo / ".asv" / "results"   # asv.conf.json's results_dir
-    html_dir = Path(html_dir).resolve() if html_dir else repo / ".asv" / "html"
+    results_dir = _asv.results_dir(repo)
+    html_dir = Path(html_dir).resolve() if html_dir else _asv.html_dir(repo)
     noise_dir = Path(noise_dir) if noise_dir else repo / "noise"
     if not (results_dir / "benchmarks.json").is_file():
         raise ValueError(f"no asv results to publish in {results_dir} (run the suite first)")

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from gilbench import claims
 from gilbench.claims import CLAIMS, FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED, verdicts
 from gilbench.harness.release_numbers import sort_key
 from gilbench.results import Run
@@ -269,7 +270,7 @@ def _legend(ax):
 
 
 def _plot_c1(runs, fig):
-    bench = "TrackC1RatioToGILHeld.track_c1_ratio"
+    bench = claims.C1_RATIO
     axes = fig.subplots(1, 2)
     for ax, kernel in zip(axes, ("sumsq", "poly"), strict=True):
         for run in runs:
@@ -288,7 +289,7 @@ def _plot_c2(runs, fig):
     ax = fig.subplots()
     for run in runs:
         for way in ("cython_numpy_with_gil", "cython_loop_nogil"):
-            xs, ys = _series(run, "TrackC2RatioToPythonNumpy.track_c2_ratio", "n", way=way)
+            xs, ys = _series(run, claims.C2_RATIO, "n", way=way)
             ax.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.set(xscale="log", xlabel="elements", ylabel="time / numpy.dot from Python")
@@ -299,11 +300,11 @@ def _plot_c3(runs, fig):
     a1, a2 = fig.subplots(1, 2)
     for run in runs:
         for gil in ("gil", "nogil"):
-            xs, ys = _series(run, "TrackC3ThreadScaling.track_c3_scaling", "python_threads",
+            xs, ys = _series(run, claims.C3_SCALING, "python_threads",
                              gil=gil)
             a1.plot(xs, ys, marker="o", label=f"{'held' if gil == 'gil' else 'released'} "
                     f"({run.label})")
-            xs, ys = _series(run, "TrackC3HeartbeatGap.track_c3_worst_gap", "kernel_ms", gil=gil)
+            xs, ys = _series(run, claims.C3_HEARTBEAT_GAP, "kernel_ms", gil=gil)
             a2.plot(xs, ys, marker="o", label=f"{'held' if gil == 'gil' else 'released'} "
                     f"({run.label})")
     a1.set(xlabel="Python threads", ylabel="work rate / one thread", title="throughput")
@@ -316,9 +317,9 @@ def _plot_c3(runs, fig):
 def _plot_c4(runs, fig):
     a1, a2 = fig.subplots(1, 2)
     for run in runs:
-        xs, ys = _series(run, "TrackC4FlagSeen.track_c4_flag_seen", "release_every")
+        xs, ys = _series(run, claims.C4_FLAG_SEEN, "release_every")
         a1.plot([max(x, 0.5) for x in xs], ys, marker="o", label=run.label)
-        xs, ys = _series(run, "TrackC4Slowdown.track_c4_slowdown", "release_every")
+        xs, ys = _series(run, claims.C4_SLOWDOWN, "release_every")
         a2.plot(xs, ys, marker="o", label=run.label)
     a1.set(xscale="log", xlabel="release every k polls (0 shown at 0.5: never)",
            ylabel="fraction of tries the flag was seen", title="a waiting thread gets in")
@@ -329,7 +330,7 @@ def _plot_c4(runs, fig):
 
 def _plot_c5(runs, fig):
     ax = fig.subplots()
-    bench = "TrackC5Efficiency.track_c5_efficiency"
+    bench = claims.C5_EFFICIENCY
     for run in runs:
         nt = run.cpus if run.cpus and run.cpus >= 2 else max(run.axis(bench, "threads") or [1])
         for block in ("plain", "never", "empty", "python"):
@@ -344,11 +345,11 @@ def _plot_c6(runs, fig):
     a1, a2 = fig.subplots(1, 2)
     for run in runs:
         for algo in ("cumsum", "recurrence"):
-            xs, ys = _series(run, "TrackC6NaiveError.track_c6_naive_error", "threads",
+            xs, ys = _series(run, claims.C6_NAIVE_ERROR, "threads",
                              algorithm=algo)
             a1.plot(xs, [max(y, 1e-17) for y in ys], marker="o", label=f"{algo} ({run.label})")
             nt = run.cpus or 1
-            xs, ys = _series(run, "TrackC6ScanSpeedup.track_c6_scan_speedup", "n", algorithm=algo,
+            xs, ys = _series(run, claims.C6_SCAN_SPEEDUP, "n", algorithm=algo,
                              threads=nt)
             a2.plot(xs, ys, marker="o", label=f"{algo}, {nt} threads ({run.label})")
     a1.set(yscale="log", xlabel="threads", ylabel="worst error of naive prange (0 at 1e-17)",
@@ -361,15 +362,15 @@ def _plot_c6(runs, fig):
 
 def _plot_c7(runs, fig):
     a1, a2 = fig.subplots(1, 2)
-    bench = "TrackC7PrangeOverSequential.track_c7_prange_ratio"
+    bench = claims.C7_PRANGE_RATIO
     for run in runs:
         for nt in run.axis(bench, "threads"):
             xs, ys = _series(run, bench, "n", kernel="sumsq", threads=nt)
             line, = a1.plot(xs, ys, marker="o", label=f"sumsq, {nt} threads ({run.label})")
-            cross = run.point("TrackC7Crossover.track_c7_crossover", kernel="sumsq", threads=nt)
+            cross = run.point(claims.C7_CROSSOVER, kernel="sumsq", threads=nt)
             if cross.ok:
                 a1.axvline(cross.value, color=line.get_color(), ls="--", lw=0.8)
-        xs, ys = _series(run, "TrackC7RegionOverhead.track_c7_region_us", "threads",
+        xs, ys = _series(run, claims.C7_REGION_US, "threads",
                          region="empty")
         a2.plot(xs, ys, marker="o", label=f"empty region ({run.label})")
     a1.axhline(1.0, color="grey", lw=0.8)
@@ -382,8 +383,8 @@ def _plot_c7(runs, fig):
 
 def _plot_c8(runs, fig):
     a1, a2 = fig.subplots(1, 2)
-    norm = "TrackC8NormalizeGain.track_c8_normalize_gain"
-    pipe = "TrackC8PipelineGain.track_c8_pipeline_gain"
+    norm = claims.C8_NORMALIZE_GAIN
+    pipe = claims.C8_PIPELINE_GAIN
     for run in runs:
         for nt in run.axis(norm, "threads"):
             xs, ys = _series(run, norm, "n", threads=nt)
@@ -403,7 +404,7 @@ def _plot_c8(runs, fig):
 def _plot_c9(runs, fig):
     import numpy as np
 
-    bench = "TrackC9Slowdown.track_c9_slowdown"
+    bench = claims.C9_SLOWDOWN
     patterns, policies = ["nested", "alternating", "concurrent"], ["default", "PASSIVE"]
     axes = fig.subplots(len(runs), len(patterns) * len(policies), squeeze=False)
     for row, run in enumerate(runs):
@@ -436,8 +437,8 @@ def _plot_c9(runs, fig):
 
 def _plot_c5b(runs, fig):
     a1, a2 = fig.subplots(1, 2)
-    per = "TrackC5PythonPerIteration.track_c5_ns_per_iteration"
-    eff = "TrackC5PythonEfficiency.track_c5_python_efficiency"
+    per = claims.C5B_NS_PER_ITERATION
+    eff = claims.C5B_PYTHON_EFFICIENCY
     for run in runs:
         for way in ("kept", "with_gil"):
             xs, ys = _series(run, per, "threads", way=way)

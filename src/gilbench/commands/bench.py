@@ -8,7 +8,6 @@ gilbench, is named on stderr and the others still run; the exit code is then
 
 from __future__ import annotations
 
-import os
 import sys
 
 from gilbench import _asv, cython_releases
@@ -20,10 +19,7 @@ TAKES_ASV_ARGS = True
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument(
-        "--cython", default=os.environ.get(cython_releases.ENV, ""), metavar="LIST",
-        help="comma-separated Cython releases to build and measure gilbench with, e.g. "
-        "3.1.8,3.3.1 (default $GILBENCH_CYTHON; unset: the newest, one build)")
+    common_args.add_cython(parser)
     common_args.add_machine(parser)
     common_args.add_repo(parser)
 
@@ -43,15 +39,11 @@ def run(args) -> int:
     machine = _asv.machine(args.repo, args.machine)
     problems = {}
     if releases:
-        problems = {r: f"pip cannot install it ({why})"
-                    for r, why in cython_releases.unknown(releases).items()}
+        releases, left_out = cython_releases.installable(releases)
+        problems = {r: f"pip cannot install it ({why})" for r, why in left_out.items()}
         for release, why in problems.items():
             print(f"gilbench bench: Cython {release}: {why}; measuring the others",
                   file=sys.stderr)
-        releases = [r for r in releases if r not in problems]
-        if not releases:
-            raise ValueError("no Cython release left to measure: " + "; ".join(
-                f"{r}: {why}" for r, why in problems.items()))
         config = cython_releases.matrix_config(args.repo, releases)
         print(f"gilbench bench: measuring with Cython {', '.join(releases)} "
               f"(asv config {config})", file=sys.stderr)
@@ -60,7 +52,7 @@ def run(args) -> int:
                     ok=(0, _asv.ASV_BENCHMARK_FAILED)).returncode
     commits = _commits(args.repo, asv_args[0])
     if releases and commits:
-        results_dir = os.path.join(args.repo, ".asv", "results")
+        results_dir = _asv.results_dir(args.repo)
         for release, why in cython_releases.unmeasured(results_dir, machine, commits,
                                                        releases).items():
             problems[release] = why

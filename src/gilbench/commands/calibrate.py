@@ -54,7 +54,7 @@ def _run_gate(args) -> int:
         if not args.machine:
             raise ValueError("--reanalyze needs --machine")
         table, raw = gate_calibration.reanalyze(
-            args.workdir or Path(args.repo) / ".asv" / "gate-calibration", args.machine,
+            args.workdir or Path(args.repo) / ".asv" / gate_calibration.WORKDIR, args.machine,
             args.only)
     else:
         table, raw = gate_calibration.calibrate(args.repo, pairs=args.pairs,
@@ -75,7 +75,7 @@ def run(args) -> int:
     if args.reanalyze:
         if not args.machine:
             raise ValueError("--reanalyze needs --machine")
-        table = noise.reanalyze(args.workdir or Path(args.repo) / ".asv" / "calibration",
+        table = noise.reanalyze(args.workdir or Path(args.repo) / ".asv" / noise.WORKDIR,
                                 args.machine)
     else:
         table = noise.calibrate(args.repo, runs=args.runs, workdir=args.workdir,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def positive_int(text: str) -> int:
@@ -25,6 +26,15 @@ def add_machine(parser) -> None:
         "--machine", default=None,
         help="asv machine name (default $GILBENCH_MACHINE; on a GitHub-hosted runner "
         "github-hosted-<os>-<arch>; else this host's name)")
+
+
+def add_cython(parser) -> None:
+    from gilbench import cython_releases
+
+    parser.add_argument(
+        "--cython", default=os.environ.get(cython_releases.ENV, ""), metavar="LIST",
+        help="comma-separated Cython releases to build and measure gilbench with, once each, "
+        f"e.g. 3.1.8,3.3.1 (default ${cython_releases.ENV}; unset: one build with the newest)")
 
 
 def add_results(parser) -> None:

@@ -26,10 +26,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--branch", default=os.environ.get("GILBENCH_TRACKED_BRANCH", "main"),
                         help="the branch whose new commits are benchmarked (default main)")
     common_args.add_machine(parser)
-    parser.add_argument(
-        "--cython", default=os.environ.get(cython_releases.ENV, ""), metavar="LIST",
-        help="measure each commit once per listed Cython release, e.g. 3.1.8,3.3.1 (default "
-        "$GILBENCH_CYTHON; unset: one build with the newest Cython)")
+    common_args.add_cython(parser)
     parser.add_argument("--max-commits", type=common_args.positive_int, default=5,
                         help="at most this many new commits per night (default 5)")
     common_args.add_repo(parser)

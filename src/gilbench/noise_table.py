@@ -1,0 +1,177 @@
+"""The noise table's ground floor: its vocabulary, the rules that decide a
+point's status and threshold, which points are erratic by nature, reading,
+checking and writing a table, and asv's regressions_thresholds made from it.
+
+Two tables share it: the A/A calibration's (:mod:`gilbench.noise`, runs one
+after another, ``noise/<machine>.json``) and the gate's
+(:mod:`gilbench.gate_calibration`, its own protocol,
+``noise/gate/<machine>.json``).  The gate reads tables through this module
+and never imports the calibration runners.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+__all__ = ["STABLE", "GATED", "NOISY", "ERRATIC", "GATEABLE", "FACTORS", "LADDER", "HEADROOM",
+           "THREAD_PARAMS", "ERRATIC_PATTERNS", "erratic_reason", "rung", "parse_table",
+           "load_table", "write_table", "asv_thresholds"]
+
+#: A point's status in a table: gated at a threshold of 1.05 or below, gated
+#: at 1.10, never gated (too noisy), never gated (erratic by nature).
+STABLE, GATED, NOISY, ERRATIC = "stable", "gated", "noisy", "erratic"
+#: The statuses the gate watches.
+GATEABLE = (STABLE, GATED)
+
+#: The factors at which false flags are counted (asv compare's ``--factor``).
+FACTORS = (1.05, 1.10, 1.20)
+#: The thresholds a point can be gated at.
+LADDER = (1.02, 1.05, 1.10)
+#: A point is gated at threshold F only if its range over the calibration
+#: runs stayed within HEADROOM of F's margin: 4 runs show the spread of 4
+#: runs, and the next run may land outside it.
+HEADROOM = 1 / 3
+#: Thread-count parameters: a point that asks for more threads than the
+#: machine has CPUs is oversubscribed.
+THREAD_PARAMS = ("threads", "python_threads", "omp_threads", "blas_threads")
+
+#: Benchmarks whose values are erratic by nature: (regex on asv's name with
+#: parameters, why).  They are findings of their claims and stay in the suite
+#: and the report, marked, and are never gated.
+ERRATIC_PATTERNS = (
+    (r"\.TrackC7ColdRegion\.",
+     "wakes an OpenMP team that has idled: milliseconds, set by the OS scheduler"),
+    (r"\.TrackC9ConcurrentThroughput\.",
+     "two Python threads race for the cores; how they split them is the scheduler's"),
+    (r"\.TrackC3HeartbeatGap\.",
+     "the wake-up latency of a sleeping thread, set by the OS scheduler"),
+    (r"\.TrackC9Slowdown\.",
+     "a ratio to the best point of a grid that holds oversubscribed points"),
+    (r"\.TrackC4FlagSeen\.track_c4_flag_seen\(100000\)",
+     "the starved window: whether the setter thread gets the GIL is a race"),
+)
+
+
+#: Benchmarks that read out a configuration (thread counts the libraries
+#: report), not a time: oversubscription does not make them erratic.
+READOUTS = r"\.TrackC9PinnedConfiguration\."
+
+
+def _thread_counts(params: dict) -> list[int]:
+    out = []
+    for name in THREAD_PARAMS:
+        try:
+            out.append(int(params[name]))
+        except (KeyError, TypeError, ValueError):
+            pass
+    return out
+
+
+def erratic_reason(name: str, params: dict, cpus: int | None) -> str | None:
+    """Why the point ``name`` (asv's name with parameters) with ``params``
+    ({name: value}) is erratic by nature on a machine with ``cpus`` usable
+    CPUs, or None."""
+    for pattern, why in ERRATIC_PATTERNS:
+        if re.search(pattern, name):
+            return why
+    counts = _thread_counts(params)
+    if cpus and counts and not re.search(READOUTS, name):
+        if max(counts) > cpus:
+            return f"oversubscribed: {max(counts)} threads on {cpus} CPUs"
+        if {"omp_threads", "blas_threads"} <= set(params):
+            omp, blas = int(params["omp_threads"]), int(params["blas_threads"])
+            # C9's patterns: BLAS inside each prange thread (nested), both
+            # teams at once (concurrent), or one after the other.
+            pattern = params.get("pattern", "alternating")
+            if pattern == "nested" and omp * blas > cpus:
+                return f"oversubscribed: {omp} OpenMP x {blas} BLAS threads on {cpus} CPUs"
+            if pattern == "concurrent" and omp + blas > cpus:
+                return f"oversubscribed: {omp} OpenMP + {blas} BLAS threads on {cpus} CPUs"
+    return None
+
+
+def rung(spread: float, flags: dict | None = None) -> float | None:
+    """The smallest rung of :data:`LADDER` whose margin ``spread`` (a range
+    or a largest ratio between identical code, >= 1) stays within
+    :data:`HEADROOM` of, and at which ``flags`` ({"1.05": pairs flagged at
+    that factor, ...}) counts no flag; None when none fits."""
+    for r in LADDER:
+        if spread <= 1 + HEADROOM * (r - 1) and not (flags or {}).get(f"{r:.2f}"):
+            return r
+    return None
+
+
+def status_of(threshold: float | None) -> str:
+    """The status of a point that has run everywhere: by its threshold."""
+    if threshold is None:
+        return NOISY
+    return STABLE if threshold <= 1.05 else GATED
+
+
+def parse_table(text: str, where: str) -> dict:
+    """A noise table (the A/A one or the gate's) from its JSON ``text``;
+    ValueError naming ``where`` (a path, or a path at a commit) if it is not
+    one."""
+    try:
+        table = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where} is not a noise table: {exc}") from exc
+    if not isinstance(table, dict) or not isinstance(table.get("points"), dict):
+        raise ValueError(f"{where} is not a gilbench noise table (no 'points')")
+    return table
+
+
+def load_table(path) -> dict:
+    """A table written by :func:`write_table`; ValueError if it is not one."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read the noise table {path}: {exc}") from exc
+    return parse_table(text, str(path))
+
+
+def write_table(table: dict, js: Path, md: Path, markdown: str) -> tuple[Path, Path]:
+    """Write ``table`` to ``js`` and its page ``markdown`` to ``md``."""
+    js.parent.mkdir(parents=True, exist_ok=True)
+    js.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    md.write_text(markdown, encoding="utf-8")
+    return js, md
+
+
+#: The levels of asv's regressions_thresholds (fractions).
+ASV_LEVELS = (0.05, 0.10, 0.20, 0.50, 1.0)
+
+
+def asv_thresholds(table: dict) -> dict:
+    """asv's ``regressions_thresholds`` ({regex: fraction}) from the table.
+    Each point needs the margin of its threshold (stable and gated points),
+    twice the excess of its range (noisy points) or 100% (erratic points),
+    rounded up to a level of :data:`ASV_LEVELS`, never under asv's default
+    5%.  One entry per benchmark and level, matching what asv matches them
+    against: the name with parameters and the branch,
+    ``name(p1, p2)@main`` (``re.match``; asv takes the largest entry that
+    matches).  They are one machine's: :mod:`gilbench.publish` applies them
+    to that machine's graphs only."""
+    groups = {}
+    for name, row in table["points"].items():
+        if row["status"] == ERRATIC or row["range"] is None or not math.isfinite(row["range"]):
+            need = 1.0
+        elif row["threshold"] is not None:
+            need = row["threshold"] - 1
+        else:
+            need = 2 * (row["range"] - 1)
+        level = next((lv for lv in ASV_LEVELS if need <= lv + 1e-9), ASV_LEVELS[-1])
+        key, _, params = name.partition("(")
+        groups.setdefault(key, {}).setdefault(level, []).append(params)
+    out = {}
+    for key, levels in sorted(groups.items()):
+        for level, params in sorted(levels.items()):
+            if level == ASV_LEVELS[0]:
+                continue  # asv's default
+            alts = "|".join(re.escape("(" + p) if p else "" for p in sorted(params))
+            out[f"^{re.escape(key)}(?:{alts})(?:@[^@]*)?$"] = level
+    return out
