@@ -1,70 +1,29 @@
+"""The tests' fixtures (the asv environment, builds and calibrations that
+several tests share) and the hook that keeps the tests sharing one in one
+pytest-xdist worker.  What they share that is not a fixture is in helpers.py."""
+
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from benchmarks.harness.threads import thread_counts
-from gilbench import _openmp_helpers
-
-#: How the tests run the suite: a smoke run (GILBENCH_SMOKE=1, as the README
-#: documents it), with OpenBLAS started on one thread -- a smoke run pins BLAS
-#: to one thread at every point, and the idle pool OpenBLAS starts otherwise
-#: spins for about 0.2 s of CPU in every process asv spawns.
-SMOKE_ENV = {"GILBENCH_SMOKE": "1", "OPENBLAS_NUM_THREADS": "1"}
-
-#: Sizes every kernel is checked at: empty, one element, odd, large.
-SIZES = [0, 1, 7, 1001, 1_000_003]
+from helpers import (
+    CALIBRATED_BENCHES,
+    GATE_BENCHES,
+    ROOT,
+    SMOKE_ENV,
+    gate_env,
+    git,
+    require_valgrind,
+    share_asv_env,
+)
 
 
 @pytest.fixture(scope="session")
 def rng():
     return np.random.default_rng(12345)
-
-
-requires_openmp = pytest.mark.skipif(
-    not _openmp_helpers.openmp_enabled(), reason="gilbench was built without OpenMP")
-
-#: 1 .. usable CPUs and 2 x CPUs: every kernel must be right oversubscribed too.
-THREADS = thread_counts(oversubscribe=True)
-
-
-# --- test oracles: what the kernels must return, computed in plain Python -------
-
-def recurrence_reference(steps):
-    """``steps`` steps of ``s = 0.999999 s + 1`` from 0 (C3's and C4's loop),
-    in closed form."""
-    n = int(steps)
-    return (1.0 - 0.999999 ** n) / (1.0 - 0.999999)
-
-
-def schedule_work_reference(n, inner, balanced=True):
-    """What C7's ``schedule_work`` returns, step by step (the closed form would
-    lose digits to cancellation)."""
-    values = [0.0]
-    y = 0.0
-    for _ in range(2 * inner):
-        y = y * 0.999999 + 1.0
-        values.append(y)
-    return sum(values[inner if balanced else (2 * inner * i) // n] for i in range(n))
-
-
-# --- valgrind: exact instruction counts -----------------------------------------
-
-def require_valgrind() -> None:
-    """Skip (outside CI) or fail (CI=true: .ci/run and the workflows install
-    valgrind) when exact instruction counts cannot be taken here."""
-    from benchmarks.harness import instructions
-
-    why = instructions.unavailable_reason()
-    if why is None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"instruction counts unavailable in CI: {why} (.ci/run installs valgrind "
-                    "as root: apt-get install valgrind)")
-    pytest.skip(f"instruction counts unavailable: {why}; in CI this test fails instead")
 
 
 @pytest.fixture
@@ -112,24 +71,7 @@ def asv_env_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("asv-env")
 
 
-def share_asv_env(clone, env_dir) -> None:
-    """Point ``clone``'s asv environments (``.asv/env``, asv.conf.json's
-    env_dir) at the session's shared directory."""
-    (clone / ".asv").mkdir(exist_ok=True)
-    (clone / ".asv" / "env").symlink_to(env_dir, target_is_directory=True)
-
-
 # --- one calibration for the noise table's and the gate's tests ------------------
-
-ROOT = Path(__file__).resolve().parents[1]
-#: The benchmarks the test calibration runs (smoke settings).
-CALIBRATED_BENCHES = "TrackC1Instructions|TimeC4ReleaseEvery|TrackC4FlagSeen"
-
-
-def _git(*args, cwd):
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout.strip()
-
 
 @pytest.fixture(scope="session")
 def calibrated(tmp_path_factory):
@@ -139,8 +81,8 @@ def calibrated(tmp_path_factory):
     require_valgrind()   # the table's exact counts
     tmp = tmp_path_factory.mktemp("calibrate")
     repo = tmp / "repo"
-    _git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
-    _git("checkout", "-q", "-B", "main", _git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
+    git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
+    git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
     env = dict(os.environ, HOME=str(tmp / "home"), **SMOKE_ENV)
     env.pop("GITHUB_STEP_SUMMARY", None)
     work = tmp / "work"
@@ -152,9 +94,9 @@ def calibrated(tmp_path_factory):
     from gilbench import _asv, noise
 
     commits = _asv.identical_chain(work, noise.BASE_TAG)[1:]
-    _git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m",
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m",
         "A/A run 3", cwd=work)
-    third = _git("rev-parse", "HEAD", cwd=work)
+    third = git("rev-parse", "HEAD", cwd=work)
     r3 = subprocess.run([sys.executable, "-m", "asv", "run", "-E", f"existing:{sys.executable}",
                          "--set-commit-hash", third, "--record-samples", "--machine",
                          "cal-test", "--quick", "-b", CALIBRATED_BENCHES], cwd=work,
@@ -169,23 +111,6 @@ def calibrated(tmp_path_factory):
 
 # --- one calibration of the gate on its own protocol, and the builds it shares --
 
-#: Fixed commit dates: an empty commit over the same parent is then the same
-#: commit in every clone, so asv builds it once per session (the gate's
-#: calibration and the gate's tests share their builds that way; a date after
-#: every real commit keeps them the newest, as a new commit is).
-FIXED_DATES = {"GIT_AUTHOR_DATE": "2099-01-01T00:00:00+0000",
-               "GIT_COMMITTER_DATE": "2099-01-01T00:00:00+0000"}
-#: What the gate tests calibrate and gate: an exact count and a time.
-GATE_BENCHES = r"TrackC1Instructions|TimeC4ReleaseEvery"
-
-
-def gate_env(home) -> dict:
-    env = dict(os.environ, HOME=str(home), **SMOKE_ENV, **FIXED_DATES)
-    for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT", "GILBENCH_CYTHON"):
-        env.pop(var, None)
-    return env
-
-
 @pytest.fixture(scope="session")
 def gate_calibrated(tmp_path_factory, asv_env_dir):
     """``gilbench calibrate --gate --pairs 1`` for real (two builds of
@@ -195,11 +120,11 @@ def gate_calibrated(tmp_path_factory, asv_env_dir):
     require_valgrind()   # the gate counts instructions
     tmp = tmp_path_factory.mktemp("gate-calibration")
     work = tmp / "work"
-    _git("clone", "-q", "--no-local", str(ROOT), str(work), cwd=tmp)
-    _git("checkout", "-q", "-B", "main", _git("rev-parse", "HEAD", cwd=ROOT), cwd=work)
+    git("clone", "-q", "--no-local", str(ROOT), str(work), cwd=tmp)
+    git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=work)
     from gilbench.gate_calibration import BASE_TAG
 
-    _git("tag", BASE_TAG, "HEAD", cwd=work)
+    git("tag", BASE_TAG, "HEAD", cwd=work)
     share_asv_env(work, asv_env_dir)
     env = gate_env(tmp / "home")
     r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--gate", "--pairs", "1",
@@ -207,7 +132,7 @@ def gate_calibrated(tmp_path_factory, asv_env_dir):
                         "--only", GATE_BENCHES, "--", "--quick"],
                        cwd=work, env=env, capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    pair = [_git("rev-parse", BASE_TAG, cwd=work),
-            _git("rev-parse", "main", cwd=work)]
+    pair = [git("rev-parse", BASE_TAG, cwd=work),
+            git("rev-parse", "main", cwd=work)]
     return {"work": work, "env": env, "stdout": r.stdout, "pair": pair,
             "results": work / ".asv" / "results"}

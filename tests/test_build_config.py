@@ -10,7 +10,7 @@ import tomllib
 
 from gilbench import _asv, cython_releases
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def test_asv_installs_the_build_system_requirements_and_nothing_else():

@@ -174,7 +174,8 @@ def test_the_measured_wheel_holds_only_the_kernels(serial_build):
     kernels and what they need to run, and nothing that measures (the
     harness is benchmarks/harness/, from the checkout) or reports (the tool)."""
     package = serial_build / "gilbench"
-    files = sorted(str(p.relative_to(package)) for p in package.rglob("*") if p.is_file())
+    files = sorted(str(p.relative_to(package)) for p in package.rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts)
     top = {f for f in files if "/" not in f}
     assert {"__init__.py", "_build_info.py", "_checks.pxd", "_openmp_helpers.pxd"} <= top
     assert {f.split(".")[0] for f in top} == {"__init__", "_build_info", "_checks",

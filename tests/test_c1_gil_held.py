@@ -7,7 +7,7 @@ import pytest
 
 from gilbench.kernels import c1_gil_held as c1
 
-from conftest import SIZES
+from helpers import SIZES
 
 COEFFS = [1 / math.factorial(k) for k in range(9)]
 

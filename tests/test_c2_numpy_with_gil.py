@@ -5,7 +5,7 @@ import pytest
 
 from gilbench.kernels.c2_numpy_with_gil import dot_loop_nogil, dot_numpy_with_gil
 
-from conftest import SIZES
+from helpers import SIZES
 
 FUNCS = [dot_numpy_with_gil, dot_loop_nogil]
 

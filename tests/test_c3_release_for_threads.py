@@ -8,7 +8,7 @@ import pytest
 
 from gilbench.kernels.c3_release_for_threads import spin_gil, spin_nogil
 
-from conftest import recurrence_reference
+from helpers import recurrence_reference
 
 LONG = 150_000_000  # ~0.2 s of work
 

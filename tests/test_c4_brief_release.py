@@ -9,7 +9,7 @@ import pytest
 
 from gilbench.kernels.c4_brief_release import poll_flag, spin_release_every
 
-from conftest import recurrence_reference
+from helpers import recurrence_reference
 
 
 def poll_with_setter(release_every, timeout=0.3):

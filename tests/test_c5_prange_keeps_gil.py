@@ -14,7 +14,7 @@ from gilbench import kernels
 from gilbench._openmp_helpers import team_size
 from gilbench.kernels.c5_with_gil_in_prange import section_gil_once
 
-from conftest import SIZES, THREADS
+from helpers import SIZES, THREADS
 
 needs_33 = pytest.mark.skipif(kernels.NO_PRANGE_KEEPS_GIL is not None,
                               reason=str(kernels.NO_PRANGE_KEEPS_GIL))

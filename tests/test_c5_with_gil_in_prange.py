@@ -11,7 +11,7 @@ from gilbench.kernels.c5_with_gil_in_prange import (
     prange_with_gil,
 )
 
-from conftest import SIZES, THREADS
+from helpers import SIZES, THREADS
 
 
 @pytest.mark.parametrize("nt", THREADS)

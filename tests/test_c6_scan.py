@@ -8,7 +8,7 @@ from scipy.signal import lfilter
 
 from gilbench.kernels import c6_scan as k6
 
-from conftest import SIZES, THREADS
+from helpers import SIZES, THREADS
 
 A = 0.9
 

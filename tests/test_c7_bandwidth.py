@@ -6,7 +6,7 @@ import pytest
 
 from gilbench.kernels import c7_bandwidth as bw
 
-from conftest import SIZES, THREADS
+from helpers import SIZES, THREADS
 
 
 @pytest.mark.parametrize("nt", THREADS)

@@ -9,7 +9,7 @@ import pytest
 
 from gilbench.kernels import c7_prange_overhead as k7
 
-from conftest import SIZES, THREADS, schedule_work_reference
+from helpers import SIZES, THREADS, schedule_work_reference
 
 COEFFS = [1 / math.factorial(k) for k in range(9)]
 

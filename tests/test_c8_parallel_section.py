@@ -6,7 +6,7 @@ import pytest
 
 from gilbench.kernels import c8_parallel_section as k8
 
-from conftest import SIZES, THREADS
+from helpers import SIZES, THREADS
 
 
 @pytest.mark.parametrize("nt", THREADS)

@@ -11,7 +11,7 @@ from gilbench._openmp_helpers import call_in_prange
 from gilbench.kernels.c7_prange_overhead import sumsq_prange
 from gilbench.kernels.c9_blas_contention import nested_matmul
 
-from conftest import SIZES, THREADS, requires_openmp
+from helpers import SIZES, THREADS, requires_openmp
 
 BLAS = thread_counts()
 

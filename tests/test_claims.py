@@ -421,3 +421,27 @@ def test_c9_does_not_ask_for_nested_teams_over_the_thread_limit(tmp_path, cpus):
     v = verdict_of(tmp_path, "C9", cpus=cpus, value=value)
     assert v.status != INCONCLUSIVE or "does not have" not in v.summary, v
     assert any("over the limit" in n for n in v.notes), v.notes
+
+
+def test_a_cost_below_zero_reads_as_noise_and_an_unmeasured_claim_is_not_plotted(tmp_path):
+    """A cost is the difference of two timings: measured below zero, it is
+    noise, shown as such and never divided by; a claim whose benchmarks did
+    not run gets a line, not a plot of empty panels."""
+    def value(name, p, cpus):
+        if "TrackC5SectionAcquisition" in name:
+            return -133.0
+        return healthy(name, p, cpus)
+
+    write_results(tmp_path, "m", 2, value=value, omit=("C9",))
+    (run,) = results.load(tmp_path)
+    key = "one acquisition at a section's top, 1 thread(s) (ns)"
+    assert report.within_noise(key, -133.0) and not report.within_noise(key, 96.0)
+    assert not report.within_noise("parallel efficiency at 2 threads, plain", -0.1)
+    page = report.write_html([run], tmp_path / "page").read_text()
+    assert "within noise (measured -133" in page
+    assert "-133 ns" not in page
+    c9 = page.split("<section id='C9'")[1].split("</section>")[0]
+    assert "<img" not in c9 and "no plot" in c9
+    c1 = page.split("<section id='C1'")[1].split("</section>")[0]
+    assert "<img" in c1
+    assert "within noise (measured -133" in report.to_markdown([run])

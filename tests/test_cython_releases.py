@@ -203,7 +203,7 @@ def test_a_matrix_run_measures_each_release_and_names_the_one_that_cannot_build(
     and its results are filed under it and read back as its run."""
     from gilbench.kernels import CYTHON_VERSION
 
-    from conftest import gate_env
+    from helpers import gate_env
 
     repo = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", "--no-local", str(ROOT), str(repo)], check=True)

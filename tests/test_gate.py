@@ -31,7 +31,7 @@ from test_claims import changed, write_results
 from docs.experiments.gate_reach import inject
 from gilbench import claims, gate, results
 
-from conftest import GATE_BENCHES, gate_env, share_asv_env
+from helpers import GATE_BENCHES, gate_env, share_asv_env
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = Path("src/gilbench/kernels/c1_gil_held.pyx")

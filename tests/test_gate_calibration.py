@@ -14,7 +14,7 @@ import pytest
 
 from gilbench import gate, gate_calibration, noise_table, plan
 
-from conftest import GATE_BENCHES, ROOT
+from helpers import GATE_BENCHES, ROOT
 
 
 def _table(cal):

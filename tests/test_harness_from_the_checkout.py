@@ -12,7 +12,7 @@ import pytest
 
 from gilbench import results
 
-from conftest import ROOT, SMOKE_ENV, _git, require_valgrind, share_asv_env
+from helpers import ROOT, SMOKE_ENV, git, require_valgrind, share_asv_env
 
 #: The last commit whose wheel shipped the harness (timing, counting,
 #: pinning and thread counts inside gilbench), measured here by today's suite.
@@ -35,8 +35,8 @@ def old_commit_measured(tmp_path_factory, asv_env_dir):
         pytest.skip(f"{BEFORE_THE_MOVE[:8]} is not in this clone's history (shallow clone)")
     tmp = tmp_path_factory.mktemp("old-commit")
     work = tmp / "work"
-    _git("clone", "-q", "--no-local", str(ROOT), str(work), cwd=tmp)
-    _git("checkout", "-q", "-B", "main", _git("rev-parse", "HEAD", cwd=ROOT), cwd=work)
+    git("clone", "-q", "--no-local", str(ROOT), str(work), cwd=tmp)
+    git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=work)
     share_asv_env(work, asv_env_dir)
     env = dict(os.environ, HOME=str(tmp / "home"), **SMOKE_ENV)
     for var in ("GILBENCH_CYTHON", "GILBENCH_FAIL_BENCHMARK"):

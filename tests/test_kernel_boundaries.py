@@ -357,7 +357,7 @@ def test_region_kernels_count_or_name_the_bad_argument(nt, reps):
        chunk=st.one_of(st.integers(-2, 70), st.just(2**31)), n=st.integers(1, 300),
        balanced=st.booleans())
 def test_schedule_work_or_names_the_bad_argument(nt, schedule, chunk, n, balanced):
-    from conftest import schedule_work_reference
+    from helpers import schedule_work_reference
 
     args = (n, 7, balanced, schedule, chunk, nt)
     bad = {"chunksize"} if not 1 <= chunk <= 2**30 else set()

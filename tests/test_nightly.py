@@ -31,8 +31,8 @@ import pytest
 
 from gilbench import gate_calibration, nightly
 
-from conftest import FIXED_DATES, SMOKE_ENV, share_asv_env
 from git_http import checkout_like_actions, git, serve
+from helpers import FIXED_DATES, SMOKE_ENV, share_asv_env
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHES = "TrackC6NaiveError|TrackC4CostPerRelease"
@@ -269,14 +269,13 @@ def test_two_racing_nights_are_both_stored(small, tmp_path):
     checkout_like_actions(url, TOKEN, other)
     pairs = []
     for repo, commit in ((clone, history[0]), (other, history[1])):
-        store = repo / ".asv" / "store"
-        nightly.open_store(repo, store, "origin", "benchmark-results")
+        store = nightly.Store(repo, "origin")
+        store.open()
         _fake_results(repo / "r", "m", commit)
         pairs.append((repo, store, commit))
     for repo, store, commit in pairs:   # both opened the empty store before either pushed
         night = nightly.Night(machine="m")
-        nightly.save_commit(repo, store, repo / "r", "m", "origin", "benchmark-results",
-                            commit, night)
+        store.save(repo / "r", "m", commit, night)
         assert night.stored
     files = stored_files(bare)
     assert _has_m(files, history[0]) and _has_m(files, history[1])
@@ -292,21 +291,20 @@ def test_a_push_refused_for_another_reason_fails_at_once(small):
     hook = bare / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'protected branch: pushes need a review' >&2\nexit 1\n")
     hook.chmod(0o755)
-    store = clone / ".asv" / "store"
-    nightly.open_store(clone, store, "origin", "benchmark-results")
+    nightly.Store(clone, "origin").open()
     _fake_results(clone / "r", "m", history[0])
     with pytest.raises(nightly.PushRefused, match="protected branch: pushes need a review"):
-        nightly.save_commit(clone, store, clone / "r", "m", "origin", "benchmark-results",
-                            history[0], nightly.Night(machine="m"))
+        nightly.Store(clone, "origin").save(clone / "r", "m", history[0],
+                                            nightly.Night(machine="m"))
 
 
 def test_corrupt_stored_files_are_named_left_out_and_replaced(small):
     bare, clone, history, _ = small
     store = clone / ".asv" / "store"
-    nightly.open_store(clone, store, "origin", "benchmark-results")
+    nightly.Store(clone, "origin").open()
     _fake_results(clone / "r", "m", history[0])
-    nightly.save_commit(clone, store, clone / "r", "m", "origin", "benchmark-results",
-                        history[0], nightly.Night(machine="m"))
+    nightly.Store(clone, "origin").save(clone / "r", "m", history[0],
+                                        nightly.Night(machine="m"))
     # Someone stores a corrupt result of commit 1 and a corrupt machine.json.
     (store / "results" / "m" / f"{history[1][:8]}-env.json").write_text("{not json")
     (store / "results" / "m" / "machine.json").write_text("{not json")
@@ -315,8 +313,8 @@ def test_corrupt_stored_files_are_named_left_out_and_replaced(small):
     git("push", "-q", "origin", "HEAD:refs/heads/benchmark-results", cwd=store)
     night = nightly.Night(machine="m")
     loaded = clone / "loaded"
-    nightly.open_store(clone, store, "origin", "benchmark-results")
-    nightly.load_store(store, loaded, night)
+    nightly.Store(clone, "origin").open()
+    nightly.Store(clone, "origin").load(loaded, night)
     assert len(night.corrupt) == 2 and any(f"{history[1][:8]}-env.json" in c
                                            for c in night.corrupt)
     assert not (loaded / "m" / f"{history[1][:8]}-env.json").exists()
@@ -324,8 +322,7 @@ def test_corrupt_stored_files_are_named_left_out_and_replaced(small):
     # Commit 1 counts as not measured, and a good measurement replaces it.
     assert nightly.pending(clone, "main", loaded, "m", night.retries, 1) == [history[1]]
     _fake_results(loaded, "m", history[1])
-    nightly.save_commit(clone, store, loaded, "m", "origin", "benchmark-results", history[1],
-                        night)
+    nightly.Store(clone, "origin").save(loaded, "m", history[1], night)
     assert {f"results/m/{history[1][:8]}-env.json", "results/m/machine.json"} <= set(
         night.repaired)
     for name in (f"results/m/{history[1][:8]}-env.json", "results/m/machine.json"):
@@ -377,17 +374,15 @@ def test_a_night_names_a_release_pip_does_not_know_before_measuring(small):
 
 def test_a_good_result_is_never_replaced(small):
     bare, clone, history, _ = small
-    store = clone / ".asv" / "store"
-    nightly.open_store(clone, store, "origin", "benchmark-results")
+    nightly.Store(clone, "origin").open()
     _fake_results(clone / "r", "m", history[0], value=1.0)
-    nightly.save_commit(clone, store, clone / "r", "m", "origin", "benchmark-results",
-                        history[0], nightly.Night(machine="m"))
+    nightly.Store(clone, "origin").save(clone / "r", "m", history[0],
+                                        nightly.Night(machine="m"))
     first = out("show", f"benchmark-results:results/m/{history[0][:8]}-env.json", cwd=bare)
     _fake_results(clone / "r", "m", history[0], value=None)   # a later, failing measurement
     night = nightly.Night(machine="m")
-    nightly.open_store(clone, store, "origin", "benchmark-results")
-    nightly.save_commit(clone, store, clone / "r", "m", "origin", "benchmark-results",
-                        history[0], night)
+    nightly.Store(clone, "origin").open()
+    nightly.Store(clone, "origin").save(clone / "r", "m", history[0], night)
     assert out("show", f"benchmark-results:results/m/{history[0][:8]}-env.json",
                cwd=bare) == first
     assert not night.repaired

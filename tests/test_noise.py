@@ -18,8 +18,8 @@ import pytest
 
 from gilbench import noise, noise_table
 
-from conftest import CALIBRATED_BENCHES as BENCHES  # noqa: F401
-from conftest import SMOKE_ENV
+from helpers import CALIBRATED_BENCHES as BENCHES  # noqa: F401
+from helpers import SMOKE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 

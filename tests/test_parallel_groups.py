@@ -9,7 +9,8 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT, SHARED_FIXTURES
+from conftest import SHARED_FIXTURES
+from helpers import ROOT
 
 PROJECT_CONFTEST = f'''
 import importlib.util
@@ -41,7 +42,8 @@ def test_the_tests_that_share_a_fixture_run_in_one_worker_and_are_slow(tmp_path)
     (tmp_path / "conftest.py").write_text(PROJECT_CONFTEST)
     (tmp_path / "test_p.py").write_text(PROJECT_TESTS)
     (tmp_path / "pytest.ini").write_text(
-        f"[pytest]\npythonpath = {ROOT}\n"   # as pyproject.toml's: the suite's harness
+        # as pyproject.toml's (the suite's harness), and tests/ (conftest's helpers)
+        f"[pytest]\npythonpath = {ROOT} {ROOT / 'tests'}\n"
         "markers =\n    slow: slow\n    xdist_group: group\n")
     r = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v",
                         "-p", "no:cacheprovider", "--strict-markers"],

@@ -7,7 +7,7 @@ import pytest
 from benchmarks.harness import pinning
 from benchmarks.harness.pinning import pinned, run_pinned
 
-from conftest import requires_openmp
+from helpers import requires_openmp
 
 
 def blas_counts():

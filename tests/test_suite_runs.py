@@ -17,7 +17,7 @@ import pytest
 from gilbench.vendor_html import vendor_html
 
 from chromium import ARTIFACTS, chromium, dump_dom, screenshot, serve
-from conftest import SMOKE_ENV
+from helpers import SMOKE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The article's claims: each names the benchmarks that measure it (C5b's are

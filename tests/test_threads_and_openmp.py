@@ -8,7 +8,7 @@ from benchmarks.harness.pinning import pinned
 from benchmarks.harness.threads import thread_counts, usable_cpus
 from gilbench import _openmp_helpers as omp
 
-from conftest import requires_openmp
+from helpers import requires_openmp
 
 
 def test_thread_counts_follow_the_cpus():

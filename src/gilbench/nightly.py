@@ -50,7 +50,7 @@ from pathlib import Path
 from gilbench import _asv, cython_releases, report, results
 from gilbench.publish import publish
 
-__all__ = ["Night", "run_night", "open_store", "load_store", "pending", "save_commit",
+__all__ = ["Night", "Store", "run_night", "pending",
            "PushRefused", "RETRIES", "PUSH_TRIES"]
 
 #: Nights that measure a commit whose benchmarks failed, in all, before its
@@ -106,40 +106,8 @@ def _log(message):
 # The store: a worktree of the checkout at the remote's results branch
 
 
-def _fetch(repo: Path, remote: str, branch: str) -> str:
-    """The remote's ``branch`` fetched into the checkout (its commit), or an
-    empty root commit when the remote has no such branch yet."""
-    heads = _git("ls-remote", "--heads", remote, branch, cwd=repo).stdout.strip()
-    if heads:
-        _git("fetch", "-q", "--no-tags", remote, f"+refs/heads/{branch}:{STORE_REF}", cwd=repo)
-        return _git("rev-parse", STORE_REF, cwd=repo).stdout.strip()
-    empty = _asv.run(["git", "hash-object", "-t", "tree", "-w", "--stdin"], cwd=repo,
-                     env=_identity(), stdin="").stdout.strip()
-    return _git("commit-tree", empty, "-m", f"{branch}: gilbench results store",
-                cwd=repo).stdout.strip()
-
-
-def open_store(repo, store, remote: str, branch: str) -> str:
-    """``store`` as a worktree of the checkout ``repo`` at the remote's
-    ``branch`` exactly (detached; an empty root commit when the remote has
-    none yet).  Returns the commit it is at."""
-    repo, store = Path(repo), Path(store)
-    start = _fetch(repo, remote, branch)
-    _git("worktree", "prune", cwd=repo)
-    listed = _git("worktree", "list", "--porcelain", cwd=repo).stdout
-    if store.exists() and f"worktree {store.resolve()}\n" not in listed:
-        shutil.rmtree(store)  # a scratch copy from an older layout
-    if not store.exists():
-        store.parent.mkdir(parents=True, exist_ok=True)
-        _git("worktree", "add", "-q", "--detach", str(store), start, cwd=repo)
-    _git("checkout", "-q", "--detach", start, cwd=store)
-    _git("reset", "-q", "--hard", start, cwd=store)
-    _git("clean", "-qfdx", cwd=store)
-    return start
-
-
-def _retries(store: Path, machine: str) -> dict:
-    path = store / "retries" / f"{machine}.json"
+def _retries(worktree: Path, machine: str) -> dict:
+    path = worktree / "retries" / f"{machine}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return {str(k): int(v) for k, v in data.items()}
@@ -147,36 +115,158 @@ def _retries(store: Path, machine: str) -> dict:
         return {}
 
 
-def load_store(store: Path, results_dir: Path, night: Night) -> None:
-    """Copy every readable stored file into ``results_dir``; name the rest."""
-    stored_results = store / "results"
-    for path in sorted(stored_results.rglob("*.json")) if stored_results.is_dir() else []:
-        why = results.unreadable(path)
-        if why:
-            night.corrupt.append(f"{path.relative_to(store)} ({why})")
-            _log(f"corrupt file in the store, left out (a good measurement will replace it): "
-                 f"{path.relative_to(store)}: {why}")
-            continue
-        dest = results_dir / path.relative_to(stored_results)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dest)
-    # A machine whose stored machine.json is corrupt keeps its results visible
-    # (asv would skip them all) until this night's asv run writes a full one.
-    for machine_dir in sorted(p for p in results_dir.iterdir() if p.is_dir()) \
-            if results_dir.is_dir() else []:
-        if any(f.name != "machine.json" for f in machine_dir.glob("*.json")):
-            results.restore_machine_json(machine_dir)
-    night.retries = _retries(store, night.machine)
-    if (store / "benchmarks").is_dir() and not (results_dir / "benchmarks.json").is_file():
-        # asv publish needs a benchmark list even on a night with nothing new:
-        # the one stored most recently (git's history, newest first).
-        added = _git("log", "--diff-filter=AM", "--name-only", "--format=", "--", "benchmarks",
-                     cwd=store, check=False).stdout.split()
-        readable = [store / f for f in added
-                    if (store / f).is_file() and results.unreadable(store / f) is None]
-        if readable:
-            results_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(readable[0], results_dir / "benchmarks.json")
+@dataclasses.dataclass(frozen=True)
+class Store:
+    """Where the nights keep their results: branch ``branch`` of the
+    checkout's remote ``remote`` (a name or URL), checked out as the linked
+    worktree ``.asv/store`` of the checkout ``checkout``, whose credentials
+    every fetch and push uses."""
+
+    checkout: Path
+    remote: str
+    branch: str = "benchmark-results"
+
+    @property
+    def worktree(self) -> Path:
+        return Path(self.checkout) / ".asv" / "store"
+
+    def _fetch(self) -> str:
+        """The remote's branch fetched into the checkout (its commit), or an
+        empty root commit when the remote has no such branch yet."""
+        repo = self.checkout
+        heads = _git("ls-remote", "--heads", self.remote, self.branch, cwd=repo).stdout.strip()
+        if heads:
+            _git("fetch", "-q", "--no-tags", self.remote,
+                 f"+refs/heads/{self.branch}:{STORE_REF}", cwd=repo)
+            return _git("rev-parse", STORE_REF, cwd=repo).stdout.strip()
+        empty = _asv.run(["git", "hash-object", "-t", "tree", "-w", "--stdin"], cwd=repo,
+                         env=_identity(), stdin="").stdout.strip()
+        return _git("commit-tree", empty, "-m", f"{self.branch}: gilbench results store",
+                    cwd=repo).stdout.strip()
+
+    def open(self) -> str:
+        """The worktree at the remote's branch exactly (detached; an empty
+        root commit when the remote has none yet).  Returns its commit."""
+        repo, worktree = Path(self.checkout), self.worktree
+        start = self._fetch()
+        _git("worktree", "prune", cwd=repo)
+        listed = _git("worktree", "list", "--porcelain", cwd=repo).stdout
+        if worktree.exists() and f"worktree {worktree.resolve()}\n" not in listed:
+            shutil.rmtree(worktree)  # a scratch copy from an older layout
+        if not worktree.exists():
+            worktree.parent.mkdir(parents=True, exist_ok=True)
+            _git("worktree", "add", "-q", "--detach", str(worktree), start, cwd=repo)
+        _git("checkout", "-q", "--detach", start, cwd=worktree)
+        _git("reset", "-q", "--hard", start, cwd=worktree)
+        _git("clean", "-qfdx", cwd=worktree)
+        return start
+
+    def load(self, results_dir: Path, night: Night) -> None:
+        """Copy every readable stored file into ``results_dir``; name the rest."""
+        store = self.worktree
+        stored_results = store / "results"
+        for path in sorted(stored_results.rglob("*.json")) if stored_results.is_dir() else []:
+            why = results.unreadable(path)
+            if why:
+                night.corrupt.append(f"{path.relative_to(store)} ({why})")
+                _log(f"corrupt file in the store, left out (a good measurement will replace "
+                     f"it): {path.relative_to(store)}: {why}")
+                continue
+            dest = results_dir / path.relative_to(stored_results)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+        # A machine whose stored machine.json is corrupt keeps its results
+        # visible (asv would skip them all) until this night's asv run writes
+        # a full one.
+        for machine_dir in sorted(p for p in results_dir.iterdir() if p.is_dir()) \
+                if results_dir.is_dir() else []:
+            if any(f.name != "machine.json" for f in machine_dir.glob("*.json")):
+                results.restore_machine_json(machine_dir)
+        night.retries = _retries(store, night.machine)
+        if (store / "benchmarks").is_dir() and not (results_dir / "benchmarks.json").is_file():
+            # asv publish needs a benchmark list even on a night with nothing
+            # new: the one stored most recently (git's history, newest first).
+            added = _git("log", "--diff-filter=AM", "--name-only", "--format=", "--",
+                         "benchmarks", cwd=store, check=False).stdout.split()
+            readable = [store / f for f in added
+                        if (store / f).is_file() and results.unreadable(store / f) is None]
+            if readable:
+                results_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(readable[0], results_dir / "benchmarks.json")
+
+    def _stage(self, results_dir: Path, machine: str, commit: str, night: Night) -> list:
+        """Copy ``commit``'s results (and what goes with them) into the
+        worktree by the repair rules; the paths written."""
+        store = self.worktree
+        written = []
+
+        def put(src: Path, dest: Path, repaired: bool = False):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest)
+            written.append(dest)
+            if repaired:
+                night.repaired.append(str(dest.relative_to(store)))
+
+        stored_failures = _failures(store / "results", machine, commit)
+        new_failures = _failures(results_dir, machine, commit)
+        for src in sorted((results_dir / machine).glob(f"{commit[:8]}-*.json")):
+            dest = store / "results" / machine / src.name
+            if not dest.exists():
+                put(src, dest)
+            elif results.unreadable(dest):
+                put(src, dest, repaired=True)
+            elif (0 < stored_failures and new_failures <= stored_failures
+                  and src.read_bytes() != dest.read_bytes()):
+                # A retry of a measurement with failures, no worse than it: a
+                # result without failures is never replaced.
+                put(src, dest, repaired=True)
+        info = results_dir / machine / "machine.json"
+        dest = store / "results" / machine / "machine.json"
+        if info.is_file() and (not dest.exists() or results.unreadable(dest)):
+            put(info, dest, repaired=dest.exists())
+        bench_list = results_dir / "benchmarks.json"
+        dest = store / "benchmarks" / f"{commit}.json"
+        if bench_list.is_file() and not dest.exists():
+            put(bench_list, dest)
+        if commit in night.retries:
+            path = store / "retries" / f"{machine}.json"
+            merged = dict(_retries(store, machine), **{commit: night.retries[commit]})
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(merged, indent=1, sort_keys=True) + "\n"
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
+                written.append(path)
+        return written
+
+    def save(self, results_dir: Path, machine: str, commit: str, night: Night) -> None:
+        """Store ``commit``'s results on the remote's branch now: one commit,
+        one push, redone on top of the remote's branch when another night
+        pushed first; :class:`PushRefused` with git's message for any other
+        refusal."""
+        store = self.worktree
+        last = ""
+        for attempt in range(1, PUSH_TRIES + 1):
+            if attempt > 1:
+                self.open()
+            written = self._stage(results_dir, machine, commit, night)
+            if not written:
+                _log(f"{commit[:8]}: nothing new to store")
+                return
+            rel = [str(p.relative_to(store)) for p in written]
+            _git("add", "--", *rel, cwd=store)
+            _git("commit", "-q", "-m", f"results: {machine} {commit[:8]}", cwd=store)
+            push = _git("push", "-q", self.remote, f"HEAD:refs/heads/{self.branch}", cwd=store,
+                        check=False)
+            if push.returncode == 0:
+                night.stored += [r for r in rel if r not in night.stored]
+                _log(f"{commit[:8]}: stored {len(rel)} file(s) on {self.branch}")
+                return
+            last = (push.stderr or push.stdout).strip()
+            if not any(word in last for word in _RACE):
+                raise PushRefused(f"git push to {self.branch} was refused: {last}")
+            _log(f"push rejected (attempt {attempt}), another night pushed first: redoing it "
+                 "on top of theirs")
+        raise PushRefused(f"could not push to {self.branch} after {PUSH_TRIES} tries: {last}")
 
 
 # --------------------------------------------------------------------------
@@ -186,27 +276,23 @@ def load_store(store: Path, results_dir: Path, night: Night) -> None:
 def _failures(results_dir: Path, machine: str, commit: str) -> int:
     """How many points of ``commit`` asv recorded as failed there (0 if none
     or no readable result)."""
-    try:
-        return sum(len(run.failed()) for run in
-                   results.load(results_dir, machine=machine, commit=commit))
-    except ValueError:
-        return 0
+    return results.failures(results_dir, machine, commit)
 
 
 def _has_failures(results_dir: Path, machine: str, commit: str) -> bool:
     return _failures(results_dir, machine, commit) > 0
 
 
-def pending(repo, branch: str, results_dir: Path, machine: str, retries: dict,
+def pending(repo, tracked: str, results_dir: Path, machine: str, retries: dict,
             max_commits: int, releases=()) -> list[str]:
     """The commits to measure tonight, oldest first, at most ``max_commits``:
-    those of ``branch``'s first-parent history after the first one this
+    those of the tracked branch's first-parent history after the first one this
     machine measured that are not done (no result -- for one of ``releases``
     of Cython when given --, or a result with failures measured fewer than
     :data:`RETRIES` nights); the tip alone on a machine with no results yet."""
-    history = _asv.first_parent(repo, branch)
+    history = _asv.first_parent(repo, tracked)
     if not history:
-        raise ValueError(f"branch {branch!r} has no commits")
+        raise ValueError(f"branch {tracked!r} has no commits")
     if releases:
         have = results.measured_releases(results_dir, machine, values=False)
         measured = {c for c, got in have.items() if set(releases) <= got}
@@ -226,84 +312,6 @@ def pending(repo, branch: str, results_dir: Path, machine: str, retries: dict,
 
 
 # --------------------------------------------------------------------------
-# Storing one commit
-
-
-def _stage(store: Path, results_dir: Path, machine: str, commit: str, night: Night) -> list:
-    """Copy ``commit``'s results (and what goes with them) into the store
-    worktree by the repair rules; the paths written."""
-    written = []
-
-    def put(src: Path, dest: Path, repaired: bool = False):
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, dest)
-        written.append(dest)
-        if repaired:
-            night.repaired.append(str(dest.relative_to(store)))
-
-    stored_failures = _failures(store / "results", machine, commit)
-    new_failures = _failures(results_dir, machine, commit)
-    for src in sorted((results_dir / machine).glob(f"{commit[:8]}-*.json")):
-        dest = store / "results" / machine / src.name
-        if not dest.exists():
-            put(src, dest)
-        elif results.unreadable(dest):
-            put(src, dest, repaired=True)
-        elif (0 < stored_failures and new_failures <= stored_failures
-              and src.read_bytes() != dest.read_bytes()):
-            # A retry of a measurement with failures, no worse than it: a
-            # result without failures is never replaced.
-            put(src, dest, repaired=True)
-    info = results_dir / machine / "machine.json"
-    dest = store / "results" / machine / "machine.json"
-    if info.is_file() and (not dest.exists() or results.unreadable(dest)):
-        put(info, dest, repaired=dest.exists())
-    bench_list = results_dir / "benchmarks.json"
-    dest = store / "benchmarks" / f"{commit}.json"
-    if bench_list.is_file() and not dest.exists():
-        put(bench_list, dest)
-    if commit in night.retries:
-        path = store / "retries" / f"{machine}.json"
-        merged = dict(_retries(store, machine), **{commit: night.retries[commit]})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(merged, indent=1, sort_keys=True) + "\n"
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-    return written
-
-
-def save_commit(repo, store: Path, results_dir: Path, machine: str, remote: str, branch: str,
-                commit: str, night: Night) -> None:
-    """Store ``commit``'s results on the remote's ``branch`` now: one commit,
-    one push, redone on top of the remote's branch when another night pushed
-    first; :class:`PushRefused` with git's message for any other refusal."""
-    repo = Path(repo)
-    last = ""
-    for attempt in range(1, PUSH_TRIES + 1):
-        if attempt > 1:
-            open_store(repo, store, remote, branch)
-        written = _stage(store, results_dir, machine, commit, night)
-        if not written:
-            _log(f"{commit[:8]}: nothing new to store")
-            return
-        rel = [str(p.relative_to(store)) for p in written]
-        _git("add", "--", *rel, cwd=store)
-        _git("commit", "-q", "-m", f"results: {machine} {commit[:8]}", cwd=store)
-        push = _git("push", "-q", remote, f"HEAD:refs/heads/{branch}", cwd=store, check=False)
-        if push.returncode == 0:
-            night.stored += [r for r in rel if r not in night.stored]
-            _log(f"{commit[:8]}: stored {len(rel)} file(s) on {branch}")
-            return
-        last = (push.stderr or push.stdout).strip()
-        if not any(word in last for word in _RACE):
-            raise PushRefused(f"git push to {branch} was refused: {last}")
-        _log(f"push rejected (attempt {attempt}), another night pushed first: redoing it "
-             "on top of theirs")
-    raise PushRefused(f"could not push to {branch} after {PUSH_TRIES} tries: {last}")
-
-
-# --------------------------------------------------------------------------
 # The night
 
 
@@ -318,19 +326,20 @@ def _failed_benchmarks(results_dir: Path, machine: str, commit: str) -> list[str
 
 
 def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
-              branch: str = "main", machine: str | None = None, max_commits: int = 5,
+              tracked: str = "main", machine: str | None = None, max_commits: int = 5,
               asv_args: tuple = (), publish_pages: bool = True, cython=()) -> Night:
     """Do one night's work in the asv project at ``repo`` (see the module);
     ``cython``: the Cython releases to measure each commit with (none: the
-    project's one build)."""
+    project's one build); ``tracked``: the branch whose commits are measured;
+    ``remote`` and ``results_branch``: the :class:`Store`."""
     if isinstance(max_commits, bool) or not isinstance(max_commits, int) or max_commits < 1:
         raise ValueError(f"max_commits must be an integer >= 1, got {max_commits!r}")
     repo = Path(repo).resolve()
-    store = repo / ".asv" / "store"
+    store = Store(repo, remote, results_branch)
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
-    if _asv.resolve(repo, branch) is None:
-        raise ValueError(f"{branch!r} is not a branch or commit of {repo}")
+    if _asv.resolve(repo, tracked) is None:
+        raise ValueError(f"{tracked!r} is not a branch or commit of {repo}")
     releases, unknown = cython_releases.installable(cython)
     results_dir = _asv.results_dir(repo)
     machine = _asv.machine(repo, machine)
@@ -342,13 +351,13 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
         asv_args = ("--config", str(config), *asv_args)
         _log(f"measuring each commit with Cython {', '.join(releases)}")
 
-    open_store(repo, store, remote, results_branch)
-    load_store(store, results_dir, night)
-    commits = pending(repo, branch, results_dir, machine, night.retries, max_commits, releases)
+    store.open()
+    store.load(results_dir, night)
+    commits = pending(repo, tracked, results_dir, machine, night.retries, max_commits, releases)
     if not commits:
-        _log(f"nothing new on {branch} for {machine}")
+        _log(f"nothing new on {tracked} for {machine}")
     for k, commit in enumerate(commits, 1):
-        _log(f"benchmarking commit {k}/{len(commits)} of {branch} on {machine}: {commit[:8]}")
+        _log(f"benchmarking commit {k}/{len(commits)} of {tracked} on {machine}: {commit[:8]}")
         try:
             night.asv_exit = max(night.asv_exit,
                                  _asv.run_commits(repo, [commit], *asv_args, machine=machine))
@@ -362,7 +371,7 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
             night.retries[commit] = night.retries.get(commit, 0) + 1
             _log(f"{commit[:8]}: {len(failed)} benchmark(s) failed; measured "
                  f"{night.retries[commit]} of {RETRIES} nights")
-        save_commit(repo, store, results_dir, machine, remote, results_branch, commit, night)
+        store.save(results_dir, machine, commit, night)
     if publish_pages:
         _publish(repo, night)
     return night

@@ -60,6 +60,26 @@ def table(runs: list[Run]) -> dict:
 MOVED = 1.10
 
 
+def is_cost(key: str) -> bool:
+    """An evidence value that is an extra time (ns or us): zero or more,
+    but for noise."""
+    return key.endswith(("(ns)", "(us)")) or "extra ns per" in key
+
+
+def within_noise(key: str, value) -> bool:
+    """A cost measured at zero or below: the difference of two timings whose
+    spread exceeds the cost itself.  Reported as such, never as a number a
+    ratio is taken of."""
+    return is_cost(key) and isinstance(value, (int, float)) and value <= 0
+
+
+def _evidence(key: str, value) -> str:
+    """An evidence value as the report shows it."""
+    if within_noise(key, value):
+        return f"within noise (measured {value:.3g}: the spread of the two timings exceeds it)"
+    return _fmt(value)
+
+
 def _ratio(old, new):
     if not isinstance(old, (int, float)) or not isinstance(new, (int, float)) or old == 0:
         return None
@@ -100,22 +120,22 @@ def release_changes(runs: list[Run], t: dict | None = None) -> list[dict]:
         if len({r.cython for r in mruns}) < 2:
             continue
         mruns = sorted(mruns, key=lambda r: sort_key(r.cython))
-        claims = []
+        per_claim = []
         for c in CLAIMS:
             vs = [t[c.id][r.label] for r in mruns]
             keys = list(dict.fromkeys(k for v in vs for k in v.evidence))
             values = []
             for k in keys:
                 per = [v.evidence.get(k) for v in vs]
-                ratio = _ratio(per[0], per[-1])
+                ratio = None if any(within_noise(k, x) for x in per) else _ratio(per[0], per[-1])
                 values.append({"value": k, "per_release": per, "newest_over_oldest": ratio,
                                "moved": ratio is not None and not (
                                    1 / MOVED <= ratio <= MOVED)})
             statuses = [v.status for v in vs]
-            claims.append({"claim": c.id, "verdicts": statuses,
-                           "changed": len(set(statuses)) > 1, "values": values})
+            per_claim.append({"claim": c.id, "verdicts": statuses,
+                              "changed": len(set(statuses)) > 1, "values": values})
         out.append({"machine": machine, "releases": [r.cython for r in mruns],
-                    "commits": [r.commit for r in mruns], "claims": claims})
+                    "commits": [r.commit for r in mruns], "claims": per_claim})
     return out
 
 
@@ -133,7 +153,7 @@ def _changes_text(changes: list[dict]) -> list[str]:
             for v in c["values"]:
                 ratio = v["newest_over_oldest"]
                 lines.append(f"       {v['value']}: "
-                             + " | ".join(_fmt(x) if x is not None else "-"
+                             + " | ".join(_evidence(v["value"], x) if x is not None else "-"
                                           for x in v["per_release"])
                              + (f"  (x{ratio:.3g}{', moved' if v['moved'] else ''})"
                                 if ratio is not None else ""))
@@ -158,7 +178,7 @@ def _changes_markdown(changes: list[dict]) -> list[str]:
             for v in c["values"]:
                 ratio = v["newest_over_oldest"]
                 out.append(f"| &nbsp;&nbsp;{html.escape(v['value'])} | "
-                           + " | ".join(_fmt(x) if x is not None else "–"
+                           + " | ".join(_evidence(v["value"], x) if x is not None else "–"
                                         for x in v["per_release"])
                            + " | " + (f"×{ratio:.3g}{' (moved)' if v['moved'] else ''}"
                                       if ratio is not None else "") + " |")
@@ -228,7 +248,7 @@ def to_markdown(runs) -> str:
             out.append(f"- `{run.label}`: **{_MARK[v.status]}**: {v.summary} "
                        f"(stands on {v.basis})")
             for k, val in v.evidence.items():
-                out.append(f"  - {k}: {_fmt(val)}")
+                out.append(f"  - {k}: {_evidence(k, val)}")
         out.append("")
         out.append("</details>")
         out.append("")
@@ -553,7 +573,7 @@ def write_html(runs, out_dir) -> Path:
             for v in c["values"]:
                 ratio = v["newest_over_oldest"]
                 parts.append(f"<tr><td class='note'>{e(v['value'])}</td>" + "".join(
-                    f"<td>{e(_fmt(x)) if x is not None else '&ndash;'}</td>"
+                    f"<td>{e(_evidence(v['value'], x)) if x is not None else '&ndash;'}</td>"
                     for x in v["per_release"]) + "<td>" + (
                     f"&times;{ratio:.3g}{' <i>moved</i>' if v['moved'] else ''}"
                     if ratio is not None else "") + "</td></tr>")
@@ -568,11 +588,16 @@ def write_html(runs, out_dir) -> Path:
                          f"<p class='note'>Stands on {e(v.basis)}.</p>")
             if v.evidence:
                 parts.append("<table>" + "".join(
-                    f"<tr><td>{e(k)}</td><td>{e(_fmt(val))}</td></tr>"
+                    f"<tr><td>{e(k)}</td><td>{e(_evidence(k, val))}</td></tr>"
                     for k, val in v.evidence.items()) + "</table>")
             for note in v.notes[:4]:
                 parts.append(f"<p class='note'>{e(note)}</p>")
-        parts.append(f"<img alt='{c.id} evidence' src='data:image/png;base64,{_png(c.id, runs)}'>")
+        if any(p.ok for r in runs for read in c.reads for p in r.of(read)):
+            parts.append(f"<img alt='{c.id} evidence' "
+                         f"src='data:image/png;base64,{_png(c.id, runs)}'>")
+        else:
+            parts.append("<p class='note'>Nothing this claim reads was measured in these "
+                         "results: no plot.</p>")
         rule = " ".join((inspect.getdoc(c.rule) or "").replace("``", "").split())
         parts.append(f"<p class='rule'><b>Rule.</b> {e(rule)}</p>")
         thresholds = next((v.thresholds for v in t[c.id].values() if v.thresholds), {})

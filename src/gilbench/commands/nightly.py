@@ -34,7 +34,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     night = run_night(args.repo, remote=args.remote, results_branch=args.results_branch,
-                      branch=args.branch, machine=args.machine, max_commits=args.max_commits,
+                      tracked=args.branch, machine=args.machine, max_commits=args.max_commits,
                       asv_args=tuple(args.asv_args),
                       cython=cython_releases.parse(args.cython))
     if night.failed:

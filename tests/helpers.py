@@ -1,0 +1,100 @@
+"""What the tests share that is not a fixture: the suite's smoke settings,
+the sizes and thread counts kernels are checked at, the oracles kernels are
+checked against, the valgrind requirement, and the scratch clones and
+environments the asv-running tests set up.  The fixtures themselves, and the
+hook that groups the tests sharing one, are in conftest.py."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from benchmarks.harness.threads import thread_counts
+from gilbench import _openmp_helpers
+
+#: How the tests run the suite: a smoke run (GILBENCH_SMOKE=1, as the README
+#: documents it), with OpenBLAS started on one thread -- a smoke run pins BLAS
+#: to one thread at every point, and the idle pool OpenBLAS starts otherwise
+#: spins for about 0.2 s of CPU in every process asv spawns.
+SMOKE_ENV = {"GILBENCH_SMOKE": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+#: Sizes every kernel is checked at: empty, one element, odd, large.
+SIZES = [0, 1, 7, 1001, 1_000_003]
+
+
+requires_openmp = pytest.mark.skipif(
+    not _openmp_helpers.openmp_enabled(), reason="gilbench was built without OpenMP")
+
+#: 1 .. usable CPUs and 2 x CPUs: every kernel must be right oversubscribed too.
+THREADS = thread_counts(oversubscribe=True)
+
+
+# --- test oracles: what the kernels must return, computed in plain Python -------
+
+def recurrence_reference(steps):
+    """``steps`` steps of ``s = 0.999999 s + 1`` from 0 (C3's and C4's loop),
+    in closed form."""
+    n = int(steps)
+    return (1.0 - 0.999999 ** n) / (1.0 - 0.999999)
+
+
+def schedule_work_reference(n, inner, balanced=True):
+    """What C7's ``schedule_work`` returns, step by step (the closed form would
+    lose digits to cancellation)."""
+    values = [0.0]
+    y = 0.0
+    for _ in range(2 * inner):
+        y = y * 0.999999 + 1.0
+        values.append(y)
+    return sum(values[inner if balanced else (2 * inner * i) // n] for i in range(n))
+
+
+# --- valgrind: exact instruction counts -----------------------------------------
+
+def require_valgrind() -> None:
+    """Skip (outside CI) or fail (CI=true: .ci/run and the workflows install
+    valgrind) when exact instruction counts cannot be taken here."""
+    from benchmarks.harness import instructions
+
+    why = instructions.unavailable_reason()
+    if why is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"instruction counts unavailable in CI: {why} (.ci/run installs valgrind "
+                    "as root: apt-get install valgrind)")
+    pytest.skip(f"instruction counts unavailable: {why}; in CI this test fails instead")
+
+
+def share_asv_env(clone, env_dir) -> None:
+    """Point ``clone``'s asv environments (``.asv/env``, asv.conf.json's
+    env_dir) at the session's shared directory."""
+    (clone / ".asv").mkdir(exist_ok=True)
+    (clone / ".asv" / "env").symlink_to(env_dir, target_is_directory=True)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The benchmarks the test calibration runs (smoke settings).
+CALIBRATED_BENCHES = "TrackC1Instructions|TimeC4ReleaseEvery|TrackC4FlagSeen"
+
+
+def git(*args, cwd):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+#: Fixed commit dates: an empty commit over the same parent is then the same
+#: commit in every clone, so asv builds it once per session (the gate's
+#: calibration and the gate's tests share their builds that way; a date after
+#: every real commit keeps them the newest, as a new commit is).
+FIXED_DATES = {"GIT_AUTHOR_DATE": "2099-01-01T00:00:00+0000",
+               "GIT_COMMITTER_DATE": "2099-01-01T00:00:00+0000"}
+#: What the gate tests calibrate and gate: an exact count and a time.
+GATE_BENCHES = r"TrackC1Instructions|TimeC4ReleaseEvery"
+
+
+def gate_env(home) -> dict:
+    env = dict(os.environ, HOME=str(home), **SMOKE_ENV, **FIXED_DATES)
+    for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT", "GILBENCH_CYTHON"):
+        env.pop(var, None)
+    return env
