@@ -17,6 +17,11 @@ run's command, exit code and wall time; ``docs/figures.py`` turns them into
 the table.  Runs already there are kept.
 
     python docs/experiments/harness_move.py --machine vm --old 2024001
+
+``--full`` instead runs README command 1 (``python3 -m nox -s bench``: the
+default suite, then publish) in a fresh clone of HEAD, and keeps asv's raw
+results in ``docs/data/harness-move/<machine>/full-default/``: the verdicts
+after the move, next to the committed run's (``docs/data/results/``).
 """
 
 from __future__ import annotations
@@ -67,12 +72,45 @@ def one_run(out: Path, tmp: Path, machine: str, suite: str, measured: str) -> di
     return record
 
 
+def full_run(out: Path, machine: str) -> dict:
+    """README command 1 in a fresh clone of HEAD, filed under ``machine``."""
+    with tempfile.TemporaryDirectory(prefix="gilbench-full-") as tmp:
+        work = Path(tmp) / "repo"
+        _git("clone", "-q", "--no-local", str(ROOT), str(work), cwd=tmp)
+        tested = _git("rev-parse", "HEAD", cwd=work)
+        cmd = [sys.executable, "-m", "nox", "-s", "bench", "--", "--machine", machine]
+        t0 = time.monotonic()
+        r = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+        seconds = time.monotonic() - t0
+        if (work / ".asv" / "results").is_dir():
+            shutil.copytree(work / ".asv" / "results", out / "results")
+        (out / "stdout.txt").write_text(r.stdout[-200000:] + "\n--- stderr ---\n"
+                                        + r.stderr[-20000:])
+        record = {"command": "python3 -m nox -s bench -- --machine " + machine,
+                  "exit": r.returncode, "seconds": round(seconds, 1), "machine": machine,
+                  "tested_commit": tested}
+        (out / "run.json").write_text(json.dumps(record, indent=1) + "\n")
+        return record
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--machine", required=True)
-    ap.add_argument("--old", required=True, help="the last commit with the harness in the wheel")
+    ap.add_argument("--old", help="the last commit with the harness in the wheel")
     ap.add_argument("--new", default="HEAD", help="a commit with the harness in benchmarks/")
+    ap.add_argument("--full", action="store_true",
+                    help="run README command 1 in a fresh clone of HEAD instead")
     args = ap.parse_args(argv)
+    if args.full:
+        out = OUT / args.machine / "full-default"
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        record = full_run(out, args.machine)
+        print(f"full-default: exit {record['exit']}, {record['seconds']:.0f} s", flush=True)
+        return 0
+    if not args.old:
+        ap.error("--old is required (unless --full)")
     old = _git("rev-parse", args.old, cwd=ROOT)
     new = _git("rev-parse", args.new, cwd=ROOT)
     runs = {"old-suite": (old, old), "new-suite-old-commit": (new, old),
