@@ -18,12 +18,15 @@ from gilbench.kernels.c5_with_gil_in_prange import (
 
 from .common import (
     SMOKE,
+    STRUCTURE_THREADS,
     THREADS_OVERSUBSCRIBED,
     Benchmark,
     InstructionCounts,
+    StructureCounts,
     extra_ns_per_event,
     instruction_table,
     interleaved_ratios,
+    structure_table,
     vector,
 )
 
@@ -124,3 +127,26 @@ class TrackC5Instructions(InstructionCounts):
 
     def track_c5_instructions(self, table, block):
         return table[block]
+
+
+class TrackC5Structure(StructureCounts):
+    """C5: a prange with a ``with gil`` block every element, counted exactly:
+    the GIL acquisitions per element (one per entry, whatever the threads:
+    the block serialises them) and the threads that ran the loop, at 1 thread
+    and at the usable CPUs."""
+
+    params = (["gil_acquisitions_per_element", "team_members"], STRUCTURE_THREADS)
+    param_names = ["count", "threads"]
+    thread_param = "threads"
+    unit = "count"
+
+    def setup_cache(self):
+        return structure_table({str(nt): ("gilbench.kernels.c5_with_gil_in_prange",
+                                          "prange_with_gil", "x_gil_every_element_threads", nt)
+                                for nt in STRUCTURE_THREADS})
+
+    def track_c5_structure(self, table, count, nt):
+        row = table[str(nt)]
+        if count == "gil_acquisitions_per_element":
+            return row["per_element"]["gil_ensures"]
+        return row["per_call"][count]

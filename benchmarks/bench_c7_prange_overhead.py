@@ -20,15 +20,18 @@ from gilbench.kernels import c7_prange_overhead as k7
 
 from .common import (
     SMOKE,
+    STRUCTURE_THREADS,
     THREADS,
     THREADS_OVERSUBSCRIBED,
     Benchmark,
     InstructionCounts,
+    StructureCounts,
     instruction_table,
     interleaved_ratios,
     per_call,
     pinned,
     sample,
+    structure_table,
     vector,
 )
 
@@ -212,3 +215,22 @@ class TrackC7Instructions(InstructionCounts):
 
     def track_c7_instructions(self, table, kernel):
         return table[kernel]
+
+
+class TrackC7Structure(StructureCounts):
+    """C7: what one prange call starts, counted exactly: the parallel regions
+    it enters and the threads that ran the region's body, at 1 thread and at
+    the usable CPUs.  A change that loses the parallelism (no OpenMP, a
+    serial loop) shows here whatever the machine's noise."""
+
+    params = (["regions", "team_members"], STRUCTURE_THREADS)
+    param_names = ["count", "threads"]
+    thread_param = "threads"
+    unit = "per call"
+
+    def setup_cache(self):
+        return structure_table({str(nt): ("gilbench.kernels.c7_prange_overhead", "sumsq_prange",
+                                          "x_threads", nt) for nt in STRUCTURE_THREADS})
+
+    def track_c7_structure(self, table, count, nt):
+        return table[str(nt)]["per_call"][count]

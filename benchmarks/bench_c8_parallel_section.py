@@ -14,13 +14,16 @@ from gilbench.kernels import c8_parallel_section as k8
 
 from .common import (
     SMOKE,
+    STRUCTURE_THREADS,
     THREAD_CORNERS,
     THREADS_OVERSUBSCRIBED,
     Benchmark,
     InstructionCounts,
+    StructureCounts,
     instruction_table,
     interleaved_ratios,
     pinned,
+    structure_table,
     vector,
 )
 
@@ -121,3 +124,24 @@ class TrackC8Instructions(InstructionCounts):
 
     def track_c8_instructions(self, table, way):
         return table[way]
+
+
+class TrackC8Structure(StructureCounts):
+    """C8: the article's normalize example as two prange loops and as one
+    ``parallel()`` section, counted exactly: parallel regions per call (two
+    against one: the start-up one section saves) and the threads that ran
+    them, at 1 thread and at the usable CPUs."""
+
+    params = (["separate", "one_section"], ["regions", "team_members"], STRUCTURE_THREADS)
+    param_names = ["way", "count", "threads"]
+    thread_param = "threads"
+    unit = "per call"
+
+    def setup_cache(self):
+        return structure_table({f"{way}-{nt}": ("gilbench.kernels.c8_parallel_section",
+                                                f"normalize_{way}", "x_out_threads", nt)
+                                for way in ("separate", "one_section")
+                                for nt in STRUCTURE_THREADS})
+
+    def track_c8_structure(self, table, way, count, nt):
+        return table[f"{way}-{nt}"]["per_call"][count]

@@ -39,6 +39,7 @@ from .common import (
     GRID_OMP,
     Benchmark,
     InstructionCounts,
+    StructureCounts,
     fresh_import,
     instruction_table,
     per_call,
@@ -46,6 +47,7 @@ from .common import (
     require_threads,
     run_fresh,
     sample,
+    structure_table,
 )
 from .harness import pinning, threads
 
@@ -344,3 +346,24 @@ class TrackC9Instructions(InstructionCounts):
 
     def track_c9_instructions(self, table):
         return table["nested"]
+
+
+class TrackC9Structure(StructureCounts):
+    """C9: the nested pattern (a BLAS call in each prange thread), counted
+    exactly: the OpenMP threads at work per call, at 1 thread, the usable
+    CPUs and twice them.  Each of them calls BLAS, so with BLAS on b threads
+    b times as many threads compete for the cores (BLAS is pinned to 1 while
+    counting: its own threads are not counted here)."""
+
+    params = [threads.corner_counts(oversubscribe=True)]
+    param_names = ["threads"]
+    thread_param = "threads"
+    unit = "OpenMP threads per call"
+
+    def setup_cache(self):
+        return structure_table({str(nt): ("gilbench.kernels.c9_blas_contention", "nested_matmul",
+                                          "chunks_threads", nt)
+                                for nt in threads.corner_counts(oversubscribe=True)})
+
+    def track_c9_structure(self, table, nt):
+        return table[str(nt)]["per_call"]["team_members"]

@@ -29,7 +29,8 @@ __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "THREAD_CORNER
            "run_fresh", "fresh_import", "extra_ns_per_event", "Benchmark", "vector",
            "require_threads", "interleaved_ratios", "sample", "per_call", "best", "usable_cpus",
            "pinned",
-           "pinned_blas_exactly", "instruction_table", "InstructionCounts"]
+           "pinned_blas_exactly", "instruction_table", "InstructionCounts",
+           "STRUCTURE_THREADS", "structure_table", "StructureCounts"]
 
 # GILBENCH_SMOKE=1 shrinks every sweep below to its smallest point, and
 # .harness.measurement every repeat count: for checking that the whole suite
@@ -208,6 +209,46 @@ class InstructionCounts(Benchmark):
     timeout = 900
     #: Exact: a second round would count the same instructions again.
     rounds = 1
+
+    def setup(self, table, *params):
+        super().setup(table, *params)
+        if "skip" in table:
+            raise NotImplementedError(table["skip"])
+
+
+#: The thread counts of the exact structure counts: 1 and the usable CPUs
+#: (C9 adds 2 x CPUs, where oversubscription is its point).  Whatever the
+#: smoke setting: a count costs the same at every size.
+STRUCTURE_THREADS = corner_counts()
+
+
+def structure_table(points: dict) -> dict:
+    """{label: {"per_call": {...}, "per_element": {...}}} of each point
+    (module, function, recipe, threads), counted exactly by interposing the
+    OpenMP runtime's and CPython's entry points (:mod:`.harness.structure`);
+    for a ``setup_cache``.  ``{"skip": reason}`` where they cannot be
+    counted, which :class:`StructureCounts` turns into asv's skip."""
+    from .harness import structure
+
+    try:
+        return structure.per_call(points)
+    except structure.Unavailable as exc:
+        return {"skip": str(exc)}
+
+
+class StructureCounts(Benchmark):
+    """Base of the exact structure counts (regions, team members, GIL
+    transitions per kernel call): a subclass defines ``setup_cache`` (one
+    ``structure_table({...})``) and a ``track_`` method reading the table.
+    Skipped, with the reason, where the counts cannot be taken, or where the
+    build has no OpenMP (a count at 2 threads then describes a serial loop)."""
+
+    unit = "count"
+    timeout = 300
+    #: Exact: a second round would count the same again.
+    rounds = 1
+    repeat = 1
+    number = 1
 
     def setup(self, table, *params):
         super().setup(table, *params)

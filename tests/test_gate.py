@@ -292,3 +292,43 @@ def test_gate_refuses_bad_commits(tmp_path):
         gate.gate(ROOT, "HEAD", "HEAD")
     with pytest.raises(ValueError, match="not a git checkout"):
         gate.gate(tmp_path, "HEAD", "HEAD")
+
+
+def _structure(results_dir, machine, commit, team_at_2):
+    """Add C7's structure counts to ``commit``'s result file (described in
+    benchmarks.json, as asv does): 1 region, and ``team_at_2`` threads at 2."""
+    from asv import util
+    from asv.benchmarks import Benchmarks
+    from asv.results import iter_results_for_machine_and_hash
+    from asv.runner import BenchmarkResult
+
+    (res,) = list(iter_results_for_machine_and_hash(str(results_dir), machine, commit))
+    name = "bench_c7_prange_overhead.TrackC7Structure.track_c7_structure"
+    params = [["'regions'", "'team_members'"], ["1", "2"]]
+    res.add_result({"name": name, "version": "1", "params": params},
+                   BenchmarkResult(result=[1, 1, 1, team_at_2], samples=[None] * 4,
+                                   number=[None] * 4, errcode=0, stderr="", profile=None))
+    res.save(str(results_dir))
+    path = results_dir / "benchmarks.json"
+    described = util.load_json(str(path), api_version=Benchmarks.api_version)
+    described[name] = {"name": name, "param_names": ["count", "threads"], "params": params,
+                       "version": "1"}
+    util.write_json(str(path), described, api_version=Benchmarks.api_version)
+
+
+def test_a_head_that_loses_its_threads_fails_on_the_exact_structure_counts(tmp_path):
+    """BASE's prange ran on 2 threads, HEAD's on 1 (built without OpenMP, a
+    serial loop): a structure count that falls is no improvement, it fails,
+    with no calibration; the same team passes."""
+    write_results(tmp_path, "m", 2, commit="b" * 40)
+    write_results(tmp_path, "m", 2, commit="c" * 40)
+    write_results(tmp_path, "m", 2, commit="d" * 40)
+    _structure(tmp_path, "m", "b" * 40, 2)
+    _structure(tmp_path, "m", "c" * 40, 1)
+    _structure(tmp_path, "m", "d" * 40, 2)
+    lost = gate.judge(tmp_path, "m", "b" * 40, "c" * 40, None, verdicts=False)
+    (moved,) = lost.moved
+    assert moved.kind == gate.CHANGED and "'team_members', 2" in moved.name
+    assert not lost.passed
+    same = gate.judge(tmp_path, "m", "b" * 40, "d" * 40, None, verdicts=False)
+    assert same.passed and not same.moved and same.gated == 4

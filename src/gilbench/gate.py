@@ -92,9 +92,14 @@ def asv_settings() -> list[str]:
     return ["--interleave-rounds", "--record-samples", "-a", f"repeat={GATE_REPEAT}"]
 
 
-#: Benchmarks whose values are exact (instruction counts): gated at the
-#: lowest rung of the noise ladder even without a calibration.
-EXACT = re.compile(r"\.Track\w+Instructions\.")
+#: Benchmarks whose values are exact -- instruction counts, and the
+#: structure counts of parallel code (regions, team members, GIL
+#: transitions) -- gated at the lowest rung of the noise ladder even without
+#: a calibration.
+EXACT = re.compile(r"\.Track\w+(?:Instructions|Structure)\.")
+#: Exact counts for which fewer is better (instructions); a structure count
+#: that moves either way fails (a team of 1 where there were 2 is no gain).
+FEWER_IS_BETTER = re.compile(r"\.Track\w+Instructions\.")
 
 #: The interleaved ratios the gate may watch (each a ratio of two kernels
 #: timed alternately in one process, in the benchmark itself, so that every
@@ -126,7 +131,7 @@ def candidates(repo, cpus: int | None = None) -> dict:
     out = {}
     for b in plan.discover(repo, cpus):
         method = b["benchmark"].rsplit(".", 1)[1]
-        if b["class"].endswith("Instructions"):
+        if b["class"].endswith(("Instructions", "Structure")):
             kind = EXACT_KIND
         elif method.startswith("time_"):
             kind = TIME_KIND
@@ -239,9 +244,9 @@ def gated_points(table: dict | None) -> dict:
 
 def _lower_is_better(name: str) -> bool | None:
     """True for times and instruction counts; None (either way matters) for
-    the other track_ values."""
+    the other track_ values, structure counts among them."""
     method = name.split("(")[0].rsplit(".", 1)[-1]
-    if method.startswith(("time_", "timeraw_")) or EXACT.search(name):
+    if method.startswith(("time_", "timeraw_")) or FEWER_IS_BETTER.search(name):
         return True
     return None
 

@@ -1,0 +1,203 @@
+"""Exact counts of what parallel code does per kernel call: parallel regions
+entered, the threads that ran each region's body, barriers, critical
+sections, threads created, and GIL transitions (taking the GIL back with
+``with gil``, releasing it, re-acquiring it after a release).
+
+A wall-clock time cannot tell a prange that ran on 2 threads from one that
+ran on 1 on a noisy machine; these counts can, and they do not move between
+runs.  :func:`per_call` runs one fresh interpreter with ``structure.c``
+(beside this file, compiled once by the C compiler) preloaded: it interposes
+the OpenMP runtime's and CPython's entry points that the kernels call, counts
+every call on every thread, and calls the real one.  Each point is called at
+two sizes, each call between a reset and a read, after a first uncounted
+call (the thread pool is made then), ``REPEATS`` times: a count is returned
+only when every repeat gave the same number, so "exact" is shown, not
+assumed.
+
+From the two sizes: the count per call at the smaller size (regions, team
+members: fixed per call) and the count per element (the difference over the
+difference of sizes: GIL acquisitions per element, fixed costs dropped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["COUNTS", "RECIPES", "SIZES", "REPEATS", "Unavailable", "per_call",
+           "unavailable_reason", "interposer"]
+
+#: The counts, in structure.c's order.
+COUNTS = ("regions", "team_members", "barriers", "criticals", "threads_made", "gil_ensures",
+          "gil_saves", "gil_restores")
+#: The two sizes (elements, or C9's chunks) each point is counted at.
+SIZES = (1_000, 3_000)
+#: Times each call is counted; they must agree.
+REPEATS = 3
+#: C9's chunks: (CHUNK x CHUNK) @ (CHUNK x CHUNK).
+CHUNK = 8
+
+SOURCE = Path(__file__).with_name("structure.c")
+
+
+class Unavailable(RuntimeError):
+    """The counts cannot be taken here (the reason is the message)."""
+
+
+def _normal(n, seed=0):
+    import numpy as np
+
+    return np.random.default_rng(seed).standard_normal(n)
+
+
+def _x_threads(f, n, nt):
+    x = _normal(n)
+    return lambda: f(x, nt)
+
+
+def _x_out_threads(f, n, nt):
+    x, out = _normal(n), _normal(n)
+    return lambda: f(x, out, nt)
+
+
+def _x_out_4stages_threads(f, n, nt):
+    x, out = _normal(n), _normal(n)
+    return lambda: f(x, out, 4, nt)
+
+
+def _x_gil_every_element_threads(f, n, nt):
+    x = _normal(n)
+    return lambda: f(x, 1, nt)
+
+
+def _chunks_threads(f, n, nt):
+    import numpy as np
+
+    a = _normal(n * CHUNK * CHUNK).reshape(n, CHUNK, CHUNK)
+    b = _normal(CHUNK * CHUNK, 1).reshape(CHUNK, CHUNK)
+    out = np.empty_like(a)
+    return lambda: f(a, b, out, nt)
+
+
+#: How a kernel f is called on n elements (or chunks) by nt threads.
+RECIPES = {
+    "x_threads": _x_threads,
+    "x_out_threads": _x_out_threads,
+    "x_out_4stages_threads": _x_out_4stages_threads,
+    "x_gil_every_element_threads": _x_gil_every_element_threads,
+    "chunks_threads": _chunks_threads,
+}
+
+
+def _cache_dir() -> Path:
+    path = Path(tempfile.gettempdir()) / f"gilbench-harness-{os.getuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def interposer() -> Path:
+    """The shared library of ``structure.c``, compiled with ``$CC`` (default
+    ``cc``) the first time and kept, keyed by its source and compiler.
+    Raises :class:`Unavailable` when it cannot be built."""
+    if not sys.platform.startswith("linux"):
+        raise Unavailable(f"counts by interposition need Linux's dynamic linker, "
+                          f"not {sys.platform}")
+    cc = os.environ.get("CC", "cc")
+    source = SOURCE.read_bytes()
+    out = _cache_dir() / f"structure-{hashlib.sha256(source + cc.encode()).hexdigest()[:16]}.so"
+    if out.is_file():
+        return out
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
+    try:
+        r = subprocess.run([*cc.split(), "-O2", "-shared", "-fPIC", "-o", str(tmp),
+                            str(SOURCE), "-ldl"], capture_output=True, text=True, timeout=120)
+    except OSError as exc:
+        raise Unavailable(f"no C compiler to build the counting library ({cc}: "
+                          f"{exc.strerror})") from None
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise Unavailable(f"the counting library does not compile with {cc}: {last}")
+    os.replace(tmp, out)
+    return out
+
+
+def unavailable_reason() -> str | None:
+    """Why the counts cannot be taken here, or None."""
+    try:
+        interposer()
+    except Unavailable as exc:
+        return str(exc)
+    return None
+
+
+def _child(spec: dict) -> None:
+    """What runs with the interposer preloaded: every point at both sizes,
+    REPEATS times; prints {label: [[counts at n1, counts at n2], ...]}."""
+    import ctypes
+    import importlib
+
+    lib = ctypes.PyDLL(spec["interposer"])   # PyDLL: a read releases no GIL
+    lib.gilbench_structure_ncounts.restype = ctypes.c_int
+    buf = (ctypes.c_long * lib.gilbench_structure_ncounts())()
+    out = {}
+    for label, (module, func, recipe, nt) in spec["points"].items():
+        f = getattr(importlib.import_module(module), func)
+        calls = [RECIPES[recipe](f, n, nt) for n in spec["sizes"]]
+        for call in calls:
+            call()  # the thread pool and first-call effects stay out of the counts
+        seen = []
+        for _ in range(spec["repeats"]):
+            row = []
+            for call in calls:
+                lib.gilbench_structure_reset()
+                call()
+                lib.gilbench_structure_read(buf)
+                row.append(list(buf))
+            seen.append(row)
+        out[label] = seen
+    print(json.dumps(out))
+
+
+def per_call(points: dict, sizes=SIZES, repeats: int = REPEATS,
+             timeout: float = 600) -> dict[str, dict]:
+    """{label: {"per_call": {count: n}, "per_element": {count: x}}} for
+    ``points`` = {label: (module, function, recipe, threads)}.  Raises
+    :class:`Unavailable` where the interposer cannot be built, ValueError for
+    a bad point, RuntimeError when the child fails or two repeats differ."""
+    n1, n2 = sizes
+    if not (isinstance(n1, int) and isinstance(n2, int) and 0 < n1 < n2):
+        raise ValueError(f"sizes must be two integers 0 < n1 < n2, got {sizes!r}")
+    for label, point in points.items():
+        if (not isinstance(point, (tuple, list)) or len(point) != 4 or point[2] not in RECIPES
+                or isinstance(point[3], bool) or not isinstance(point[3], int) or point[3] < 1):
+            raise ValueError(f"point {label!r} must be (module, function, recipe, threads >= 1) "
+                             f"with a recipe in {sorted(RECIPES)}, got {point!r}")
+    spec = json.dumps({"points": points, "sizes": [n1, n2], "repeats": repeats,
+                       "interposer": str(interposer())})
+    root = Path(__file__).resolve().parents[__name__.count(".")]
+    code = (f"import json, sys; sys.path.insert(0, {str(root)!r}); "
+            f"from {__name__} import _child; _child(json.loads(sys.argv[1]))")
+    env = dict(os.environ, LD_PRELOAD=str(interposer()), OPENBLAS_NUM_THREADS="1",
+               OMP_DYNAMIC="false")
+    r = subprocess.run([sys.executable, "-c", code, spec], env=env, capture_output=True,
+                       text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"the counting process exited {r.returncode}:\n{r.stderr[-3000:]}")
+    raw = json.loads(r.stdout.strip().splitlines()[-1])
+    out = {}
+    for label, seen in raw.items():
+        if any(rep != seen[0] for rep in seen[1:]):
+            raise RuntimeError(f"{label}: the counts differ between repeats, they are not "
+                               f"exact: {seen}")
+        small, large = seen[0]
+        out[label] = {
+            "per_call": dict(zip(COUNTS, small, strict=True)),
+            "per_element": {c: (b - a) / (n2 - n1)
+                            for c, a, b in zip(COUNTS, small, large, strict=True)},
+        }
+    return out

@@ -1,0 +1,87 @@
+"""The harness's exact structure counts (benchmarks/harness/structure.py):
+real OpenMP threads and the real interpreter, counted by interposing their
+entry points in a fresh process.  Each count is taken three times and must
+agree; here the values are also what the kernels are written to do."""
+
+import pytest
+
+from benchmarks.harness import structure
+from benchmarks.harness.threads import usable_cpus
+
+from helpers import requires_openmp
+
+C5 = "gilbench.kernels.c5_with_gil_in_prange"
+C7 = "gilbench.kernels.c7_prange_overhead"
+C8 = "gilbench.kernels.c8_parallel_section"
+C9 = "gilbench.kernels.c9_blas_contention"
+
+
+@pytest.fixture(scope="module")
+def counted():
+    why = structure.unavailable_reason()
+    if why:
+        pytest.fail(f"structure counts unavailable: {why}")
+    cpus = usable_cpus()
+    points = {}
+    for nt in sorted({1, 2, cpus, 2 * cpus}):
+        points[f"c7-{nt}"] = (C7, "sumsq_prange", "x_threads", nt)
+        points[f"c5-{nt}"] = (C5, "prange_with_gil", "x_gil_every_element_threads", nt)
+        points[f"c8-separate-{nt}"] = (C8, "normalize_separate", "x_out_threads", nt)
+        points[f"c8-one-{nt}"] = (C8, "normalize_one_section", "x_out_threads", nt)
+        points[f"c9-{nt}"] = (C9, "nested_matmul", "chunks_threads", nt)
+    return structure.per_call(points)
+
+
+@requires_openmp
+def test_a_prange_enters_one_region_run_by_the_threads_asked_for(counted):
+    for label, row in counted.items():
+        nt = int(label.rsplit("-", 1)[1])
+        if label.startswith(("c7-", "c5-", "c9-", "c8-one-")):
+            assert row["per_call"]["regions"] == 1, (label, row)
+            assert row["per_call"]["team_members"] == nt, (label, row)
+
+
+@requires_openmp
+def test_separate_loops_start_a_region_each_and_one_section_one(counted):
+    for label, row in counted.items():
+        if label.startswith("c8-separate-"):
+            nt = int(label.rsplit("-", 1)[1])
+            assert row["per_call"]["regions"] == 2
+            assert row["per_call"]["team_members"] == 2 * nt
+
+
+def test_with_gil_every_element_takes_the_gil_once_per_element(counted):
+    for label, row in counted.items():
+        if label.startswith("c5-"):
+            assert row["per_element"]["gil_ensures"] == 1.0, (label, row)
+        if label.startswith("c7-"):
+            # The plain prange releases the GIL once per call and never takes
+            # it back inside.
+            assert row["per_call"]["gil_ensures"] == 0
+            assert row["per_call"]["gil_saves"] == 1
+            assert row["per_element"]["gil_saves"] == 0
+
+
+def test_a_thread_pool_made_once_is_not_made_again(counted):
+    assert all(row["per_call"]["threads_made"] == 0 for row in counted.values())
+
+
+@pytest.mark.parametrize("point, match", [
+    (("m", "f", "no-such-recipe", 1), "recipe"),
+    (("m", "f", "x_threads", 0), "threads >= 1"),
+    (("m", "f", "x_threads", True), "threads >= 1"),
+    (("m", "f"), "must be"),
+])
+def test_bad_points_are_refused(point, match):
+    with pytest.raises(ValueError, match=match):
+        structure.per_call({"p": point})
+
+
+def test_bad_sizes_are_refused():
+    with pytest.raises(ValueError, match="sizes"):
+        structure.per_call({}, sizes=(10, 10))
+
+
+def test_a_kernel_that_does_not_exist_fails_with_the_childs_error():
+    with pytest.raises(RuntimeError, match="no_such_kernel"):
+        structure.per_call({"p": (C7, "no_such_kernel", "x_threads", 1)})
