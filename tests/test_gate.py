@@ -35,6 +35,7 @@ from helpers import GATE_BENCHES, gate_env, share_asv_env
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = Path("src/gilbench/kernels/c1_gil_held.pyx")
+HARNESS = Path("benchmarks/harness/instructions.py")
 SLOWED = "bench_c1_gil_held.TrackC1Instructions.track_c1_instructions('sumsq', 'nogil')"
 
 
@@ -74,9 +75,11 @@ def slowed(tmp_path_factory, asv_env_dir, gate_calibrated):
     made in a worktree of the calibration's clone (so that asv's checkout in
     the shared environment, a clone of that one, finds it), makes C1's
     ``sumsq_nogil`` do half as much work again, commits a gate table of its
-    own that would let that through (threshold 10x), and deletes the C6
-    benchmark module.  The gate runs as the pull-request workflow runs it:
-    from BASE's checkout (a worktree), with BASE's code and suite."""
+    own that would let that through (threshold 10x), halves every count its
+    own harness takes (which would turn the slowdown into a gain), and
+    deletes the C6 benchmark module.  The gate runs from HEAD's checkout, as
+    a contributor runs it: it still measures both commits with BASE's suite
+    and harness, and judges by BASE's table."""
     tmp = tmp_path_factory.mktemp("gate")
     work = gate_calibrated["work"]
     env = gate_env(tmp / "home")
@@ -96,19 +99,23 @@ def slowed(tmp_path_factory, asv_env_dir, gate_calibrated):
         {"protocol": "gate", "machine": "gate-test", "pairs": 1, "created": "test",
          "points": loose}))
     (repo / "benchmarks" / "bench_c6_scan.py").unlink()
+    harness = repo / HARNESS
+    text = harness.read_text()
+    assert "out[label] = (b - a) / (n2 - n1)" in text
+    harness.write_text(text.replace("out[label] = (b - a) / (n2 - n1)",
+                                    "out[label] = 0.5 * (b - a) / (n2 - n1)"))
     git("add", "-A", cwd=repo)
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m",
-        "sumsq_nogil: 50% more dependent adds; a looser table; no C6 benchmarks", cwd=repo)
+        "sumsq_nogil: 50% more dependent adds; a looser table; counts halved by the "
+        "harness; no C6 benchmarks", cwd=repo)
     head = git("rev-parse", "HEAD", cwd=repo)
-    base_tree = tmp / "base"
-    git("worktree", "add", "-q", "--detach", str(base_tree), base, cwd=work)
-    share_asv_env(base_tree, asv_env_dir)
+    share_asv_env(repo, asv_env_dir)
     summary = tmp / "summary.md"
     r = subprocess.run([sys.executable, "-m", "gilbench", "gate", base, head, "--repo",
-                        str(base_tree), "--machine", "gate-test",
+                        str(repo), "--machine", "gate-test",
                         "--only", "TrackC1Instructions", "--summary", str(summary),
                         "--", "--quick"],
-                       cwd=base_tree, env=env, capture_output=True, text=True, timeout=1500)
+                       cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
     return r, summary
 
 
@@ -145,10 +152,15 @@ def test_asv_recompiled_only_the_kernel_that_changed(slowed, asv_env_dir):
 
 
 def test_head_is_judged_by_bases_rules(slowed):
-    """HEAD's own table (threshold 10x) did not let its slowdown through, and
-    the summary says that HEAD changed it; the removed module fails."""
+    """HEAD's own table (threshold 10x) and its own harness (counts halved)
+    did not let its slowdown through -- run from HEAD's checkout, the gate
+    measured both commits with BASE's suite and harness -- and the summary
+    names what HEAD changed on the measuring side; the removed module fails."""
     r, _ = slowed
     assert "HEAD changes noise/gate/gate-test.json; the gate judged by BASE's" in r.stdout
+    assert "HEAD changes the measuring side (" in r.stdout
+    measuring = r.stdout.split("HEAD changes the measuring side (")[1].split(")")[0]
+    assert str(HARNESS) in measuring and "benchmarks/bench_c6_scan.py" in measuring
     assert "Benchmark modules removed at HEAD (fails): `bench_c6_scan.py`" in r.stdout
 
 

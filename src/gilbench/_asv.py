@@ -17,7 +17,9 @@ Only asv's command line and its public module names are used here.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -103,6 +105,38 @@ def absolute_config(repo) -> dict:
     for key, default in DIRECTORIES.items():
         conf[key] = str((repo / conf.get(key, default)).resolve())
     return conf
+
+
+def worktree_at(repo, commit: str, where) -> Path:
+    """``where``, a linked worktree of the checkout ``repo``, detached at
+    ``commit`` exactly (made, or moved there and cleaned)."""
+    repo, where = Path(repo).resolve(), Path(where)
+    git("worktree", "prune", cwd=repo)
+    listed = git("worktree", "list", "--porcelain", cwd=repo).stdout
+    if where.exists() and f"worktree {where.resolve()}\n" not in listed:
+        shutil.rmtree(where)   # not a worktree of this checkout
+    if not where.exists():
+        where.parent.mkdir(parents=True, exist_ok=True)
+        git("worktree", "add", "-q", "--detach", str(where), commit, cwd=repo)
+    git("checkout", "-q", "--detach", commit, cwd=where)
+    git("reset", "-q", "--hard", commit, cwd=where)
+    git("clean", "-qfdx", cwd=where)
+    return where
+
+
+def measuring_config(repo, suite) -> Path:
+    """An asv config that measures the commits of the checkout ``repo`` with
+    the benchmark suite (harness included) and the asv settings of the
+    checkout ``suite`` -- BASE's, in the gate -- in ``repo``'s environments
+    and results.  Written to ``repo/.asv/measuring.conf.json``."""
+    repo = Path(repo).resolve()
+    conf = absolute_config(suite)
+    mine = absolute_config(repo)
+    conf.update({k: mine[k] for k in ("repo", "env_dir", "results_dir", "html_dir")})
+    path = repo / ".asv" / "measuring.conf.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(conf, indent=1), encoding="utf-8")
+    return path
 
 
 def results_dir(repo) -> Path:

@@ -165,6 +165,10 @@ C7_REGION_US = "TrackC7RegionOverhead.track_c7_region_us"
 C8_NORMALIZE_GAIN = "TrackC8NormalizeGain.track_c8_normalize_gain"
 C8_PIPELINE_GAIN = "TrackC8PipelineGain.track_c8_pipeline_gain"
 C9_SLOWDOWN = "TrackC9Slowdown.track_c9_slowdown"
+C5_STRUCTURE = "TrackC5Structure.track_c5_structure"
+C7_STRUCTURE = "TrackC7Structure.track_c7_structure"
+C8_STRUCTURE = "TrackC8Structure.track_c8_structure"
+C9_STRUCTURE = "TrackC9Structure.track_c9_structure"
 
 
 # --- C1 ------------------------------------------------------------------------
@@ -711,6 +715,34 @@ def _lacking(v: Verdict, lacking: list[str]) -> Verdict:
     return v
 
 
+def structure_evidence(run: Run, claim_id: str) -> dict:
+    """The exact structure counts a claim shows beside its deciding values,
+    at 1 thread and the usable CPUs (C9: twice them too).  They do not
+    decide: they say what the code did (regions, threads, GIL acquisitions),
+    not how fast."""
+    threads = sorted({1, run.cpus or 1} | ({2 * (run.cpus or 1)} if claim_id == "C9" else set()))
+    rows = {
+        "C5": [(f"GIL acquisitions per element, `with gil` every element, {nt} thread(s) "
+                "(exact)", C5_STRUCTURE, {"count": "gil_acquisitions_per_element",
+                                          "threads": nt}) for nt in threads],
+        "C7": [(f"parallel regions per prange call, {nt} thread(s) (exact)", C7_STRUCTURE,
+                {"count": "regions", "threads": nt}) for nt in threads]
+        + [(f"threads that ran the prange, {nt} asked (exact)", C7_STRUCTURE,
+            {"count": "team_members", "threads": nt}) for nt in threads],
+        "C8": [(f"parallel regions per call, {way.replace('_', ' ')}, {nt} thread(s) (exact)",
+                C8_STRUCTURE, {"way": way, "count": "regions", "threads": nt})
+               for way in ("separate", "one_section") for nt in threads],
+        "C9": [(f"OpenMP threads calling BLAS, nested, {nt} asked (exact)", C9_STRUCTURE,
+                {"threads": nt}) for nt in threads],
+    }.get(claim_id, [])
+    out = {}
+    for label, bench, params in rows:
+        p = run.point(bench, **params)
+        if p.ok:
+            out[label] = p.value
+    return out
+
+
 def verdicts(run: Run) -> list[Verdict]:
     """Every claim's verdict on one machine's run, in claim order.  A smoke
     run (``GILBENCH_SMOKE=1`` or asv's ``--quick``: one call per point) is
@@ -729,5 +761,7 @@ def verdicts(run: Run) -> list[Verdict]:
             if v.status in (HOLDS, FAILS) and asked.lacking:
                 v = _lacking(v, asked.lacking)
         v.basis = _basis(run, claim)
+        if not smoke:
+            v.evidence.update(structure_evidence(run, claim.id))
         out.append(v)
     return out

@@ -317,9 +317,13 @@ def _modules(repo: Path, commit: str) -> set[str]:
     return {m for m in out if m.startswith("bench_") and m.endswith(".py")}
 
 
-#: Files whose change at HEAD the summary names: HEAD cannot loosen its own gate.
-GATE_FILES = ("src/gilbench/gate.py", "src/gilbench/significance.py",
-              "src/gilbench/noise_table.py")
+#: The measuring side: files whose change at HEAD the summary names.  The
+#: gate measures and judges with BASE's (HEAD cannot loosen its own gate, nor
+#: change how it is measured); only the gate's own code runs as checked out.
+GATE_FILES = ("benchmarks", "asv.conf.json", "src/gilbench/gate.py",
+              "src/gilbench/significance.py", "src/gilbench/noise_table.py")
+#: Where BASE's checkout (its suite and harness) is kept while a gate runs.
+MEASURING_TREE = Path(".asv") / "gate-base"
 
 
 def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
@@ -362,11 +366,16 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     changed = _asv.git("diff", "--name-only", shas[0], shas[1], "--", *GATE_FILES,
                        cwd=repo).stdout.split()
     if changed:
-        notes.append("HEAD changes the gate's code (" + ", ".join(changed) + "); it ran "
-                     "as checked out here")
+        notes.append("HEAD changes the measuring side (" + ", ".join(changed) + "); both "
+                     "commits were measured and judged with BASE's suite, harness and table "
+                     "(the gate's own code ran as checked out here)")
     removed = sorted(_modules(repo, shas[0]) - _modules(repo, shas[1]))
+    # BASE's suite and harness measure both commits: HEAD brings only the
+    # package under test.
+    suite = _asv.worktree_at(repo, shas[0], repo / MEASURING_TREE)
+    config = ("--config", str(_asv.measuring_config(repo, suite)))
 
-    watch = {n for n, kind in candidates(repo).items() if kind == EXACT_KIND}
+    watch = {n for n, kind in candidates(suite).items() if kind == EXACT_KIND}
     watch |= set(gated_points(table))
     classes = _verdict_classes() if verdicts else ()
     if only is not None:
@@ -378,22 +387,48 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     regex = "|".join(filter(None, [point_regex(watch), _benchmark_regex([], classes)
                                    if classes else ""]))
     # asv's exit 2 (a benchmark failed) is judged below; anything else raises.
-    _asv.run_commits(repo, shas, *asv_settings(), "-b", regex, *asv_args, machine=machine)
+    _asv.run_commits(repo, shas, *asv_settings(), "-b", regex, *config, *asv_args,
+                     machine=machine)
     results_dir = _asv.results_dir(repo)
     shown = f"{table_path} at {shas[0][:8]}"
     out = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
                 verdicts=verdicts, watched=watch)
+    _can_judge(results_dir, machine, shas, out)
     out.removed_modules = removed
     out.notes += notes
     if confirm and out.first_failures:
         names = {m.name for m in out.first_failures}
-        _asv.run_commits(repo, shas, *asv_settings(), "-b", point_regex(names), *asv_args,
-                         machine=machine)
+        _asv.run_commits(repo, shas, *asv_settings(), "-b", point_regex(names), *config,
+                         *asv_args, machine=machine)
         second = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
                        verdicts=False, watched=names)
         out.confirmation = [m for m in second.moved if m.name in names]
     out.seconds = time.monotonic() - t0
     return out
+
+
+def _can_judge(results_dir, machine: str, shas: list, out: Gate) -> None:
+    """ValueError (the CLI's exit 2: the gate could not judge) when BASE
+    measured nothing -- it did not build, or every benchmark failed -- or
+    when no point was gated; a HEAD that measured nothing is a failure of
+    HEAD (its points vanished), said in the summary."""
+    measured = {}
+    for side, sha in zip(("BASE", "HEAD"), shas, strict=True):
+        try:
+            run = results.load_commit(results_dir, machine, sha)
+            measured[side] = any(p.ok for p in run.points.values())
+        except ValueError:
+            measured[side] = False
+    if not measured["BASE"]:
+        raise ValueError(f"BASE {shas[0][:8]} measured nothing (it did not build, or every "
+                         "benchmark failed there; asv's output above says which): the gate "
+                         "cannot judge HEAD against it")
+    if out.gated == 0:
+        raise ValueError("the gate watched nothing: BASE measured none of the points it gates "
+                         "(exact counts, and the points its table found steady)")
+    if not measured["HEAD"]:
+        out.notes.append(f"HEAD {shas[1][:8]} did not build, or every benchmark failed there: "
+                         "every gated point vanished")
 
 
 def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *,

@@ -147,18 +147,8 @@ class Store:
     def open(self) -> str:
         """The worktree at the remote's branch exactly (detached; an empty
         root commit when the remote has none yet).  Returns its commit."""
-        repo, worktree = Path(self.checkout), self.worktree
         start = self._fetch()
-        _git("worktree", "prune", cwd=repo)
-        listed = _git("worktree", "list", "--porcelain", cwd=repo).stdout
-        if worktree.exists() and f"worktree {worktree.resolve()}\n" not in listed:
-            shutil.rmtree(worktree)  # a scratch copy from an older layout
-        if not worktree.exists():
-            worktree.parent.mkdir(parents=True, exist_ok=True)
-            _git("worktree", "add", "-q", "--detach", str(worktree), start, cwd=repo)
-        _git("checkout", "-q", "--detach", start, cwd=worktree)
-        _git("reset", "-q", "--hard", start, cwd=worktree)
-        _git("clean", "-qfdx", cwd=worktree)
+        _asv.worktree_at(self.checkout, start, self.worktree)
         return start
 
     def load(self, results_dir: Path, night: Night) -> None:
