@@ -344,3 +344,29 @@ def test_a_head_that_loses_its_threads_fails_on_the_exact_structure_counts(tmp_p
     assert not lost.passed
     same = gate.judge(tmp_path, "m", "b" * 40, "d" * 40, None, verdicts=False)
     assert same.passed and not same.moved and same.gated == 4
+
+
+def test_a_base_that_measured_nothing_cannot_judge_and_a_head_that_did_not_build_fails(
+        tmp_path):
+    """Exit 2 (ValueError) when BASE measured nothing (it did not build) or
+    the gate watched nothing; a HEAD that measured nothing fails: every gated
+    point vanished, and the summary says it did not build."""
+    write_results(tmp_path, "m", 2, commit="b" * 40, value=lambda *a: None)
+    write_results(tmp_path, "m", 2, commit="c" * 40)
+    _counts(tmp_path, "m", "b" * 40, None)
+    _counts(tmp_path, "m", "c" * 40, 4.0)
+    shas = ["b" * 40, "c" * 40]
+    g = gate.judge(tmp_path, "m", *shas, None, verdicts=False)
+    with pytest.raises(ValueError, match=r"BASE bbbbbbbb measured nothing"):
+        gate._can_judge(tmp_path, "m", shas, g)
+    # BASE measured, HEAD did not build.
+    shas = ["c" * 40, "b" * 40]
+    g = gate.judge(tmp_path, "m", *shas, None, verdicts=False)
+    gate._can_judge(tmp_path, "m", shas, g)
+    assert not g.passed and len(g.vanished) == 2
+    assert any("did not build" in n for n in g.notes)
+    assert "did not build" in gate.to_markdown(g)
+    # Nothing gated at all.
+    empty = gate.Gate(base="c" * 40, head="b" * 40, machine="m", table_note=None)
+    with pytest.raises(ValueError, match="watched nothing"):
+        gate._can_judge(tmp_path, "m", shas, empty)
