@@ -26,14 +26,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     root: Path
     token: str
     log: list
+    faults: dict
 
     def _serve(self):
         auth = self.headers.get("Authorization", "")
         ok = auth.lower() == basic(self.token).lower()
-        self.log.append((self.command, self.path.split("?")[0], 200 if ok else 401))
+        fault = self.faults.get("push") if "git-receive-pack" in self.path else None
+        status = 401 if not ok else fault or 200
+        self.log.append((self.command, self.path.split("?")[0], status))
         if not ok:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="gilbench-test"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if fault:   # a remote having a bad night: every push answered with this
+            self.send_response(fault)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -84,11 +92,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(root: Path, token: str):
+def serve(root: Path, token: str, faults: dict | None = None):
     """Serve the bare repositories under ``root`` at http://127.0.0.1:PORT/;
-    yields (base url, request log of (method, path, status))."""
+    yields (base url, request log of (method, path, status)).  ``faults``: a
+    dict the caller may change while serving; ``faults["push"] = 500`` answers
+    every push (git-receive-pack) with that status."""
     log: list = []
-    handler = type("Handler", (_Handler,), {"root": root, "token": token, "log": log})
+    handler = type("Handler", (_Handler,), {"root": root, "token": token, "log": log,
+                                            "faults": {} if faults is None else faults})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -45,6 +45,7 @@ import dataclasses
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 from gilbench import _asv, cython_releases, report, results
@@ -58,6 +59,11 @@ __all__ = ["Night", "Store", "run_night", "pending",
 RETRIES = 3
 #: Pushes tried when another night pushed in between.
 PUSH_TRIES = 5
+#: Seconds waited before each new try of a push that failed for another
+#: reason (a remote answering 5xx, a network gone); then the night gives up,
+#: says what is unstored, and the next night stores it first.
+#: ``$GILBENCH_PUSH_BACKOFF`` (comma-separated seconds) overrides it.
+PUSH_BACKOFF = (10.0, 60.0, 300.0)
 #: Where the fetched results branch is kept in the checkout.
 STORE_REF = "refs/gilbench/store"
 #: git's words for a push refused because the branch moved (a lost race).
@@ -83,6 +89,10 @@ class Night:
     asv_exit: int = 0
     cython: list = dataclasses.field(default_factory=list)        # releases measured
     cython_unknown: dict = dataclasses.field(default_factory=dict)  # release -> why left out
+    recovered: list = dataclasses.field(default_factory=list)     # measured earlier, stored now
+    unstored: list = dataclasses.field(default_factory=list)      # measured, not stored
+    push_error: str = ""                                           # git's words, when unstored
+    unmeasurable: dict = dataclasses.field(default_factory=dict)  # commit -> why given up
 
 
 def _git(*args, cwd, check=True):
@@ -106,6 +116,20 @@ def _log(message):
 # The store: a worktree of the checkout at the remote's results branch
 
 
+def _backoff() -> tuple:
+    text = os.environ.get("GILBENCH_PUSH_BACKOFF", "").strip()
+    if not text:
+        return PUSH_BACKOFF
+    try:
+        waits = tuple(float(w) for w in text.split(","))
+    except ValueError:
+        raise ValueError(f"GILBENCH_PUSH_BACKOFF must be comma-separated seconds, "
+                         f"got {text!r}") from None
+    if any(w < 0 for w in waits):
+        raise ValueError(f"GILBENCH_PUSH_BACKOFF must not be negative, got {text!r}")
+    return waits
+
+
 def _retries(worktree: Path, machine: str) -> dict:
     path = worktree / "retries" / f"{machine}.json"
     try:
@@ -125,6 +149,7 @@ class Store:
     checkout: Path
     remote: str
     branch: str = "benchmark-results"
+    backoff: tuple = dataclasses.field(default_factory=lambda: _backoff())
 
     @property
     def worktree(self) -> Path:
@@ -197,18 +222,21 @@ class Store:
             if repaired:
                 night.repaired.append(str(dest.relative_to(store)))
 
-        stored_failures = _failures(store / "results", machine, commit)
-        new_failures = _failures(results_dir, machine, commit)
         for src in sorted((results_dir / machine).glob(f"{commit[:8]}-*.json")):
+            if results.unreadable(src):
+                continue   # never store what asv cannot read
             dest = store / "results" / machine / src.name
             if not dest.exists():
                 put(src, dest)
             elif results.unreadable(dest):
                 put(src, dest, repaired=True)
-            elif (0 < stored_failures and new_failures <= stored_failures
+            elif (0 < results.file_failures(dest)
+                  and results.file_failures(src) <= results.file_failures(dest)
                   and src.read_bytes() != dest.read_bytes()):
-                # A retry of a measurement with failures, no worse than it: a
-                # result without failures is never replaced.
+                # A retry of a measurement with failures, no worse than it, in
+                # the same environment (one file is one environment: a Python
+                # build, a Cython release): a result without failures is
+                # never replaced.
                 put(src, dest, repaired=True)
         info = results_dir / machine / "machine.json"
         dest = store / "results" / machine / "machine.json"
@@ -234,10 +262,18 @@ class Store:
         pushed first; :class:`PushRefused` with git's message for any other
         refusal."""
         store = self.worktree
-        last = ""
-        for attempt in range(1, PUSH_TRIES + 1):
-            if attempt > 1:
-                self.open()
+        last, races, waits, first = "", 0, list(self.backoff), True
+        while True:
+            if not first:
+                try:
+                    self.open()
+                except _asv.CommandError as exc:   # the remote cannot even be read
+                    last = str(exc).strip()
+                    if not waits:
+                        raise PushRefused(f"git push to {self.branch} failed: {last}") from None
+                    self._wait(waits, last)
+                    continue
+            first = False
             written = self._stage(results_dir, machine, commit, night)
             if not written:
                 _log(f"{commit[:8]}: nothing new to store")
@@ -252,11 +288,38 @@ class Store:
                 _log(f"{commit[:8]}: stored {len(rel)} file(s) on {self.branch}")
                 return
             last = (push.stderr or push.stdout).strip()
-            if not any(word in last for word in _RACE):
+            if any(word in last for word in _RACE):
+                races += 1
+                if races >= PUSH_TRIES:
+                    raise PushRefused(f"could not push to {self.branch} after {PUSH_TRIES} "
+                                      f"tries: {last}")
+                _log(f"push rejected (attempt {races}), another night pushed first: redoing "
+                     "it on top of theirs")
+                continue
+            if not waits:
                 raise PushRefused(f"git push to {self.branch} was refused: {last}")
-            _log(f"push rejected (attempt {attempt}), another night pushed first: redoing it "
-                 "on top of theirs")
-        raise PushRefused(f"could not push to {self.branch} after {PUSH_TRIES} tries: {last}")
+            self._wait(waits, last)
+
+    @staticmethod
+    def _wait(waits: list, why: str) -> None:
+        wait = waits.pop(0)
+        line = why.splitlines()[-1] if why else "no message"
+        _log(f"push failed ({line}); trying again in {wait:g} s ({len(waits)} more tries "
+             "after that)")
+        time.sleep(wait)
+
+    def unstored(self, results_dir: Path, machine: str) -> list[str]:
+        """Commits this machine measured (readable results in ``results_dir``)
+        whose files the store lacks or holds unreadable: a night killed, or
+        refused, between asv's save and its push.  Oldest measured first."""
+        mine = self.worktree / "results" / machine
+        out = []
+        for r in sorted(results.read_machine(results_dir, machine)[0],
+                        key=lambda r: max(r.started_at.values(), default=0)):
+            there = mine / f"{r.commit_hash[:8]}-{r.env_name}.json"
+            if (not there.is_file() or results.unreadable(there)) and r.commit_hash not in out:
+                out.append(r.commit_hash)
+        return out
 
 
 # --------------------------------------------------------------------------
@@ -274,12 +337,24 @@ def _has_failures(results_dir: Path, machine: str, commit: str) -> bool:
 
 
 def pending(repo, tracked: str, results_dir: Path, machine: str, retries: dict,
-            max_commits: int, releases=()) -> list[str]:
+            max_commits: int, releases=(), given_up: dict | None = None) -> list[str]:
     """The commits to measure tonight, oldest first, at most ``max_commits``:
     those of the tracked branch's first-parent history after the first one this
     machine measured that are not done (no result -- for one of ``releases``
     of Cython when given --, or a result with failures measured fewer than
-    :data:`RETRIES` nights); the tip alone on a machine with no results yet."""
+    :data:`RETRIES` nights); the tip alone on a machine with no results yet.
+    A commit measured :data:`RETRIES` nights that recorded nothing is given
+    up: named, with why, in ``given_up``, and not measured again."""
+    given_up = {} if given_up is None else given_up
+
+    def give_up(commit) -> bool:
+        nights = retries.get(commit, 0)
+        if nights >= RETRIES:
+            given_up[commit] = (f"measured {nights} nights and asv recorded no result "
+                                "(does it build?)")
+            return True
+        return False
+
     history = _asv.first_parent(repo, tracked)
     if not history:
         raise ValueError(f"branch {tracked!r} has no commits")
@@ -289,12 +364,13 @@ def pending(repo, tracked: str, results_dir: Path, machine: str, retries: dict,
     else:
         measured = results.commits(results_dir, machine)
     if not measured & set(history):
-        return history[:1]
+        return [] if give_up(history[0]) else history[:1]
     first = max(i for i, c in enumerate(history) if c in measured)
     todo = []
     for commit in reversed(history[:first + 1]):
         if commit not in measured:
-            todo.append(commit)
+            if not give_up(commit):
+                todo.append(commit)
         elif (_has_failures(results_dir, machine, commit)
               and retries.get(commit, 1) < RETRIES):
             todo.append(commit)
@@ -342,9 +418,23 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
         _log(f"measuring each commit with Cython {', '.join(releases)}")
 
     store.open()
+    # What is stored is what counts: first what this machine measured and the
+    # store lacks (a night killed or refused between asv's save and its
+    # push), then the commits the store has no results of.
+    for commit in store.unstored(results_dir, machine):
+        _log(f"{commit[:8]}: measured here, but the store lacks it or holds it unreadable: "
+             "storing it first")
+        if not _store(store, results_dir, machine, commit, night):
+            break
+        night.recovered.append(commit)
     store.load(results_dir, night)
-    commits = pending(repo, tracked, results_dir, machine, night.retries, max_commits, releases)
-    if not commits:
+    stored = store.worktree / "results"
+    commits = [] if night.unstored else pending(
+        repo, tracked, stored, machine, night.retries, max_commits, releases,
+        given_up=night.unmeasurable)
+    for commit, why in night.unmeasurable.items():
+        _log(f"{commit[:8]}: not measurable, given up: {why}")
+    if not commits and not night.unstored:
         _log(f"nothing new on {tracked} for {machine}")
     for k, commit in enumerate(commits, 1):
         _log(f"benchmarking commit {k}/{len(commits)} of {tracked} on {machine}: {commit[:8]}")
@@ -361,10 +451,25 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
             night.retries[commit] = night.retries.get(commit, 0) + 1
             _log(f"{commit[:8]}: {len(failed)} benchmark(s) failed; measured "
                  f"{night.retries[commit]} of {RETRIES} nights")
-        store.save(results_dir, machine, commit, night)
+        if not _store(store, results_dir, machine, commit, night):
+            break   # the store cannot be reached: measure no more tonight
     if publish_pages:
         _publish(repo, night)
     return night
+
+
+def _store(store: Store, results_dir: Path, machine: str, commit: str, night: Night) -> bool:
+    """Store ``commit`` now; False (and the commit and git's words kept on
+    the night) when the remote refused after every try."""
+    try:
+        store.save(results_dir, machine, commit, night)
+        return True
+    except PushRefused as exc:
+        night.unstored.append(commit)
+        night.push_error = str(exc)
+        _log(f"{commit[:8]}: not stored ({exc}); it stays in {results_dir} and the next "
+             "night stores it first")
+        return False
 
 
 def _publish(repo: Path, night: Night) -> None:
@@ -388,6 +493,16 @@ def _publish(repo: Path, night: Night) -> None:
     if night.repaired:
         summary += ["Files of the store replaced by a new measurement:", ""]
         summary += [f"- `{c}`" for c in night.repaired] + [""]
+    if night.recovered:
+        summary += ["Measured by an earlier night and stored only now:", ""]
+        summary += [f"- `{c[:8]}`" for c in night.recovered] + [""]
+    if night.unstored:
+        summary += ["**Not stored** (kept on this machine; the next night stores them "
+                    f"first): {night.push_error}", ""]
+        summary += [f"- `{c[:8]}`" for c in night.unstored] + [""]
+    if night.unmeasurable:
+        summary += ["Not measurable, given up:", ""]
+        summary += [f"- `{c[:8]}`: {why}" for c, why in night.unmeasurable.items()] + [""]
     summary += ["### Verdicts", "", report.to_markdown(judged)]
     text = "\n".join(summary)
     print(report.to_text(judged))

@@ -224,6 +224,19 @@ def failures(results_dir, machine: str, commit: str) -> int:
     return count
 
 
+def file_failures(path) -> int:
+    """How many points asv recorded as failed in one result file (one
+    commit, one environment); 0 for a file asv cannot read."""
+    from asv.results import Results
+
+    try:
+        r = Results.load(str(path))
+    except Exception:  # noqa: BLE001  asv's UserError, JSON errors: unreadable
+        return 0
+    return sum(v is None for key in r.get_all_result_keys()
+               for v in r.get_result_value(key, r.get_result_params(key)))
+
+
 def commits(results_dir, machine: str) -> set[str]:
     """The commits ``machine`` has readable results for."""
     return {r.commit_hash for r in read_machine(results_dir, machine)[0]}

@@ -40,6 +40,11 @@ def run(args) -> int:
     if night.failed:
         print(f"gilbench nightly: {len(night.failed)} benchmark(s) failed (recorded, the "
               "others stored):\n  " + "\n  ".join(night.failed), file=sys.stderr)
+    if night.unstored:
+        print(f"gilbench nightly: measured but not stored (the next night stores them first): "
+              f"{', '.join(c[:8] for c in night.unstored)}: {night.push_error}",
+              file=sys.stderr)
+        return 2
     for release, why in night.cython_unknown.items():
         print(f"gilbench nightly: Cython {release} not measured: pip cannot install it ({why})",
               file=sys.stderr)
