@@ -36,7 +36,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from gilbench import _asv, gate, noise, noise_table, report, results
+from gilbench import _asv, claims, gate, noise, noise_table, report, results
 from gilbench import gate_calibration as gate_cal
 from gilbench.harness.release_numbers import sort_key
 
@@ -415,7 +415,6 @@ def _measured_code(commit: str) -> tuple:
 def cython_c5(machine="vm") -> str:
     """C5 and C5b per Cython release on ``machine``: each value's median and
     range over the runs of docs/experiments/cython_c5.py, and the verdicts."""
-    from gilbench import claims
 
     per_run = _cython_runs(machine)
     if not per_run:
@@ -493,6 +492,10 @@ def harness_move(machine="vm") -> str:
         mark = " (moved)" if k in moved else ""
         lines.append(f"| `{k.split('.', 1)[1]}`{mark} | " + " | ".join(cells) + " |")
     shifts = [abs(new[k].value / old[k].value - 1) for k in moved if old[k].value]
+    full = base / "full-default"
+    after = None
+    if (full / "run.json").is_file():
+        (after,) = results.load(full / "results", machine=machine)
     o, n = records["old-suite"], records["new-suite"]
     lines += ["", f"`{machine}`; old commit `{o['measured_commit'][:8]}`, today's "
               f"`{n['measured_commit'][:8]}` (same kernels). Today's suite measured the old "
@@ -501,6 +504,23 @@ def harness_move(machine="vm") -> str:
               f"today's commit at {same_kernels} of {len(keys)}. The harness move changed "
               f"{len(moved)} of {len(keys)} counts"
               + (f", by at most {max(shifts):.2%}" if shifts else "") + "."]
+    if after is not None:
+        before = next(r for r in _runs() if r.machine == machine)
+        vb = {v.claim: v for v in claims.verdicts(before)}
+        va = {v.claim: v for v in claims.verdicts(after)}
+        differ = [f"{c} ({vb[c].status} before: {vb[c].summary}; {va[c].status} after: "
+                  f"{va[c].summary})" for c in vb if vb[c].status != va[c].status]
+        counts = {p.name: p.value for p in after.points.values()
+                  if "Instructions" in p.benchmark and p.ok}
+        same = sum(counts.get(k) == new[k].value for k in keys if new[k].ok)
+        rec = json.loads((full / "run.json").read_text())
+        lines += ["", f"The whole default suite after the move (README command 1 in a fresh "
+                  f"clone of `{rec['tested_commit'][:8]}`, {rec['seconds'] / 60:.1f} min wall, "
+                  f"`python docs/experiments/harness_move.py --machine {machine} --full`): "
+                  f"the same verdict as the committed run (`{before.commit[:8]}`) for "
+                  f"{len(vb) - len(differ)} of {len(vb)} claims"
+                  + (f"; a different one for {'; '.join(differ)}" if differ else "")
+                  + f". Its exact counts equal today's suite's above at {same} of {len(keys)}."]
     return "\n".join(lines) + "\n"
 
 
