@@ -77,14 +77,22 @@ def test_reanalyze_reads_the_pairs_without_running(gate_calibrated, tmp_path):
 
 @pytest.mark.parametrize("cpus", [1, 2, 64])
 def test_what_the_gate_can_watch_at_any_size(cpus):
-    """Every exact count; the time_ points and ratios at their largest size,
-    at 1 thread and at all CPUs, never an erratic point; on a 64-CPU machine
-    about as many points as on 2."""
+    """Every exact count (instructions, and the structure counts of parallel
+    code at 1 thread and at all CPUs); the time_ points and ratios at their
+    largest size, at 1 thread and at all CPUs, never an erratic point; on a
+    64-CPU machine about as many points as on 2."""
     got = gate.candidates(ROOT, cpus=cpus)
     assert set(got.values()) == {"exact", "time", "ratio"}
     benches = {b["benchmark"]: b for b in plan.discover(ROOT, cpus)}
-    exact = sum(b["points"] for b in benches.values() if b["class"].endswith("Instructions"))
+    exact = sum(b["points"] for b in benches.values()
+                if b["class"].endswith(("Instructions", "Structure")))
     assert sum(k == "exact" for k in got.values()) == exact
+    structure = {n for n, k in got.items() if "Structure." in n}
+    assert structure and all(f", {cpus})" in n or "(1)" in n or ", 1)" in n
+                             or f"({cpus})" in n or f"({2 * cpus})" in n for n in structure)
+    for claim in ("C5", "C7", "C8", "C9"):
+        assert any(f"Track{claim}Structure." in n and (f", {cpus})" in n or f"({cpus})" in n)
+                   for n in structure), (claim, sorted(structure))
     for name, kind in got.items():
         b = benches[name.split("(")[0]]
         if kind == "exact" or not b["param_names"]:

@@ -286,16 +286,18 @@ def _has_m(files, commit):
     return any(f.startswith(f"results/m/{commit[:8]}") for f in files)
 
 
-def test_a_push_refused_for_another_reason_fails_at_once(small):
+def test_a_push_refused_for_another_reason_is_tried_again_then_refused(small, capsys):
     bare, clone, history, _ = small
     hook = bare / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'protected branch: pushes need a review' >&2\nexit 1\n")
     hook.chmod(0o755)
-    nightly.Store(clone, "origin").open()
+    store = nightly.Store(clone, "origin", backoff=(0.0, 0.0))
+    store.open()
     _fake_results(clone / "r", "m", history[0])
     with pytest.raises(nightly.PushRefused, match="protected branch: pushes need a review"):
-        nightly.Store(clone, "origin").save(clone / "r", "m", history[0],
-                                            nightly.Night(machine="m"))
+        store.save(clone / "r", "m", history[0], nightly.Night(machine="m"))
+    assert capsys.readouterr().out.count("trying again in 0 s") == 2
+    assert stored_files(bare) == []
 
 
 def test_corrupt_stored_files_are_named_left_out_and_replaced(small):
