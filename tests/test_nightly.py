@@ -174,7 +174,10 @@ def test_a_killed_night_loses_at_most_the_commit_it_was_measuring(nights):
     assert "benchmarking commit 2/2" in nights["killed2"], nights["killed2"][-2000:]
     assert "benchmarking commit 1/2 of main on nightly-test: " + nights["a"][:8] in \
         nights["killed2"]
-    assert nights["retries_after2"] == {nights["a"]: 2}
+    # Counted per environment (the one environment of this asv config).
+    ((env, count),) = nights["retries_after2"][nights["a"]].items()
+    assert env.startswith("virtualenv-py") and count == 2, nights["retries_after2"]
+    assert list(nights["retries_after2"]) == [nights["a"]]
     assert not _has(nights["after2"], nights["b"])
     # Night 3 (SIGKILL): the tip measured a third time, without the failure:
     # repaired; killed during B, which is still not stored.
@@ -388,3 +391,34 @@ def test_a_good_result_is_never_replaced(small):
     assert out("show", f"benchmark-results:results/m/{history[0][:8]}-env.json",
                cwd=bare) == first
     assert not night.repaired
+
+
+def test_retries_and_replacement_are_per_environment(small):
+    """Under the Cython matrix a commit has one result file per release: a
+    release's failure is retried RETRIES nights of its own, and a retry
+    replaces only the release that failed, never another's good result."""
+    bare, clone, history, _ = small
+    results_dir = clone / "r"
+    c = history[-1]   # the tip: nothing older is pending on a machine new to it
+    _fake_results(results_dir, "m", c, cython="3.1.8", value=None)   # failed
+    _fake_results(results_dir, "m", c, cython="3.3.1")               # good
+    env_old, env_new = "env-Cython3.1.8", "env-Cython3.3.1"
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 5) == [c]
+    # The good release's nights do not count for the failed one.
+    assert nightly.pending(clone, "main", results_dir, "m",
+                           {c: {env_new: nightly.RETRIES}}, 5) == [c]
+    assert nightly.pending(clone, "main", results_dir, "m",
+                           {c: {env_old: nightly.RETRIES}}, 5) == []
+    store = nightly.Store(clone, "origin")
+    store.open()
+    store.save(results_dir, "m", c, nightly.Night(machine="m"))
+    good = out("show", f"benchmark-results:results/m/{c[:8]}-{env_new}.json", cwd=bare)
+    # A retry: the failed release now measures, the good one now fails.
+    _fake_results(results_dir, "m", c, cython="3.1.8", value=1.0)
+    _fake_results(results_dir, "m", c, cython="3.3.1", value=None)
+    night = nightly.Night(machine="m")
+    store.open()
+    store.save(results_dir, "m", c, night)
+    assert night.repaired == [f"results/m/{c[:8]}-{env_old}.json"]
+    assert out("show", f"benchmark-results:results/m/{c[:8]}-{env_new}.json",
+               cwd=bare) == good

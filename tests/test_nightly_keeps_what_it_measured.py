@@ -183,9 +183,11 @@ def test_a_commit_that_records_nothing_is_given_up_after_retries_with_the_reason
     assert f"{commit[:8]}: not measurable, given up: measured {nightly.RETRIES} nights" in \
         last.stdout
     retries = json.loads(stored(remote["bare"])[f"retries/{MACHINE}.json"])
-    assert retries[commit] == nightly.RETRIES
+    assert retries[commit] == {nightly.NO_RESULT: nightly.RETRIES}
     summary = (proj / ".asv" / "html" / "nightly-summary.md")
     assert summary.is_file() and "Not measurable, given up" in summary.read_text()
+    page = (proj / ".asv" / "html" / "claims" / "index.html").read_text()
+    assert f"{commit[:8]}: not measurable on {MACHINE}, given up: measured" in page
 
 
 def test_push_backoff_is_read_and_checked(monkeypatch):

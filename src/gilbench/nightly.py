@@ -85,7 +85,7 @@ class Night:
     corrupt: list = dataclasses.field(default_factory=list)       # store files skipped
     repaired: list = dataclasses.field(default_factory=list)      # store files replaced
     failed: list = dataclasses.field(default_factory=list)        # benchmarks that failed
-    retries: dict = dataclasses.field(default_factory=dict)       # commit -> nights measured
+    retries: dict = dataclasses.field(default_factory=dict)  # commit -> {environment: nights}
     asv_exit: int = 0
     cython: list = dataclasses.field(default_factory=list)        # releases measured
     cython_unknown: dict = dataclasses.field(default_factory=dict)  # release -> why left out
@@ -130,11 +130,30 @@ def _backoff() -> tuple:
     return waits
 
 
+#: The environment key of a night that recorded no result file at all.
+NO_RESULT = "*"
+
+
+def _per_environment(value) -> dict:
+    """{environment: nights} from a stored entry (an older store kept one
+    number per commit: it counts for every environment)."""
+    if isinstance(value, dict):
+        return {str(k): int(v) for k, v in value.items()}
+    return {NO_RESULT: int(value)}
+
+
+def _nights(retries: dict, commit: str, env: str) -> int:
+    """Nights that measured ``env`` of ``commit`` with failures (or
+    recorded nothing for it)."""
+    got = _per_environment(retries.get(commit, {}))
+    return got.get(env, got.get(NO_RESULT, 0))
+
+
 def _retries(worktree: Path, machine: str) -> dict:
     path = worktree / "retries" / f"{machine}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {str(k): int(v) for k, v in data.items()}
+        return {str(k): _per_environment(v) for k, v in data.items()}
     except (OSError, ValueError, AttributeError, TypeError):
         return {}
 
@@ -248,7 +267,8 @@ class Store:
             put(bench_list, dest)
         if commit in night.retries:
             path = store / "retries" / f"{machine}.json"
-            merged = dict(_retries(store, machine), **{commit: night.retries[commit]})
+            merged = dict(_retries(store, machine),
+                          **{commit: _per_environment(night.retries[commit])})
             path.parent.mkdir(parents=True, exist_ok=True)
             text = json.dumps(merged, indent=1, sort_keys=True) + "\n"
             if not path.is_file() or path.read_text(encoding="utf-8") != text:
@@ -326,14 +346,13 @@ class Store:
 # What to measure
 
 
-def _failures(results_dir: Path, machine: str, commit: str) -> int:
-    """How many points of ``commit`` asv recorded as failed there (0 if none
-    or no readable result)."""
-    return results.failures(results_dir, machine, commit)
-
-
-def _has_failures(results_dir: Path, machine: str, commit: str) -> bool:
-    return _failures(results_dir, machine, commit) > 0
+def _failing_environments(results_dir: Path, machine: str, commit: str) -> list[str]:
+    """The environments of ``commit`` whose result file holds a failure; for
+    a commit with no result file, ``[NO_RESULT]``."""
+    files = sorted((Path(results_dir) / machine).glob(f"{commit[:8]}-*.json"))
+    if not files:
+        return [NO_RESULT]
+    return [f.stem[len(commit[:8]) + 1:] for f in files if results.file_failures(f) > 0]
 
 
 def pending(repo, tracked: str, results_dir: Path, machine: str, retries: dict,
@@ -348,7 +367,7 @@ def pending(repo, tracked: str, results_dir: Path, machine: str, retries: dict,
     given_up = {} if given_up is None else given_up
 
     def give_up(commit) -> bool:
-        nights = retries.get(commit, 0)
+        nights = _nights(retries, commit, NO_RESULT)
         if nights >= RETRIES:
             given_up[commit] = (f"measured {nights} nights and asv recorded no result "
                                 "(does it build?)")
@@ -371,8 +390,11 @@ def pending(repo, tracked: str, results_dir: Path, machine: str, retries: dict,
         if commit not in measured:
             if not give_up(commit):
                 todo.append(commit)
-        elif (_has_failures(results_dir, machine, commit)
-              and retries.get(commit, 1) < RETRIES):
+        elif any(_nights(retries, commit, env) < RETRIES
+                 for env in _failing_environments(results_dir, machine, commit)):
+            # A result with failures is measured again, RETRIES nights in
+            # all -- counted per environment (a Python build, a Cython
+            # release), never summed over a commit's environments.
             todo.append(commit)
     return todo[:max_commits]
 
@@ -448,9 +470,12 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
         failed = _failed_benchmarks(results_dir, machine, commit)
         if failed:
             night.failed += failed
-            night.retries[commit] = night.retries.get(commit, 0) + 1
+            counts = _per_environment(night.retries.get(commit, {}))
+            for env in _failing_environments(results_dir, machine, commit):
+                counts[env] = _nights(night.retries, commit, env) + 1
+            night.retries[commit] = counts
             _log(f"{commit[:8]}: {len(failed)} benchmark(s) failed; measured "
-                 f"{night.retries[commit]} of {RETRIES} nights")
+                 f"{max(counts.values())} of {RETRIES} nights")
         if not _store(store, results_dir, machine, commit, night):
             break   # the store cannot be reached: measure no more tonight
     if publish_pages:
@@ -476,7 +501,11 @@ def _publish(repo: Path, night: Night) -> None:
     """The publish pipeline (:mod:`gilbench.publish`) and the night's summary
     (job summary on GitHub Actions, and ``.asv/html/nightly-summary.md``)."""
     try:
-        published = publish(repo)
+        published = publish(repo, notes=[
+            *(f"{c[:8]}: not measurable on {night.machine}, given up: {why}"
+              for c, why in night.unmeasurable.items()),
+            *(f"{c[:8]}: measured on {night.machine} but not stored yet ({night.push_error})"
+              for c in night.unstored)])
     except ValueError as exc:
         _log(f"nothing published: {exc}")
         return

@@ -88,12 +88,14 @@ def _thresholds_per_machine(repo: Path, html_dir: Path, noise_dir: Path) -> dict
     return {m: str(noise_dir / f"{m}.json") for m in tables}
 
 
-def publish(repo=".", *, html_dir=None, cache_dir=None, noise_dir=None) -> Published:
+def publish(repo=".", *, html_dir=None, cache_dir=None, noise_dir=None,
+            notes=()) -> Published:
     """Publish the asv project at ``repo``: asv's page (default
     ``.asv/html``), its regressions judged per machine at the thresholds of
     ``noise_dir`` (default ``<repo>/noise``), made to open offline, and the
     claims page in its ``claims/`` subdirectory.  ValueError when there are
-    no results yet."""
+    no results yet.  ``notes``: lines the claims page shows beside the
+    results (the nightly's: commits not stored, or given up)."""
     repo = Path(repo).resolve()
     results_dir = _asv.results_dir(repo)
     html_dir = Path(html_dir).resolve() if html_dir else _asv.html_dir(repo)
@@ -104,6 +106,6 @@ def publish(repo=".", *, html_dir=None, cache_dir=None, noise_dir=None) -> Publi
     thresholds = _thresholds_per_machine(repo, html_dir, noise_dir)
     vendor_html(html_dir, cache_dir)
     judged = report.judge(results.load(results_dir))   # every verdict, once
-    claims_page = report.write_html(judged, html_dir / "claims")
+    claims_page = report.write_html(judged, html_dir / "claims", notes=notes)
     return Published(html=html_dir / "index.html", claims=claims_page, judged=judged,
                      thresholds=thresholds)

@@ -518,10 +518,11 @@ def _names_a_file(note: str) -> bool:
     return note.split(":", 1)[0].endswith(".json")
 
 
-def write_html(runs, out_dir) -> Path:
+def write_html(runs, out_dir, notes=()) -> Path:
     """Write ``index.html`` (self-contained: CSS inline, plots as data: URIs)
     into ``out_dir``; returns its path.  ``runs``: a list of Run or a
-    :class:`Judged`."""
+    :class:`Judged`; ``notes``: lines shown under the machines' table (what
+    the run that published knows and the results do not say)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     j = judge(runs)
@@ -543,6 +544,9 @@ def write_html(runs, out_dir) -> Path:
                      f"<td>{r.cpus or 'unknown'}</td>"
                      f"<td><code>{e(r.commit[:8])}</code></td><td>{_date(r)}</td></tr>")
     parts.append("</table>")
+    if notes:
+        parts.append("<p class='note'>Not in these results:</p><ul class='notes'>"
+                     + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
     left_out = [(r, note) for r in runs for note in r.left_out]
     if left_out:
         parts.append("<p class='note'>Read past (not judged):</p><ul class='left-out'>" + "".join(

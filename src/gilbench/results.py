@@ -211,19 +211,6 @@ def read_machine(results_dir, machine: str) -> tuple[list, list[str]]:
     return good, bad
 
 
-def failures(results_dir, machine: str, commit: str) -> int:
-    """How many points asv recorded as failed in ``machine``'s readable
-    results of ``commit`` (every environment), whether or not a
-    benchmarks.json names their parameters."""
-    count = 0
-    for r in read_machine(results_dir, machine)[0]:
-        if r.commit_hash != commit:
-            continue
-        for key in r.get_all_result_keys():
-            count += sum(v is None for v in r.get_result_value(key, r.get_result_params(key)))
-    return count
-
-
 def file_failures(path) -> int:
     """How many points asv recorded as failed in one result file (one
     commit, one environment); 0 for a file asv cannot read."""
