@@ -85,3 +85,16 @@ def test_bad_sizes_are_refused():
 def test_a_kernel_that_does_not_exist_fails_with_the_childs_error():
     with pytest.raises(RuntimeError, match="no_such_kernel"):
         structure.per_call({"p": (C7, "no_such_kernel", "x_threads", 1)})
+
+
+def test_the_harness_c_helpers_say_why_they_cannot_be_built(tmp_path, monkeypatch):
+    from benchmarks.harness import compiled
+
+    bad = tmp_path / "broken.c"
+    bad.write_text("this is not C\n")
+    with pytest.raises(compiled.CompileError, match="broken.c does not compile with cc"):
+        compiled.shared_library(bad)
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    with pytest.raises(compiled.CompileError, match="no C compiler"):
+        compiled.shared_library(structure.SOURCE, "-ldl")
+    assert "no C compiler" in structure.unavailable_reason()

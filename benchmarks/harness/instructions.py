@@ -29,6 +29,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import compiled
+
 __all__ = ["Unavailable", "RECIPES", "per_element", "per_element_shared", "unavailable_reason"]
 
 def _normal(n, seed=0):
@@ -127,36 +129,15 @@ class Unavailable(RuntimeError):
 CLIENT_REQUESTS = Path(__file__).with_name("callgrind.c")
 
 
-def _cache_dir() -> Path:
-    path = Path(tempfile.gettempdir()) / f"gilbench-harness-{os.getuid()}"
-    path.mkdir(mode=0o700, exist_ok=True)
-    return path
-
-
 def client_requests() -> Path:
-    """The shared library of :data:`CLIENT_REQUESTS`, compiled with the C
-    compiler (``$CC``, default ``cc``) the first time and kept, keyed by its
-    source and compiler, in a cache directory.  Raises :class:`Unavailable`
-    when it cannot be compiled (no compiler, no ``valgrind/callgrind.h``)."""
-    cc = os.environ.get("CC", "cc")
-    source = CLIENT_REQUESTS.read_bytes()
-    key = hashlib.sha256(source + b"\0" + cc.encode()).hexdigest()[:16]
-    out = _cache_dir() / f"callgrind-{key}.so"
-    if out.is_file():
-        return out
-    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
+    """The shared library of :data:`CLIENT_REQUESTS` (:mod:`.compiled`).
+    Raises :class:`Unavailable` when it cannot be compiled (no compiler, no
+    ``valgrind/callgrind.h``)."""
     try:
-        r = subprocess.run([*cc.split(), "-O2", "-shared", "-fPIC", "-o", str(tmp),
-                            str(CLIENT_REQUESTS)], capture_output=True, text=True, timeout=120)
-    except OSError as exc:
-        raise Unavailable(f"no C compiler to build the callgrind client requests ({cc}: "
-                          f"{exc.strerror})") from None
-    if r.returncode != 0:
-        last = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise Unavailable(f"the callgrind client requests do not compile with {cc} "
-                          f"(valgrind's headers, valgrind/callgrind.h, are needed): {last}")
-    os.replace(tmp, out)
-    return out
+        return compiled.shared_library(CLIENT_REQUESTS)
+    except compiled.CompileError as exc:
+        raise Unavailable(f"the callgrind client requests cannot be built (valgrind's "
+                          f"headers, valgrind/callgrind.h, are needed): {exc}") from None
 
 
 def unavailable_reason() -> str | None:

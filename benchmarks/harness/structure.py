@@ -21,13 +21,13 @@ difference of sizes: GIL acquisitions per element, fixed costs dropped).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from . import compiled
 
 __all__ = ["COUNTS", "RECIPES", "SIZES", "REPEATS", "Unavailable", "per_call",
            "unavailable_reason", "interposer"]
@@ -94,36 +94,16 @@ RECIPES = {
 }
 
 
-def _cache_dir() -> Path:
-    path = Path(tempfile.gettempdir()) / f"gilbench-harness-{os.getuid()}"
-    path.mkdir(mode=0o700, exist_ok=True)
-    return path
-
-
 def interposer() -> Path:
-    """The shared library of ``structure.c``, compiled with ``$CC`` (default
-    ``cc``) the first time and kept, keyed by its source and compiler.
-    Raises :class:`Unavailable` when it cannot be built."""
+    """The shared library of ``structure.c`` (:mod:`.compiled`).  Raises
+    :class:`Unavailable` where it cannot be built or preloaded."""
     if not sys.platform.startswith("linux"):
         raise Unavailable(f"counts by interposition need Linux's dynamic linker, "
                           f"not {sys.platform}")
-    cc = os.environ.get("CC", "cc")
-    source = SOURCE.read_bytes()
-    out = _cache_dir() / f"structure-{hashlib.sha256(source + cc.encode()).hexdigest()[:16]}.so"
-    if out.is_file():
-        return out
-    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
     try:
-        r = subprocess.run([*cc.split(), "-O2", "-shared", "-fPIC", "-o", str(tmp),
-                            str(SOURCE), "-ldl"], capture_output=True, text=True, timeout=120)
-    except OSError as exc:
-        raise Unavailable(f"no C compiler to build the counting library ({cc}: "
-                          f"{exc.strerror})") from None
-    if r.returncode != 0:
-        last = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise Unavailable(f"the counting library does not compile with {cc}: {last}")
-    os.replace(tmp, out)
-    return out
+        return compiled.shared_library(SOURCE, "-ldl")
+    except compiled.CompileError as exc:
+        raise Unavailable(f"the counting library cannot be built: {exc}") from None
 
 
 def unavailable_reason() -> str | None:
