@@ -182,3 +182,19 @@ def test_the_measured_wheel_holds_only_the_kernels(serial_build):
                                               "_cyutility", "_openmp_helpers"}, files
     assert {f.split("/")[0] for f in files if "/" in f} == {"kernels"}, files
     assert any(f.startswith("kernels/c1_gil_held") for f in files)
+
+
+def test_a_serial_build_enters_no_parallel_region(serial_build):
+    """The structure counts the gate watches see a build without OpenMP for
+    what it is: a prange asked for 2 threads enters no parallel region and
+    runs on no team, where an OpenMP build enters one with 2 threads
+    (tests/test_structure.py): the gate fails such a HEAD on exact counts."""
+    code = PRELUDE + (
+        f"import json, sys; sys.path.insert(0, {str(ROOT)!r}); "
+        "from benchmarks.harness import structure; "
+        "print(json.dumps(structure.per_call({'p': ('gilbench.kernels.c7_prange_overhead', "
+        "'sumsq_prange', 'x_threads', 2)})))")
+    r = run(serial_build, "-c", code)
+    assert r.returncode == 0, r.stderr
+    counts = json.loads(r.stdout.strip().splitlines()[-1])["p"]["per_call"]
+    assert counts["regions"] == 0 and counts["team_members"] == 0, counts
