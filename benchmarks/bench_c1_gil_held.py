@@ -18,9 +18,11 @@ from .common import (
     SIZES,
     Benchmark,
     InstructionCounts,
+    StructureCounts,
     instruction_table,
     interleaved_ratios,
     pinned,
+    structure_table,
     vector,
 )
 
@@ -88,3 +90,25 @@ class TrackC1Instructions(InstructionCounts):
 
     def track_c1_instructions(self, table, kernel, variant):
         return table[f"{kernel}/{variant}"]
+
+
+class TrackC1Structure(StructureCounts):
+    """C1: the GIL transitions of each variant of the sum of squares, counted
+    exactly: GIL acquisitions per element (one for the ``except *`` function,
+    which takes the GIL back after every call; none for the others) and GIL
+    releases per call (none while the loop holds the GIL, one for the
+    released variants).  One thread: the claim is about single-threaded code."""
+
+    params = (["gil_acquisitions_per_element", "gil_releases_per_call"], list(VARIANTS))
+    param_names = ["count", "variant"]
+    unit = "count"
+
+    def setup_cache(self):
+        return structure_table({v: ("gilbench.kernels.c1_gil_held", f"sumsq_{v}", "x", 1)
+                                for v in VARIANTS})
+
+    def track_c1_structure(self, table, count, variant):
+        row = table[variant]
+        if count == "gil_acquisitions_per_element":
+            return row["per_element"]["gil_ensures"]
+        return row["per_call"]["gil_saves"]

@@ -18,9 +18,11 @@ from .common import (
     SMOKE,
     Benchmark,
     InstructionCounts,
+    StructureCounts,
     extra_ns_per_event,
     instruction_table,
     interleaved_ratios,
+    structure_table,
 )
 
 N = 10_000 if SMOKE else 1_000_000
@@ -117,3 +119,23 @@ class TrackC4Instructions(InstructionCounts):
 
     def track_c4_instructions(self, table, release):
         return table[release]
+
+
+class TrackC4Structure(StructureCounts):
+    """C4: GIL releases per loop step, counted exactly: one with a brief
+    ``with nogil: pass`` every step, none without (Cython never drops the
+    GIL by itself)."""
+
+    params = [["every_step", "never"]]
+    param_names = ["release"]
+    unit = "GIL releases per step"
+
+    def setup_cache(self):
+        return structure_table({
+            "every_step": ("gilbench.kernels.c4_brief_release", "spin_release_every",
+                           "iterations_release_every_step", 1),
+            "never": ("gilbench.kernels.c4_brief_release", "spin_release_every",
+                      "iterations_never_release", 1)})
+
+    def track_c4_structure(self, table, release):
+        return table[release]["per_element"]["gil_saves"]

@@ -13,12 +13,15 @@ from gilbench.kernels import c6_scan as k6
 
 from .common import (
     SMOKE,
+    STRUCTURE_THREADS,
     THREADS,
     THREADS_OVERSUBSCRIBED,
     Benchmark,
     InstructionCounts,
+    StructureCounts,
     instruction_table,
     interleaved_ratios,
+    structure_table,
     vector,
 )
 
@@ -100,3 +103,21 @@ class TrackC6Instructions(InstructionCounts):
 
     def track_c6_instructions(self, table, algo):
         return table[algo]
+
+
+class TrackC6Structure(StructureCounts):
+    """C6: the two-pass parallel scan (the right way to run a loop-carried
+    sum in parallel), counted exactly: the parallel regions per call and the
+    threads that ran it, at 1 thread and at the usable CPUs."""
+
+    params = (["regions", "team_members"], STRUCTURE_THREADS)
+    param_names = ["count", "threads"]
+    thread_param = "threads"
+    unit = "per call"
+
+    def setup_cache(self):
+        return structure_table({str(nt): ("gilbench.kernels.c6_scan", "cumsum_scan",
+                                          "x_out_threads", nt) for nt in STRUCTURE_THREADS})
+
+    def track_c6_structure(self, table, count, nt):
+        return table[str(nt)]["per_call"][count]

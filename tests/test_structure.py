@@ -98,3 +98,22 @@ def test_the_harness_c_helpers_say_why_they_cannot_be_built(tmp_path, monkeypatc
     with pytest.raises(compiled.CompileError, match="no C compiler"):
         compiled.shared_library(structure.SOURCE, "-ldl")
     assert "no C compiler" in structure.unavailable_reason()
+
+
+def test_single_thread_kernels_count_the_gil_transitions_the_claims_name():
+    """C1: holding the GIL makes no transition, a released loop one per call,
+    an ``except *`` function one acquisition per element; C4: a brief release
+    every step is one release per step, and Cython makes none by itself."""
+    c1 = "gilbench.kernels.c1_gil_held"
+    c4 = "gilbench.kernels.c4_brief_release"
+    got = structure.per_call({
+        "gil": (c1, "sumsq_gil", "x", 1), "nogil": (c1, "sumsq_nogil", "x", 1),
+        "except": (c1, "sumsq_except", "x", 1),
+        "every": (c4, "spin_release_every", "iterations_release_every_step", 1),
+        "never": (c4, "spin_release_every", "iterations_never_release", 1)})
+    assert got["gil"]["per_call"]["gil_saves"] == 0 == got["gil"]["per_call"]["gil_ensures"]
+    assert got["nogil"]["per_call"]["gil_saves"] == 1
+    assert got["nogil"]["per_element"]["gil_ensures"] == 0
+    assert got["except"]["per_element"]["gil_ensures"] == 1.0
+    assert got["every"]["per_element"]["gil_saves"] == 1.0
+    assert got["never"]["per_call"]["gil_saves"] == 0

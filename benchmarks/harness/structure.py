@@ -55,6 +55,24 @@ def _normal(n, seed=0):
     return np.random.default_rng(seed).standard_normal(n)
 
 
+def _x(f, n, nt):
+    x = _normal(n)
+    return lambda: f(x)
+
+
+def _x_out(f, n, nt):
+    x, out = _normal(n), _normal(n)
+    return lambda: f(x, out)
+
+
+def _iterations_release_every_step(f, n, nt):
+    return lambda: f(n, 1)
+
+
+def _iterations_never_release(f, n, nt):
+    return lambda: f(n, 0)
+
+
 def _x_threads(f, n, nt):
     x = _normal(n)
     return lambda: f(x, nt)
@@ -84,8 +102,13 @@ def _chunks_threads(f, n, nt):
     return lambda: f(a, b, out, nt)
 
 
-#: How a kernel f is called on n elements (or chunks) by nt threads.
+#: How a kernel f is called on n elements (or chunks, or loop steps) by nt
+#: threads; the single-thread kernels' recipes take no thread count.
 RECIPES = {
+    "x": _x,
+    "x_out": _x_out,
+    "iterations_release_every_step": _iterations_release_every_step,
+    "iterations_never_release": _iterations_never_release,
     "x_threads": _x_threads,
     "x_out_threads": _x_out_threads,
     "x_out_4stages_threads": _x_out_4stages_threads,

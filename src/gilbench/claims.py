@@ -165,7 +165,10 @@ C7_REGION_US = "TrackC7RegionOverhead.track_c7_region_us"
 C8_NORMALIZE_GAIN = "TrackC8NormalizeGain.track_c8_normalize_gain"
 C8_PIPELINE_GAIN = "TrackC8PipelineGain.track_c8_pipeline_gain"
 C9_SLOWDOWN = "TrackC9Slowdown.track_c9_slowdown"
+C1_STRUCTURE = "TrackC1Structure.track_c1_structure"
+C4_STRUCTURE = "TrackC4Structure.track_c4_structure"
 C5_STRUCTURE = "TrackC5Structure.track_c5_structure"
+C6_STRUCTURE = "TrackC6Structure.track_c6_structure"
 C7_STRUCTURE = "TrackC7Structure.track_c7_structure"
 C8_STRUCTURE = "TrackC8Structure.track_c8_structure"
 C9_STRUCTURE = "TrackC9Structure.track_c9_structure"
@@ -722,6 +725,13 @@ def structure_evidence(run: Run, claim_id: str) -> dict:
     not how fast."""
     threads = sorted({1, run.cpus or 1} | ({2 * (run.cpus or 1)} if claim_id == "C9" else set()))
     rows = {
+        "C1": [(f"GIL acquisitions per element, {v} (exact)", C1_STRUCTURE,
+                {"count": "gil_acquisitions_per_element", "variant": v})
+               for v in ("gil", "nogil", "except")],
+        "C4": [(f"GIL releases per step, release {r.replace('_', ' ')} (exact)", C4_STRUCTURE,
+                {"release": r}) for r in ("never", "every_step")],
+        "C6": [(f"parallel regions per scan call, {nt} thread(s) (exact)", C6_STRUCTURE,
+                {"count": "regions", "threads": nt}) for nt in threads],
         "C5": [(f"GIL acquisitions per element, `with gil` every element, {nt} thread(s) "
                 "(exact)", C5_STRUCTURE, {"count": "gil_acquisitions_per_element",
                                           "threads": nt}) for nt in threads],
