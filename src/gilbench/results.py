@@ -218,7 +218,7 @@ def file_failures(path) -> int:
 
     try:
         r = Results.load(str(path))
-    except Exception:  # noqa: BLE001  asv's UserError, JSON errors: unreadable
+    except Exception:  # asv's UserError, JSON errors: an unreadable file
         return 0
     return sum(v is None for key in r.get_all_result_keys()
                for v in r.get_result_value(key, r.get_result_params(key)))
