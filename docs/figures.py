@@ -196,158 +196,244 @@ def gate_calibration() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _point_threads(name: str, benchmarks: dict) -> int:
+    """The threads point ``name`` runs on, from asv's description of its
+    benchmark (``benchmarks.json``): its largest thread parameter, else 1
+    (a single-thread benchmark, or an instruction count: 1-thread recipes)."""
+    key, _, rest = name.partition("(")
+    b = benchmarks.get(key)
+    if not b or not rest:
+        return 1
+    import ast
+
+    values = ast.literal_eval("(" + rest.rstrip(")") + ",)")
+    counts = [int(v) for pname, v in zip(b["param_names"], values, strict=False)
+              if pname in noise_table.THREAD_PARAMS]
+    return max(counts, default=1)
+
+
+def _judged(raw: Path, machine: str, base: str, head: str, table, watched=None,
+            rounds=gate.GATE_ROUNDS):
+    return gate.judge(raw, machine, base, head, table, verdicts=False, watched=watched,
+                      rounds=rounds)
+
+
 def _aa_runs():
+    """Every fresh A/A gate run, judged again from its raw results (the
+    first measurement and the confirmation, kept apart); ValueError when a
+    run's recorded outcome differs from what its raw results give."""
     import json
 
     runs = []
     for run_json in sorted((ROOT / "noise" / "gate-aa").glob("*/run*/run.json"),
                            key=lambda p: (p.parent.parent.name, int(p.parent.name[3:]))):
+        d = run_json.parent
         rec = json.loads(run_json.read_text())
-        rec["name"] = f"{run_json.parent.parent.name}/{run_json.parent.name}"
-        result = run_json.parent / "gate.json"
-        if result.is_file():
-            g = json.loads(result.read_text())
-            fails = gate.CONFIRMED_FAILS + gate.HARD_FAILS
-            rec.update(mode=g["mode"], gated=g["gated"], protocol="gate table",
-                       first=sum(m["kind"] in fails for m in g["first"]),
-                       again=len(g["failures"]),
-                       verdicts=len(g["verdict_failures"]))
-        else:   # the first run, before the gate wrote JSON: its markdown summary
-            text = (run_json.parent / "summary.md").read_text()
-            first, _, rest = text.partition("Confirmation")
-            conf = rest.split("| claim |")[0]
-
-            def failing(part):
-                return sum(1 for line in part.splitlines() if line.startswith("| `")
-                           and line.rstrip(" |").split("|")[-1].strip().split(":")[0]
-                           in gate.CONFIRMED_FAILS + gate.HARD_FAILS)
-
-            rec.update(mode="calibrated", gated=int(re.search(r"(\d+) gated points", text)[1]),
-                       protocol="old table (not the gate's protocol)", first=failing(first),
-                       again=failing(conf), verdicts=text.count("(changed)"))
+        rec["name"] = f"{d.parent.name}/{d.name}"
+        recorded = json.loads((d / "gate.json").read_text())
+        table = gate.table_at(ROOT, rec["base"], gate.TABLE.format(noise="noise",
+                                                                   machine=rec["machine"]))
+        first = _judged(d / "first", rec["machine"], rec["base"], rec["head"], table)
+        names = {m.name for m in first.first_failures}
+        again = set()
+        if names:
+            conf = _judged(d / "confirmation", rec["machine"], rec["base"], rec["head"], table,
+                           watched=names)
+            again = {m.name for m in conf.moved if m.kind in gate.CONFIRMED_FAILS} & names
+        hard = {m.name for m in first.moved if m.kind in gate.HARD_FAILS}
+        if sorted(again | hard) != sorted(recorded["failures"]):
+            raise ValueError(f"{rec['name']}: its raw results give the failures "
+                             f"{sorted(again | hard)}, its gate recorded "
+                             f"{recorded['failures']}")
+        asv_rule = _judged(d / "first", rec["machine"], rec["base"], rec["head"], table,
+                           rounds=None)
+        rec.update(mode=first.mode, gated=first.gated, first=len(names), again=len(again),
+                   timed=len(gate.gated_points(table)),
+                   first_asv_rule=len(asv_rule.first_failures))
         runs.append(rec)
     return runs
 
 
 def gate_aa() -> str:
-    """The fresh A/A runs of the gate (docs/experiments/gate_aa.py): exit code,
-    wall time, points failing the first measurement and the confirmation."""
+    """The fresh A/A runs of the gate (docs/experiments/gate_aa.py), judged
+    again from their raw results: exit code, wall time, points failing the
+    first measurement and the confirmation."""
     runs = _aa_runs()
-    lines = ["| run | gate version | thresholds | mode | gated points | exit | wall time | "
-             "failing first | failing again |", "|---|---|---|---|---|---|---|---|---|"]
+    if not runs:
+        return "No fresh A/A run of this gate is committed yet.\n"
+    lines = ["| run | gate version | mode | gated points | exit | wall time | "
+             "failing first | failing again | first, by asv's test on samples |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
-        # The commit the run cloned (its BASE): the gate's code and table.
-        lines.append(f"| {r['name']} | `{r['base'][:8]}` | {r['protocol']} | "
-                     f"{r['mode']} | {r['gated']} | {r['exit']} | {r['seconds'] / 60:.1f} min | "
-                     f"{r['first']} | {r['again']} |")
-    new = [r for r in runs if r["protocol"] == "gate table"]
-    if new:
-        minutes = sorted(r["seconds"] / 60 for r in new)
-        failed = sum(r["exit"] != 0 for r in new)
-        lines += ["", f"On the gate's own thresholds: {failed} of {len(new)} fresh A/A runs "
-                  f"failed; {sum(r['first'] > 0 for r in new)} had points failing the first "
-                  f"measurement; wall time median {statistics.median(minutes):.1f} min "
-                  f"(range {minutes[0]:.1f}-{minutes[-1]:.1f}), builds and confirmation "
-                  "included. Out of sample: none of these runs set a threshold."]
+        lines.append(f"| {r['name']} | `{r['base'][:8]}` | {r['mode']} | {r['gated']} | "
+                     f"{r['exit']} | {r['seconds'] / 60:.1f} min | {r['first']} | "
+                     f"{r['again']} | {r['first_asv_rule']} |")
+    minutes = sorted(r["seconds"] / 60 for r in runs)
+    timed = sum(r["timed"] for r in runs)
+    lines += ["", f"{sum(r['exit'] != 0 for r in runs)} of {len(runs)} fresh A/A runs "
+              f"failed; {sum(r['first'] > 0 for r in runs)} had points failing the first "
+              f"measurement ({sum(r['first'] for r in runs)} of {timed} judgements of timed "
+              f"points, with the round as the test's unit; asv's test on the 8 samples a side "
+              f"would have flagged {sum(r['first_asv_rule'] for r in runs)}); wall time median "
+              f"{statistics.median(minutes):.1f} min (range {minutes[0]:.1f}-{minutes[-1]:.1f}),"
+              " builds and confirmation included. Out of sample: none of these runs set a "
+              "threshold; every count was taken anew on each side."]
+    return "\n".join(lines) + "\n"
+
+
+def _reach():
+    """The reach experiment (docs/experiments/gate_reach.py), judged again
+    from its raw results; ValueError when they disagree with its record."""
+    import json
+
+    out = ROOT / "noise" / "gate-reach" / "vm"
+    path = out / "reach.json"
+    if not path.is_file():
+        return None
+    rec = json.loads(path.read_text())
+    table = gate.table_at(ROOT, rec["tested_commit"],
+                          gate.TABLE.format(noise="noise", machine=rec["machine"]))
+    bench = json.loads((out / "first" / "benchmarks.json").read_text())
+    for h in rec["heads"]:
+        first = _judged(out / "first", rec["machine"], rec["base"], h["sha"], table,
+                        watched=set(rec["watched"]))
+        names = {m.name for m in first.first_failures}
+        if names != {m["name"] for m in h["first"] if m["kind"] in gate.CONFIRMED_FAILS}:
+            raise ValueError(f"reach {h['regression']}: the raw first measurement disagrees "
+                             "with reach.json")
+        caught = {}
+        if names:
+            conf = _judged(out / "confirmation" / h["regression"], rec["machine"], rec["base"],
+                           h["sha"], table, watched=names)
+            caught = {m.name: m for m in conf.moved if m.kind in gate.CONFIRMED_FAILS
+                      and m.name in names}
+        h["caught"] = caught
+        h["first_moved"] = {m.name: m for m in first.first_failures}
+    return rec, table, bench
+
+
+def gate_reach() -> str:
+    """What each regression did to the gate: caught or not, and by what, at
+    1 thread and at the usable CPUs."""
+    got = _reach()
+    if got is None:
+        return "The reach experiment on this protocol is not measured yet.\n"
+    rec, table, bench = got
+    lines = [f"BASE `{rec['base'][:8]}`; heads in the order {', '.join(rec['order'])} "
+             f"(seed {rec['seed']}); one `asv run` of BASE and every head the gate's way over "
+             f"the {len(rec['watched'])} points it watches here, then the gate's confirmation "
+             "for each head. Out of sample: the thresholds were set by the calibration's runs.",
+             "", "| regression | expected at | caught | confirmed points at 1 thread | "
+             "at the usable CPUs | largest confirmed ratio |", "|---|---|---|---|---|---|"]
+    for h in sorted(rec["heads"], key=lambda h: h["regression"]):
+        at = {1: [], "n": []}
+        for name in h["caught"]:
+            kind = "exact" if gate.EXACT.search(name) else "timed"
+            at[1 if _point_threads(name, bench) == 1 else "n"].append(kind)
+        def say(xs):
+            return (f"{xs.count('exact')} exact, {xs.count('timed')} timed"
+                    if xs else "none")
+        big = max((m.ratio for m in h["caught"].values() if m.ratio), default=None)
+        lines.append(f"| {h['regression']}: {h['what']} | {h['expected']} | "
+                     f"{'yes' if h['caught'] else 'NO'} | {say(at[1])} | {say(at['n'])} | "
+                     f"{f'{big:.3g}' if big else '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+#: Benchmark modules by claim.
+_CLAIM_OF = {"bench_c1_": "C1", "bench_c2_": "C2", "bench_c3_": "C3", "bench_c4_": "C4",
+             "bench_c5_prange_keeps_gil": "C5b", "bench_c5_with_gil": "C5", "bench_c6_": "C6",
+             "bench_c7_": "C7", "bench_c8_": "C8", "bench_c9_": "C9"}
+
+
+def _claim(name: str) -> str | None:
+    return next((c for prefix, c in _CLAIM_OF.items() if name.startswith(prefix)), None)
+
+
+def gate_coverage() -> str:
+    """Each claim: what the gate watches at 1 thread and at the usable CPUs,
+    at which thresholds, and the regressions of the reach experiment those
+    points confirmed."""
+    import json
+
+    table = _gate_table()
+    if table is None:
+        return "No gate calibration is committed for `vm` yet.\n"
+    bench = json.loads((ROOT / "noise" / "gate" / "vm" / "results" / "benchmarks.json")
+                       .read_text())
+    got = _reach()
+    cells = {}
+    for name, row in table["points"].items():
+        if row["status"] not in noise_table.GATEABLE:
+            continue
+        at = 1 if _point_threads(name, bench) == 1 else "n"
+        c = cells.setdefault((_claim(name), at), {"exact": 0, "timed": [], "caught": set()})
+        if row["kind"] == gate.EXACT_KIND:
+            c["exact"] += 1
+        else:
+            c["timed"].append(row["threshold"])
+    if got:
+        for h in got[0]["heads"]:
+            for name in h["caught"]:
+                at = 1 if _point_threads(name, got[2]) == 1 else "n"
+                cells.setdefault((_claim(name), at), {"exact": 0, "timed": [],
+                                                      "caught": set()})["caught"].add(
+                    h["regression"])
+
+    def say(c):
+        if not c:
+            return "nothing", "-"
+        parts = []
+        if c["exact"]:
+            parts.append(f"{c['exact']} exact counts (1.02)")
+        if c["timed"]:
+            lo, hi = min(c["timed"]), max(c["timed"])
+            parts.append(f"{len(c['timed'])} timed ({lo:g}" + (f"-{hi:g})" if hi != lo else ")"))
+        return ("; ".join(parts) or "nothing"), (", ".join(sorted(c["caught"])) or "-")
+
+    lines = [f"From `noise/gate/vm.json` ({table['cpus']} usable CPUs) and the reach "
+             "experiment. Thresholds in brackets; \"caught\": regressions of the reach "
+             "experiment that these points confirmed.", "",
+             "| claim | watched at 1 thread | caught there | watched at the usable CPUs | "
+             "caught there |", "|---|---|---|---|---|"]
+    for claim in ("C1", "C2", "C3", "C4", "C5", "C5b", "C6", "C7", "C8", "C9"):
+        w1, c1 = say(cells.get((claim, 1)))
+        wn, cn = say(cells.get((claim, "n")))
+        lines.append(f"| {claim} | {w1} | {c1} | {wn} | {cn} |")
     return "\n".join(lines) + "\n"
 
 
 def gate_summary() -> str:
     """The README's short account of the gate's evidence."""
     table = _gate_table()
-    runs = [r for r in _aa_runs() if r["protocol"] == "gate table"]
     lines = []
     if table:
-        gated = sum(r["status"] in ("stable", "gated") for r in table["points"].values())
+        gated = sum(r["status"] in noise_table.GATEABLE for r in table["points"].values())
         lines.append(f"- Calibrated here on its own protocol (`gilbench calibrate --gate`, "
-                     f"{table['pairs']} A/A pairs, in-sample): {gated} of the "
-                     f"{len(table['points'])} points it can watch are steady enough to gate.")
+                     f"{table['pairs']} quiet A/A pairs, in-sample): {gated} of the "
+                     f"{len(table['points'])} points it can watch get a threshold on its "
+                     f"ladder (1.02 to {table['ladder'][-1]:g}x).")
     else:
         lines.append("- Not calibrated on its own protocol here yet.")
+    runs = _aa_runs()
     if runs:
         minutes = statistics.median(r["seconds"] / 60 for r in runs)
-        lines.append(f"- Fresh A/A runs (identical code, two builds, confirmation included; "
-                     f"none used for calibration): {sum(r['exit'] != 0 for r in runs)} of "
-                     f"{len(runs)} failed; median wall time {minutes:.1f} min.")
+        lines.append(f"- Fresh A/A runs (identical code, two builds, every count taken on "
+                     f"both sides, confirmation included; none used for calibration): "
+                     f"{sum(r['exit'] != 0 for r in runs)} of {len(runs)} failed; median wall "
+                     f"time {minutes:.1f} min.")
     else:
-        lines.append("- No fresh A/A run of the calibrated gate yet.")
-    reach = ROOT / "noise" / "gate-reach" / "vm" / "reach.json"
-    if not reach.is_file():
-        lines.append("- Its reach on injected slowdowns is not measured on this protocol yet.")
+        lines.append("- No fresh A/A run of this gate yet.")
+    got = _reach()
+    if got is None:
+        lines.append("- Its reach on real regressions is not measured on this protocol yet.")
     else:
-        import json
-
-        rec = json.loads(reach.read_text())
-        bad = gate.CONFIRMED_FAILS
-        parts = []
-        for t in rec["targets"]:
-            if t["point"] not in rec["watched"]:
-                parts.append(f"`{t['function']}` ({t['kind']}): not gated here")
-                continue
-            caught = [f"+{h['level']}%" for h in sorted(rec["heads"], key=lambda h: h["level"])
-                      if any(m["name"] == t["point"] and m["kind"] in bad
-                             for m in h["confirmation"])]
-            levels = sorted({c for c in caught}, key=lambda c: int(c[1:-1]))
-            got = ", ".join(f"{c} ({caught.count(c)} of 2)" for c in levels) or "none"
-            parts.append(f"`{t['function']}` ({t['kind']}): caught {got}")
-        affected = [re.compile(a) for a in rec["affected"]]
-        others = sum(1 for h in rec["heads"] for m in h["confirmation"] if m["kind"] in bad
-                     and not any(a.search(m["name"]) for a in affected))
-        lines.append("- Injected slowdowns of +5, +10 and +20%, twice each, in shuffled order "
-                     "(out of sample): " + "; ".join(parts) + f"; {others} false alarms on "
-                     "the points that do not call a changed kernel "
-                     "([details](docs/gate.md#how-far-to-trust-it)).")
-    return "\n".join(lines) + "\n"
-
-
-def gate_reach() -> str:
-    """What the injected slowdowns did (docs/experiments/gate_reach.py)."""
-    import json
-
-    path = ROOT / "noise" / "gate-reach" / "vm" / "reach.json"
-    if not path.is_file():
-        return "The injected-slowdown runs on this protocol are not measured yet.\n"
-    rec = json.loads(path.read_text())
-    table = _gate_table(rec["machine"]) or {"points": {}}
-    affected = [re.compile(a) for a in rec["affected"]]
-    lines = [f"BASE `{rec['base'][:8]}`; heads in the order "
-             + ", ".join(f"+{p}%" for p, _ in rec["order"]) + f" (seed {rec['seed']}); one "
-             f"interleaved `asv run` of BASE and the six heads over the {len(rec['watched'])} "
-             "points the gate watches, then the gate's confirmation for each head.", "",
-             "| kernel | watched by | point | threshold | injected | head / base, first "
-             "measurement | caught first | caught again |", "|---|---|---|---|---|---|---|---|"]
-    bad = gate.CONFIRMED_FAILS
-    for t in rec["targets"]:
-        row = table["points"].get(t["point"], {})
-        thr = "1.02 (exact)" if t["kind"] == "exact count" else (
-            row.get("threshold") or f"not gated ({row.get('status', 'absent')})")
-        for level in sorted({h["level"] for h in rec["heads"]}):
-            heads = [h for h in rec["heads"] if h["level"] == level]
-            ratios, first, again = [], 0, 0
-            for h in sorted(heads, key=lambda h: h["repetition"]):
-                m = {x["name"]: x for x in h["first"]}.get(t["point"])
-                c = {x["name"]: x for x in h["confirmation"]}.get(t["point"])
-                ratios.append(f"{m['ratio']:.3f}" if m and m["ratio"] else "within")
-                first += bool(m and m["kind"] in bad)
-                again += bool(c and c["kind"] in bad)
-            shown = ", ".join(ratios) if t["point"] in rec["watched"] else \
-                "not measured (the gate does not watch it here)"
-            lines.append(f"| `{t['function']}` | {t['kind']} | `{t['point'].split('.', 1)[1]}` "
-                         f"| {thr} | +{level}% | {shown} | {first} of {len(heads)} "
-                         f"| {again} of {len(heads)} |")
-    others = [(h, m) for h in rec["heads"] for m in h["confirmation"]
-              if m["kind"] in gate.CONFIRMED_FAILS
-              and not any(a.search(m["name"]) for a in affected)]
-    first_others = [(h, m) for h in rec["heads"] for m in h["first"]
-                    if m["kind"] in gate.CONFIRMED_FAILS
-                    and not any(a.search(m["name"]) for a in affected)]
-    unaffected = sum(not any(a.search(n) for a in affected) for n in rec["watched"])
-    lines += ["", f"Points that do not call an injected kernel ({unaffected} of the "
-              f"{len(rec['watched'])} watched): {len(first_others)} flagged by a first "
-              f"measurement and {len(others)} confirmed, over all six heads. \"within\": the "
-              "point did not move beyond its threshold by asv compare's rule (a ratio below "
-              "1 is a head measured faster). Out of sample: the thresholds were set by the "
-              "calibration's runs."]
+        heads = got[0]["heads"]
+        missed = [h["regression"] for h in heads if not h["caught"]]
+        lines.append(f"- Regressions a pull request could make (out of sample): "
+                     f"{len(heads) - len(missed)} of {len(heads)} caught"
+                     + (f"; missed: {', '.join(missed)}" if missed else "")
+                     + " ([details](docs/gate.md#how-far-to-trust-it)).")
     return "\n".join(lines) + "\n"
 
 
@@ -526,6 +612,7 @@ def harness_move(machine="vm") -> str:
 
 FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
            "gate-calibration": gate_calibration, "gate-reach": gate_reach,
+           "gate-coverage": gate_coverage,
            "gate-summary": gate_summary, "plan": plan_table,
            "verdicts": verdicts,
            "verdict-details": verdict_details, "noise-summary": noise_summary,

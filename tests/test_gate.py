@@ -177,6 +177,28 @@ def test_the_summary_parses_as_markdown_with_its_table(slowed):
     assert row[4] == "exact"
 
 
+def test_the_first_measurement_and_the_confirmation_are_kept_apart(slowed):
+    """asv's result files hold the confirmation's values of the points it
+    measured again; the gate keeps each measurement's own files, which give
+    back the values its summary judged."""
+    r, summary = slowed
+    raw = summary.parent / "head" / gate.RAW_DIR
+    tables = markdown_tables(summary.read_text())
+    for where, table in zip(("first", "confirmation"), tables, strict=True):
+        header, row = table
+        base, head = (results.load_commit(raw / where, "gate-test", sha)
+                      for sha in _shas(r.stdout))
+        assert float(row[1]) == pytest.approx(base.points[SLOWED].value, rel=1e-3)
+        assert float(row[2]) == pytest.approx(head.points[SLOWED].value, rel=1e-3)
+
+
+def _shas(stdout: str) -> list[str]:
+    """BASE's and HEAD's full hashes from asv's log of the gate's runs."""
+    line = next(ln for ln in stdout.splitlines() if "(base) against" in ln)
+    short = [part.split("`")[1] for part in line.split(" against ")]
+    return short
+
+
 def test_the_gate_passes_a_fresh_a_a_run(gate_calibrated):
     """The calibration's pair of identical commits, gated again for real (a
     new measurement, no new build): it passes, and says its mode."""

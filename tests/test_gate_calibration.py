@@ -26,7 +26,13 @@ def test_the_table_covers_what_was_asked_on_the_gates_protocol(gate_calibrated):
     assert table["protocol"] == "gate" and table["pairs"] == 1
     assert table["commits"] == [gate_calibrated["pair"]]
     assert table["settings"] == gate.asv_settings()
+    assert table["exact_settings"] == gate.suite_settings()
     assert "--interleave-rounds" in table["settings"]
+    # The code it measured, and what else the machine did beside each pair.
+    assert table["measured_commit"] == gate_calibrated["pair"][0]
+    (load,) = table["loads"]
+    assert (load["base"], load["head"]) == tuple(gate_calibrated["pair"])
+    assert load["wall_s"] > 0 and load["others_cpus"] >= 0 and 0 <= load["steal"] <= 1
     wanted = {n for n in gate.candidates(gate_calibrated["work"])
               if any(c in n for c in GATE_BENCHES.split("|"))}
     assert set(table["points"]) == wanted
@@ -140,12 +146,39 @@ def test_analyze_needs_a_pair(tmp_path):
         gate_calibration.analyze(tmp_path, "m", [], {})
 
 
-def test_the_gates_rounds_are_the_suites():
-    """The gate leaves the rounds to the suite (so that the exact counts run
-    once): what it documents as its rounds must be what the suite sets."""
-    from benchmarks.common import Benchmark, InstructionCounts
+def test_the_gate_sets_rounds_for_times_and_leaves_the_counts_to_the_suite():
+    """Times and in-process values run in the gate's rounds (its test's
+    unit); the exact counts run with the suite's settings, once."""
+    from benchmarks.common import InstructionCounts, StructureCounts
 
-    assert Benchmark.rounds == gate.GATE_ROUNDS
-    assert InstructionCounts.rounds == 1
-    assert not any(a.startswith("rounds=") for a in gate.asv_settings())
+    assert f"rounds={gate.GATE_ROUNDS}" in gate.asv_settings()
     assert f"repeat={gate.GATE_REPEAT}" in gate.asv_settings()
+    assert not any(a.startswith(("rounds=", "repeat=")) for a in gate.suite_settings())
+    assert InstructionCounts.rounds == 1 and StructureCounts.rounds == 1
+
+
+def test_a_pair_measured_on_a_busy_machine_is_refused(gate_calibrated):
+    """A second pair measured while another process spins on a core is
+    refused, its load recorded, and with no refusal left the calibration
+    stops with one line (exit 2), keeping the quiet pair it had.  (The
+    fixture's clone is its own scratch clone; it calibrates this checkout's
+    HEAD.)"""
+    work = gate_calibrated["work"]
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--gate", "--pairs",
+                            "2", "--repo", str(ROOT), "--workdir", str(work), "--machine",
+                            "gate-test", "--only", "TimeC4ReleaseEvery", "--max-others", "0.3",
+                            "--refusals", "1", "--out", str(work / "busy-out"), "--", "--quick"],
+                           cwd=work, env=gate_calibrated["env"], capture_output=True, text=True,
+                           timeout=1200)
+    finally:
+        spin.kill()
+        spin.wait()
+    assert r.returncode == 2, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "the machine was busy during 1 calibration pairs" in r.stderr.strip().splitlines()[-1]
+    loads = json.loads((work / gate_calibration.LOADS).read_text())
+    assert [x["busy"] for x in loads] == [False, True]
+    assert loads[1]["others_cpus"] > 0.3
+    assert (loads[0]["base"], loads[0]["head"]) == tuple(gate_calibrated["pair"])
+    assert not (work / "busy-out").exists()

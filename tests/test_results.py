@@ -179,6 +179,53 @@ def test_significance_needs_samples_that_can_decide():
     assert significance.differs(_point(1.03), _point(1.0), 1.02)
 
 
+def _rounds(medians, within=0.001, per_round=2):
+    """Samples as asv records them: each round's appended to the last."""
+    return [m * (1 + within * k) for m in medians for k in range(per_round)]
+
+
+def test_the_gates_test_takes_the_round_as_its_unit():
+    """Eight samples from four rounds: the rounds decide, not the samples."""
+    base = _rounds([1.00, 1.02, 0.99, 1.01])
+    assert significance.round_values(_point(1.0, base), 4) == pytest.approx(
+        [1.0005, 1.02051, 0.990495, 1.010505])
+    assert significance.round_values(_point(1.0, base), 3) is None   # 8 samples, not 3 rounds
+    # Every round of HEAD slower, rounds consistent: a regression.
+    head = _rounds([1.30, 1.31, 1.29, 1.32])
+    assert significance.better(_point(1.0, base), _point(1.3, head), 1.10, rounds=4)
+    # Two rounds of HEAD slow, two barely slower than BASE: every HEAD sample
+    # is above every BASE sample, so Mann-Whitney on the 8 samples calls it
+    # (p = 2/12870), but between rounds it is not shown.
+    steady = _rounds([1.00, 1.01, 1.02, 1.03])
+    split = _rounds([1.04, 1.05, 1.30, 1.31])
+    assert significance.is_different(_point(1.0, sorted(steady)), _point(1.2, sorted(split)))
+    assert significance.rounds_differ(_point(1.0, steady), _point(1.2, split), 4) is False
+    assert not significance.better(_point(1.0, steady), _point(1.2, split), 1.10, rounds=4)
+    # Too few rounds for the test: asv's rule decides.
+    two = _rounds([1.30, 1.31], per_round=4)
+    assert significance.rounds_differ(_point(1.0, base), _point(1.3, two), 2) is None
+    assert significance.better(_point(1.0, sorted(base)), _point(1.3, two), 1.10, rounds=2)
+    # No samples at all (a track_ value): the factor alone.
+    assert significance.better(_point(1.0), _point(1.2), 1.10, rounds=4)
+    assert not significance.better(_point(1.0), _point(1.05), 1.10, rounds=4)
+
+
+def test_the_test_on_rounds_is_right_about_one_in_a_hundred_on_identical_draws():
+    """Under the null -- round medians drawn from one log-normal -- Welch's
+    test at p < 0.01 flags about 1% of pairs, with 4 rounds a side (2000
+    draws, seeded: 20 expected, 0 to 45 accepted, a 5-sigma band)."""
+    import numpy as np
+
+    rng = np.random.default_rng(20261203)
+    flags = 0
+    for _ in range(2000):
+        a = np.exp(rng.normal(0, 0.1, 4))
+        b = np.exp(rng.normal(0, 0.1, 4))
+        pa, pb = _point(1.0, _rounds(a, 0)), _point(1.0, _rounds(b, 0))
+        flags += bool(significance.rounds_differ(pa, pb, 4))
+    assert 0 < flags <= 45
+
+
 def test_significance_falls_back_to_confidence_intervals(tmp_path):
     """Stats from asv's own runner and no samples: non-overlapping 99%
     intervals decide, as in asv compare."""

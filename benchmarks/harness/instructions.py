@@ -235,9 +235,14 @@ def _key(point) -> str:
 
 def _build_key(universe: list, sizes) -> str:
     """What the counts depend on: the points, the sizes, and the compiled
-    modules that hold their kernels (by content: a new build is a new key)."""
+    modules that hold their kernels (by content: a new build is a new key);
+    and who asks: under asv, the measured commit and the asv run (the parent
+    process), so that two builds of identical code -- an A/A pair, BASE and
+    HEAD sharing a kernel -- and two runs of one commit each count for
+    themselves, and only the count tables of one run of one commit share."""
+    who = [os.environ.get("ASV_COMMIT", ""), os.getppid()] if os.environ.get("ASV") else []
     h = hashlib.sha256(json.dumps([sorted(_key(p) for p in universe), list(sizes),
-                                   sys.version]).encode())
+                                   sys.version, who]).encode())
     h.update(Path(__file__).read_bytes())
     h.update(CLIENT_REQUESTS.read_bytes())
     for module in sorted({p[0] for p in universe}):

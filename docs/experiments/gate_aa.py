@@ -5,10 +5,12 @@ over its HEAD (asv keys results by commit, so an A/A pair needs two commits of
 identical code), and runs the full gate on the pair exactly as a user would:
 ``gilbench gate HEAD~1 HEAD --machine M`` (two wheel builds, interleaved
 rounds, confirmation).  The gate's summary, its exit code, its wall time and
-asv's raw result files of both commits are kept under
-``noise/gate-aa/<machine>/<run>/``, so that every figure about the gate's
-false alarms can be regenerated from them.  Runs already there are kept: a
-killed series resumes with the next run.
+the raw asv results it judged -- the first measurement and the confirmation,
+each its own directory (``first/``, ``confirmation/``) -- are kept under
+``noise/gate-aa/<machine>/<run>/``, so that ``docs/figures.py`` can judge
+every run again from them.  Each run builds both commits anew and counts
+both (the instruction counts are cached per asv run and commit only).
+Runs already there are kept: a killed series resumes with the next run.
 
     python docs/experiments/gate_aa.py --machine vm --runs 6
 
@@ -50,9 +52,10 @@ def one_run(out: Path, machine: str, extra: list[str]) -> dict:
                             str(out / "gate.json"), *extra],
                            cwd=work, capture_output=True, text=True)
         seconds = time.monotonic() - t0
-        results = work / ".asv" / "results"
-        if results.is_dir():
-            shutil.copytree(results, out / "results")
+        raw = work / ".asv" / "gate-raw"
+        for part in ("first", "confirmation"):
+            if (raw / part).is_dir():
+                shutil.copytree(raw / part, out / part)
         (out / "stdout.txt").write_text(r.stdout + "\n--- stderr ---\n" + r.stderr[-20000:])
         record = {"base": base, "head": head, "exit": r.returncode,
                   "seconds": round(seconds, 1), "machine": machine,

@@ -1,26 +1,33 @@
-"""What the gate catches: slowdowns injected into four kernels, watched by the
-three kinds of gated point (an exact count, an interleaved ratio, two raw
-times), judged by the gate's own rule.
+"""What the gate catches: regressions a real pull request makes, at 1 thread
+and at the usable CPUs, some that no count can see, judged by the gate.
 
-For each level P in +5, +10 and +20 % and each repetition (two by default),
-a commit in a scratch clone adds, after each target kernel's loop over its n
-elements, a second loop of ``n * P // 100`` dependent adds of ``0.0`` to the
-loop's accumulator (a C compiler may not drop them: they turn -0.0 into
-0.0), or, for C5's GIL round trips, P % more round trips.  The answers are
-unchanged; the work of these latency-bound loops grows by about P %.  The
-six heads are measured in a shuffled order (the seed is recorded) by one
-``asv run`` with BASE, in interleaved rounds, with
-the gate's settings, over the points the gate watches here (the exact counts
-and the stable and gated points of ``noise/gate/<machine>.json``).  Each head
-is then judged against BASE by :func:`gilbench.gate.judge` over all of those
-points, and its failures measured again, BASE and HEAD interleaved (the
-gate's confirmation).  Raw asv results, the heads and the judgements go to
-``noise/gate-reach/<machine>/``; ``docs/figures.py`` makes the tables.
+Each regression (:data:`REGRESSIONS`) is one commit over BASE in a scratch
+clone, a change a contributor could well propose:
+
+* ``no-openmp``: the build option that turns OpenMP off (every prange on
+  one thread);
+* ``passive-wait``: the package sets ``OMP_WAIT_POLICY=PASSIVE`` at import,
+  "to be polite" (idle team threads sleep; no count moves);
+* ``dynamic-schedule``: C7's prange reduction scheduled dynamically, one
+  iteration per chunk;
+* ``gil-in-prange``: a check for Ctrl-C, under the GIL, in every iteration
+  of C7's prange reduction;
+* ``o1``: the kernels compiled at -O1;
+* ``more-work``: C1's GIL-held sum of squares does 50 % more dependent adds.
+
+The heads are measured in a shuffled order (the seed is recorded) together
+with BASE, the gate's way (:func:`gilbench.gate.measure`: the exact counts
+once, the times in interleaved rounds), over the points the gate watches
+here (the exact counts and the points ``noise/gate/<machine>.json`` gates).
+Each head is judged against BASE by :func:`gilbench.gate.judge`, and what
+failed is measured again, BASE and that head (the gate's confirmation).
+The raw asv results of the first measurement and of each confirmation are
+kept apart under ``noise/gate-reach/<machine>/``, with ``reach.json``;
+``docs/figures.py`` judges them again from the raw files.
 
     python docs/experiments/gate_reach.py --machine vm
 
-The thresholds were set by the calibration, on other runs: these are
-out-of-sample for the gate.
+The thresholds were set by the calibration, on other runs: out of sample.
 """
 
 from __future__ import annotations
@@ -38,38 +45,42 @@ from pathlib import Path
 from gilbench import _asv, gate
 
 ROOT = Path(__file__).resolve().parents[2]
-LEVELS = (5, 10, 20)
+C7 = "src/gilbench/kernels/c7_prange_overhead.pyx"
+C7_LOOP = '''        for i in prange(n, num_threads=nt, schedule="static"):
+            s += xv[i] * xv[i]
+    return s'''
 
-#: (kernel source, function, accumulator, sink lines, watched point, kind).
-#: Where the loop's result reaches memory rather than the return value, the
-#: sink writes the last element again (the same value), or the compiler
-#: drops the extra adds as dead code.  An accumulator of None means the
-#: loop's own body is repeated over the extra iterations instead (C5's GIL
-#: round trips: P % more of them).
-TARGETS = (
-    ("src/gilbench/kernels/c6_scan.pyx", "cumsum_seq", "s", ["if n > 0:", "    ov[n - 1] = s"],
-     "bench_c6_scan.TrackC6Instructions.track_c6_instructions('cumsum')", "exact count"),
-    ("src/gilbench/kernels/c6_scan.pyx", "recurrence_seq", "y",
-     ["if n > 0:", "    ov[n - 1] = y"],
-     "bench_c6_scan.TrackC6ScanSpeedup.track_c6_scan_speedup('recurrence', 10000000, 1)",
-     "interleaved ratio"),
-    ("src/gilbench/kernels/c1_gil_held.pyx", "sumsq_gil", "s", [],
-     "bench_c1_gil_held.TimeC1HoldingGIL.time_c1_loop('sumsq', 'gil', 10000000)", "raw time"),
-    ("src/gilbench/kernels/c5_with_gil_in_prange.pyx", "gil_roundtrips", None, [],
-     "bench_c5_with_gil_in_prange.TimeC5GilRoundtrip.time_c5_gil_roundtrip", "raw time"),
-)
-
-#: The points that call an injected kernel: a failure anywhere else is a
-#: false alarm.  (C6's benchmarks all call cumsum_seq or recurrence_seq, or
-#: compare with them; C1's sumsq points with the GIL held, and C1's sumsq
-#: ratios, whose denominator is that loop.)
-AFFECTED = (
-    r"^bench_c6_scan\.",
-    r"\.TimeC1HoldingGIL\.time_c1_loop\('sumsq', 'gil'",
-    r"\.TrackC1Instructions\.track_c1_instructions\('sumsq', 'gil'\)",
-    r"\.TrackC1RatioToGILHeld\.track_c1_ratio\('sumsq'",
-    r"\.TimeC5GilRoundtrip\.", r"\.TrackC5CostPerAcquisition\.",
-)
+#: name: (what it does, where it should show, [(path, old, new), ...]); the
+#: more-work head is made by :func:`inject` instead.
+REGRESSIONS = {
+    "no-openmp": ("the build option turns OpenMP off", "usable CPUs",
+                  [("meson.options", "type: 'feature', value: 'auto'",
+                    "type: 'feature', value: 'disabled'")]),
+    "passive-wait": ("OMP_WAIT_POLICY=PASSIVE set at import", "usable CPUs, time only",
+                     [("src/gilbench/__init__.py", '__version__ = "0.1.0"',
+                       'import os\n\n# Let idle OpenMP threads sleep: polite to other programs.\n'
+                       'os.environ["OMP_WAIT_POLICY"] = "PASSIVE"\n\n__version__ = "0.1.0"')]),
+    "dynamic-schedule": ("C7's prange reduction scheduled dynamically, chunks of 1",
+                         "1 thread and usable CPUs",
+                         [(C7, C7_LOOP, C7_LOOP.replace('schedule="static"',
+                                                        'schedule="dynamic"'))]),
+    "gil-in-prange": ("a Ctrl-C check under the GIL in every iteration of C7's prange",
+                      "1 thread and usable CPUs",
+                      [(C7, C7_LOOP, C7_LOOP.replace(
+                          "            s += xv[i] * xv[i]\n",
+                          "            s += xv[i] * xv[i]\n            with gil:\n"
+                          "                PyErr_CheckSignals()\n")),
+                       (C7, "cimport numpy as cnp\n",
+                        "cimport numpy as cnp\nfrom cpython.exc cimport PyErr_CheckSignals\n")]),
+    "o1": ("the kernels compiled at -O1", "1 thread and usable CPUs",
+           [("src/gilbench/meson.build",
+             "c_args = cc.get_supported_arguments('-Wno-unused-function', "
+             "'-Wno-maybe-uninitialized')",
+             "c_args = cc.get_supported_arguments('-Wno-unused-function', "
+             "'-Wno-maybe-uninitialized', '-O1')")]),
+    "more-work": ("C1's GIL-held sum of squares does 50% more dependent adds", "1 thread",
+                  []),
+}
 
 
 def inject(source: str, function: str, percent: int, acc: str | None = "s",
@@ -105,68 +116,82 @@ def _moved(g) -> list:
             for m in g.moved]
 
 
+def apply(work: Path, name: str) -> None:
+    """Make regression ``name`` in the checkout ``work`` (see the module)."""
+    if name == "more-work":
+        src = work / "src/gilbench/kernels/c1_gil_held.pyx"
+        src.write_text(inject(src.read_text(), "sumsq_gil", 50))
+        return
+    for path, old, new in REGRESSIONS[name][2]:
+        f = work / path
+        text = f.read_text()
+        if old not in text:
+            raise SystemExit(f"{name}: {path} no longer holds the text this regression edits")
+        f.write_text(text.replace(old, new, 1))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--machine", required=True)
-    parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--only", nargs="*", default=None, choices=list(REGRESSIONS),
+                        help="these regressions only (default: all)")
     parser.add_argument("--workdir", default=None, help="scratch clone (default: a temp dir)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     out = ROOT / "noise" / "gate-reach" / args.machine
-    table = gate.table_at(ROOT, git("rev-parse", "HEAD", cwd=ROOT),
-                           gate.TABLE.format(noise="noise", machine=args.machine))
+    tested = git("rev-parse", "HEAD", cwd=ROOT)
+    table = gate.table_at(ROOT, tested, gate.TABLE.format(noise="noise", machine=args.machine))
     if table is None:
         raise SystemExit(f"no committed gate table for {args.machine}: calibrate first")
     work = Path(args.workdir or tempfile.mkdtemp(prefix="gilbench-reach-"))
     git("clone", "-q", "--no-local", str(ROOT), str(work), cwd=ROOT)
-    git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=work)
+    git("checkout", "-q", "-B", "main", tested, cwd=work)
     base = git("rev-parse", "main", cwd=work)
     ident = ["-c", "user.name=reach", "-c", "user.email=reach@gilbench"]
-    order = [(p, k) for p in LEVELS for k in range(1, args.repeats + 1)]
+    order = list(args.only or REGRESSIONS)
     random.Random(seed).shuffle(order)
     heads = []
-    for p, k in order:
+    for name in order:
         git("checkout", "-q", base, cwd=work)
-        for path, function, acc, sink, _, _ in TARGETS:
-            src = work / path
-            src.write_text(inject(src.read_text(), function, p, acc, tuple(sink)))
-        git(*ident, "commit", "-q", "-am", f"inject: +{p}% dependent adds in "
-            + ", ".join(t[1] for t in TARGETS) + f" (repetition {k})", cwd=work)
-        heads.append({"level": p, "repetition": k, "sha": git("rev-parse", "HEAD", cwd=work)})
+        apply(work, name)
+        git(*ident, "commit", "-q", "-am", f"regression {name}: {REGRESSIONS[name][0]}",
+            cwd=work)
+        heads.append({"regression": name, "what": REGRESSIONS[name][0],
+                      "expected": REGRESSIONS[name][1],
+                      "sha": git("rev-parse", "HEAD", cwd=work)})
     git("checkout", "-q", "main", cwd=work)
-    watch = {n for n, kind in gate.candidates(work).items() if kind == "exact"}
-    watch |= set(gate.gated_points(table))
+    kinds = {n: k for n, k in gate.candidates(work).items() if k == gate.EXACT_KIND}
+    kinds |= {n: table["points"][n]["kind"] for n in gate.gated_points(table)}
     machine = _asv.machine(work, args.machine)
-    t0 = time.monotonic()
-    _asv.run_commits(work, [base] + [h["sha"] for h in heads], *gate.asv_settings(), "-b",
-                     gate.point_regex(watch), machine=machine)
-    seconds = time.monotonic() - t0
-    results_dir = work / ".asv" / "results"
-    for h in heads:
-        g = gate.judge(results_dir, machine, base, h["sha"], table, verdicts=False,
-                       watched=watch)
-        h["first"] = _moved(g)
-        failing = {m.name for m in g.first_failures}
-        h["confirmation"] = []
-        if failing:
-            _asv.run_commits(work, [base, h["sha"]], *gate.asv_settings(), "-b",
-                             gate.point_regex(failing), machine=machine)
-            again = gate.judge(results_dir, machine, base, h["sha"], table, verdicts=False,
-                               watched=failing)
-            h["confirmation"] = _moved(again)
-        print(f"+{h['level']}% (#{h['repetition']}): {len(failing)} failing first, "
-              f"{sum(m['kind'] in ('regression', 'changed') for m in h['confirmation'])} "
-              "again", flush=True)
     if out.exists():
         shutil.rmtree(out)
-    (out / "results").mkdir(parents=True)
-    shutil.copytree(results_dir, out / "results", dirs_exist_ok=True)
-    record = {"base": base, "tested_commit": base, "machine": machine, "seed": seed,
-              "order": [[h["level"], h["repetition"]] for h in heads],
-              "targets": [{"function": t[1], "point": t[4], "kind": t[5]} for t in TARGETS],
-              "affected": list(AFFECTED), "watched": sorted(watch),
-              "asv_run_seconds": round(seconds, 1), "heads": heads}
+    out.mkdir(parents=True)
+    t0 = time.monotonic()
+    gate.measure(work, [base] + [h["sha"] for h in heads], kinds, machine=machine)
+    seconds = time.monotonic() - t0
+    results_dir = _asv.results_dir(work)
+    gate.keep_raw(results_dir, machine, [base] + [h["sha"] for h in heads], out / "first")
+    for h in heads:
+        g = gate.judge(out / "first", machine, base, h["sha"], table, verdicts=False,
+                       watched=set(kinds))
+        h["gated"] = g.gated
+        h["first"] = _moved(g)
+        failing = {m.name: kinds[m.name] for m in g.first_failures}
+        h["confirmation"] = []
+        if failing:
+            gate.measure(work, [base, h["sha"]], failing, machine=machine)
+            raw = gate.keep_raw(results_dir, machine, [base, h["sha"]],
+                                out / "confirmation" / h["regression"])
+            again = gate.judge(raw, machine, base, h["sha"], table, verdicts=False,
+                               watched=set(failing))
+            h["confirmation"] = _moved(again)
+        print(f"{h['regression']}: {len(failing)} failing first, "
+              f"{sum(m['kind'] in gate.CONFIRMED_FAILS for m in h['confirmation'])} again",
+              flush=True)
+    record = {"base": base, "tested_commit": tested, "machine": machine, "seed": seed,
+              "order": order, "watched": sorted(kinds),
+              "first_seconds": round(seconds, 1), "heads": heads}
     (out / "reach.json").write_text(json.dumps(record, indent=1) + "\n")
     print(f"written {out}")
     return 0

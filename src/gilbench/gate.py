@@ -2,16 +2,19 @@
 this machine, side by side in time, and fails when HEAD is worse beyond each
 benchmark's own noise, judged by the rules BASE committed.
 
-* **What it runs.**  One ``asv run`` over both commits (asv builds each in
-  its virtualenv) whose rounds alternate between them (asv's
-  ``--interleave-rounds``, as ``asv continuous`` does): :data:`GATE_ROUNDS`
-  rounds of :data:`GATE_REPEAT` samples per time, samples recorded, so a
-  machine that slows down for minutes slows both sides.  It runs what it
-  watches (:func:`candidates`): every exact instruction count, and the times
-  and interleaved ratios that BASE's gate table for this machine
-  (``noise/gate/<machine>.json``, made by ``gilbench calibrate --gate`` on
-  the gate's own protocol, :mod:`gilbench.gate_calibration`) found steady;
-  with ``verdicts``, also the benchmarks the claims' rules read.
+* **What it runs.**  Two ``asv run`` over both commits (asv builds each in
+  its virtualenv; :func:`measure`): the exact counts once, then the times
+  and in-process values in :data:`GATE_ROUNDS` rounds that alternate
+  between the commits (asv's ``--interleave-rounds``, as ``asv continuous``
+  does) of :data:`GATE_REPEAT` samples, samples recorded, so a machine that
+  slows down for minutes slows both sides.  It runs what it watches
+  (:func:`candidates`): every exact count, and the times and in-process
+  values that BASE's gate table for this machine (``noise/gate/<machine>.json``,
+  made by ``gilbench calibrate --gate`` on the gate's own protocol,
+  :mod:`gilbench.gate_calibration`) could give a threshold on its ladder;
+  with ``verdicts``, also the benchmarks the claims' rules read.  The raw
+  results of the first measurement and of the confirmation are kept apart
+  (:data:`RAW_DIR`).
 * **BASE's rules.**  The gate table is ``noise/gate/<machine>.json`` as
   committed at BASE (``git show BASE:...``), whatever the working tree or
   HEAD holds; the summary says when HEAD changes the table or the gate's
@@ -25,11 +28,11 @@ benchmark's own noise, judged by the rules BASE committed.
   reported, never validated there.
 * **What fails it** (exit 1):
 
-  - a gated point beyond its threshold by asv compare's rule
-    (:mod:`gilbench.significance`: the factor, and a Mann-Whitney test where
-    samples exist): for times and instruction counts only a rise, for the
+  - a gated point beyond its threshold (:mod:`gilbench.significance`: the
+    factor, and Welch's test on the medians of the rounds where samples
+    exist): for times, costs and instruction counts only a rise, for the
     other ``track_`` values (ratios, whose good direction depends on the
-    claim) a move either way -- **confirmed**: the failing benchmarks are
+    claim; structure counts) a move either way -- **confirmed**: the failing benchmarks are
     measured again, interleaved, and a point fails only if it fails again;
   - a point gated at BASE that is missing, skipped, failed or NaN at HEAD,
     and a benchmark module that HEAD removes (**what vanishes fails**);
@@ -49,6 +52,7 @@ import ast
 import itertools
 import math
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,21 +64,24 @@ from gilbench.harness.threads import usable_cpus
 from gilbench.significance import better
 
 __all__ = ["Gate", "gate", "judge", "compare", "asv_settings", "gated_points", "to_markdown",
-           "candidates", "point_regex", "table_at", "as_dict", "TABLE", "GATE_RATIOS",
+           "candidates", "point_regex", "table_at", "as_dict", "measure", "keep_raw",
+           "suite_settings", "TABLE", "GATE_RATIOS", "RAW_DIR",
            "EXACT", "GATE_ROUNDS", "GATE_REPEAT", "CALIBRATED", "UNCALIBRATED"]
 
-#: asv rounds per commit, alternating between BASE and HEAD: the suite's
-#: own (``benchmarks/common.py``, ``Benchmark.rounds``; a test holds them equal).
-GATE_ROUNDS = 2
-#: Samples per time_ point, commit and round: 2 x 4 = 8 a side.  asv's
-#: Mann-Whitney test (two-sided, p < 0.002) cannot reach significance with 6
-#: or fewer a side (two fully separated samples of 6 give p = 2/924); with 8
-#: a side it can (p = 2/12870).
-GATE_REPEAT = 4
+#: asv rounds per commit of every time and in-process track value the gate
+#: watches, alternating between BASE and HEAD (asv's ``--interleave-rounds``,
+#: each round a fresh process per point): the unit of the gate's test
+#: (:func:`gilbench.significance.rounds_differ`), since samples within one
+#: round are not independent.  Four a side let Welch's test on the round
+#: medians decide; the exact counts run once (:func:`suite_settings`).
+GATE_ROUNDS = 4
+#: Samples per time point, commit and round: 4 x 2 = 8 a side, as before
+#: the unit changed, so a gate costs about what it did in samples.
+GATE_REPEAT = 2
 
 CALIBRATED, UNCALIBRATED = "calibrated", "uncalibrated"
-#: What a watched point is: an exact instruction count, a raw time, an
-#: interleaved ratio.
+#: What a watched point is: an exact count, a raw time, a value timed in
+#: one process (a ratio of two kernels timed alternately, a cost per call).
 EXACT_KIND, TIME_KIND, RATIO_KIND = "exact", "time", "ratio"
 #: How a point moved between BASE and HEAD (:class:`Moved`'s ``kind``).
 REGRESSION, IMPROVEMENT, CHANGED = "regression", "improvement", "changed"
@@ -84,12 +91,37 @@ CONFIRMED_FAILS, HARD_FAILS = (REGRESSION, CHANGED), (VANISHED, NEW_FAILURE)
 
 
 def asv_settings() -> list[str]:
-    """The asv run arguments of a gate (also used by the injected-slowdown
-    experiment and the gate's calibration, so that they measure as it does).
-    The rounds are the suite's own: :data:`GATE_ROUNDS` for every time and
-    ratio, one for the exact counts (``InstructionCounts.rounds``: a second
-    round would count the same instructions again, for minutes)."""
-    return ["--interleave-rounds", "--record-samples", "-a", f"repeat={GATE_REPEAT}"]
+    """asv run arguments for the gate's times and in-process values (also
+    used by its calibration and experiments, so that they measure as it
+    does): :data:`GATE_ROUNDS` interleaved rounds of :data:`GATE_REPEAT`
+    samples, samples recorded."""
+    return ["--interleave-rounds", "--record-samples", "-a", f"repeat={GATE_REPEAT}",
+            "-a", f"rounds={GATE_ROUNDS}"]
+
+
+def suite_settings() -> list[str]:
+    """asv run arguments for the exact counts and the verdicts' benchmarks:
+    the suite's own rounds and repeats (a count runs once: a second round
+    would count the same instructions again, for minutes), interleaved."""
+    return ["--interleave-rounds", "--record-samples"]
+
+
+def measure(repo, shas: list, kinds: dict, *, extra_regex: str = "", asv_args=(),
+            machine: str | None = None) -> None:
+    """Run asv on ``shas`` over the points ``kinds`` ({name: kind}) the way
+    the gate measures: the exact counts (and the benchmarks ``extra_regex``
+    selects) with :func:`suite_settings`, then the times and in-process
+    values with :func:`asv_settings`; both into one result file per commit.
+    ``asv_args`` go to both runs (``--config``, ...)."""
+    exact = [n for n, k in kinds.items() if k == EXACT_KIND]
+    timed = [n for n, k in kinds.items() if k != EXACT_KIND]
+    first = "|".join(filter(None, [point_regex(exact), extra_regex]))
+    if first:
+        _asv.run_commits(repo, shas, *suite_settings(), "-b", first, *asv_args,
+                         machine=machine)
+    if timed:
+        _asv.run_commits(repo, shas, *asv_settings(), "-b", point_regex(timed), *asv_args,
+                         machine=machine)
 
 
 #: Benchmarks whose values are exact -- instruction counts, and the
@@ -101,13 +133,17 @@ EXACT = re.compile(r"\.Track\w+(?:Instructions|Structure)\.")
 #: that moves either way fails (a team of 1 where there were 2 is no gain).
 FEWER_IS_BETTER = re.compile(r"\.Track\w+Instructions\.")
 
-#: The interleaved ratios the gate may watch (each a ratio of two kernels
-#: timed alternately in one process, in the benchmark itself, so that every
-#: round measures it again): C6's speed-up of the scan over the sequential
-#: loop and C8's gain of one parallel section over separate pranges.  (The
-#: ratio tables made in a ``setup_cache``, such as C1's, cost half a minute a
-#: round for the whole table.)
-GATE_RATIOS = ("TrackC6ScanSpeedup", "TrackC8NormalizeGain")
+#: The values timed in one process that the gate may watch (each measured
+#: anew in every round, in the benchmark itself): C6's speed-up of the scan
+#: over the sequential loop and C8's gain of one parallel section over
+#: separate pranges (ratios of two kernels timed alternately), and C7's cost
+#: of a back-to-back parallel region at 1 thread and the usable CPUs (what a
+#: sleeping team, ``OMP_WAIT_POLICY=PASSIVE``, multiplies).  (The ratio
+#: tables made in a ``setup_cache``, such as C1's, cost half a minute a round
+#: for the whole table.)
+GATE_RATIOS = ("TrackC6ScanSpeedup", "TrackC8NormalizeGain", "TrackC7RegionOverhead")
+#: In-process values that are costs: only a rise fails, as for a time.
+COSTS = re.compile(r"\.TrackC7RegionOverhead\.")
 
 #: Where the gate's noise table lives in the repository, per machine.
 TABLE = "{noise}/gate/{machine}.json"
@@ -246,17 +282,19 @@ def _lower_is_better(name: str) -> bool | None:
     """True for times and instruction counts; None (either way matters) for
     the other track_ values, structure counts among them."""
     method = name.split("(")[0].rsplit(".", 1)[-1]
-    if method.startswith(("time_", "timeraw_")) or FEWER_IS_BETTER.search(name):
+    if method.startswith(("time_", "timeraw_")) or FEWER_IS_BETTER.search(name) \
+            or COSTS.search(name):
         return True
     return None
 
 
-def compare(base: dict, head: dict, points: dict) -> list:
+def compare(base: dict, head: dict, points: dict, rounds: int | None = GATE_ROUNDS) -> list:
     """Moved points: ``base`` and ``head`` are {name: Point}
     (:class:`gilbench.results.Run`'s ``points``), ``points`` {name: (threshold,
     range)}.  A gated point measured at BASE and missing, skipped or failed at
     HEAD has vanished; any other benchmark with a value at BASE that failed at
-    HEAD is a new failure."""
+    HEAD is a new failure.  ``rounds``: the rounds of the test on rounds
+    (None: asv compare's test on the samples)."""
     moved = []
     for name in sorted(set(base) | set(head)):
         b, h = base.get(name), head.get(name)
@@ -273,8 +311,8 @@ def compare(base: dict, head: dict, points: dict) -> list:
             continue
         threshold, floor = points[name]
         ratio = h.value / b.value if b.value else (1.0 if h.value == b.value else math.inf)
-        worse = better(b, h, threshold)
-        improved = better(h, b, threshold)
+        worse = better(b, h, threshold, rounds)
+        improved = better(h, b, threshold, rounds)
         if not (worse or improved):
             continue
         if _lower_is_better(name):
@@ -375,21 +413,23 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     suite = _asv.worktree_at(repo, shas[0], repo / MEASURING_TREE)
     config = ("--config", str(_asv.measuring_config(repo, suite)))
 
-    watch = {n for n, kind in candidates(suite).items() if kind == EXACT_KIND}
-    watch |= set(gated_points(table))
+    kinds = {n: kind for n, kind in candidates(suite).items() if kind == EXACT_KIND}
+    kinds |= {n: table["points"][n].get("kind", TIME_KIND) for n in gated_points(table)}
     classes = _verdict_classes() if verdicts else ()
     if only is not None:
-        watch = {n for n in watch if re.search(only, _class_of(n))}
+        kinds = {n: k for n, k in kinds.items() if re.search(only, _class_of(n))}
         classes = tuple(c for c in classes if re.search(only, c))
-        if not (watch or classes):
+        if not (kinds or classes):
             raise ValueError(f"the benchmark filter {only!r} matches none of the gate's "
                          "benchmarks")
-    regex = "|".join(filter(None, [point_regex(watch), _benchmark_regex([], classes)
-                                   if classes else ""]))
+    watch = set(kinds)
+    raw = repo / RAW_DIR
+    shutil.rmtree(raw, ignore_errors=True)
     # asv's exit 2 (a benchmark failed) is judged below; anything else raises.
-    _asv.run_commits(repo, shas, *asv_settings(), "-b", regex, *config, *asv_args,
-                     machine=machine)
+    measure(repo, shas, kinds, extra_regex=_benchmark_regex([], classes) if classes else "",
+            asv_args=(*config, *asv_args), machine=machine)
     results_dir = _asv.results_dir(repo)
+    keep_raw(results_dir, machine, shas, raw / "first")
     shown = f"{table_path} at {shas[0][:8]}"
     out = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
                 verdicts=verdicts, watched=watch)
@@ -397,14 +437,37 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     out.removed_modules = removed
     out.notes += notes
     if confirm and out.first_failures:
-        names = {m.name for m in out.first_failures}
-        _asv.run_commits(repo, shas, *asv_settings(), "-b", point_regex(names), *config,
-                         *asv_args, machine=machine)
+        names = {m.name: kinds.get(m.name, TIME_KIND) for m in out.first_failures}
+        measure(repo, shas, names, asv_args=(*config, *asv_args), machine=machine)
+        keep_raw(results_dir, machine, shas, raw / "confirmation")
         second = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
-                       verdicts=False, watched=names)
+                       verdicts=False, watched=set(names))
         out.confirmation = [m for m in second.moved if m.name in names]
     out.seconds = time.monotonic() - t0
     return out
+
+
+#: Where a gate keeps the raw asv results it judged, under the checkout:
+#: ``first/`` (the first measurement) and ``confirmation/`` (the failing
+#: points measured again), each a results directory of its own, since the
+#: confirmation's asv run overwrites those points in asv's result files.
+RAW_DIR = Path(".asv") / "gate-raw"
+
+
+def keep_raw(results_dir, machine: str, shas: list, dest) -> Path:
+    """Copy the result files of ``shas`` on ``machine`` (with
+    ``benchmarks.json`` and ``machine.json``) from ``results_dir`` into the
+    results directory ``dest``, which :func:`gilbench.results.load_commit`
+    reads as it reads asv's."""
+    src, dest = Path(results_dir), Path(dest)
+    (dest / machine).mkdir(parents=True, exist_ok=True)
+    for name in ("benchmarks.json", f"{machine}/machine.json"):
+        if (src / name).is_file():
+            shutil.copy2(src / name, dest / name)
+    for f in (src / machine).glob("*.json"):
+        if any(f.name.startswith(sha[:8] + "-") for sha in shas):
+            shutil.copy2(f, dest / machine / f.name)
+    return dest
 
 
 def _can_judge(results_dir, machine: str, shas: list, out: Gate) -> None:
@@ -433,7 +496,7 @@ def _can_judge(results_dir, machine: str, shas: list, out: Gate) -> None:
 
 def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *,
           table_name: str = "the noise table", verdicts: bool = True,
-          watched=None) -> Gate:
+          watched=None, rounds: int | None = GATE_ROUNDS) -> Gate:
     """The gate's decision on results already in ``results_dir``: gated
     points (of ``table``, plus the exact counts), vanished points, new
     failures, verdicts.  ``watched``: the point names the gate measured (a
@@ -460,7 +523,7 @@ def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *
               base_run.points[n].ok}
     out = Gate(base=base, head=head, machine=machine, table_note=note, mode=mode)
     out.gated = len(points)
-    out.moved = compare(base_run.points, head_run.points, points)
+    out.moved = compare(base_run.points, head_run.points, points, rounds)
     if verdicts:
         vb, vh = claims.verdicts(base_run), claims.verdicts(head_run)
         out.verdicts = [(a.claim, a.status, b.status) for a, b in zip(vb, vh, strict=True)]
@@ -502,7 +565,8 @@ def as_dict(g: Gate) -> dict:
             "confirmation": None if g.confirmation is None else moved(g.confirmation),
             "failures": sorted(failing), "removed_modules": g.removed_modules,
             "verdicts": [{"claim": c, "base": a, "head": b} for c, a, b in g.verdicts],
-            "verdict_failures": [v[0] for v in g.verdict_failures], "notes": g.notes}
+            "verdict_failures": [v[0] for v in g.verdict_failures], "notes": g.notes,
+            "raw": str(RAW_DIR)}
 
 
 def to_markdown(g: Gate) -> str:

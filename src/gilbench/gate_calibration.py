@@ -7,20 +7,29 @@ runs one after the other) does not show what the gate will see.  So the
 calibration repeats exactly that, on identical code: in a scratch clone it
 makes empty commits over the checkout's HEAD (asv keys results by commit),
 pairs them in order (the first pair is HEAD and the first empty commit), and
-runs one ``asv run`` per pair over both commits, the
-gate's settings, every point the gate can watch (:func:`gilbench.gate.
+measures each pair over both commits as the gate does (:func:`gilbench.gate.
+measure`), every point the gate can watch (:func:`gilbench.gate.
 candidates`).  Two builds, interleaved rounds, samples recorded: the gate,
 minus the judging.
+
+**A quiet machine.**  Each pair is measured inside a
+:class:`gilbench.machine_load.Load`: the CPU time others used meanwhile and
+the time stolen are recorded beside it, and a pair measured beside too much
+of either is refused and measured again on two new identical commits (up
+to :data:`REFUSALS` times in all; then the calibration stops with one line
+and keeps what it measured).  The table lists every pair tried, kept or
+refused, with its load, and the commit whose code it measured.
 
 For every point the table holds its ratio HEAD / BASE in each pair, its
 **spread** (the largest of ``max(r, 1/r)`` over the pairs), the pairs that
 asv compare's rule (:mod:`gilbench.significance`) flags at each rung of
 :data:`gilbench.LADDER`, and a **threshold**: the smallest rung whose
 margin the spread stays inside (:data:`gilbench.HEADROOM` of it) and at
-which no pair was flagged.  Status: ``stable`` (threshold <= 1.05),
-``gated`` (1.10), ``noisy`` (no rung fits, or the point failed or was
-skipped in a pair: never gated).  The gate then measures only the exact
-counts and the stable and gated points.
+which no pair was flagged (asv compare's factor and the gate's test on
+rounds).  Status: ``stable`` (threshold <= 1.05), ``gated`` (a wider rung,
+up to 5x), ``noisy`` (no rung fits, or the point failed or was skipped in a
+pair: never gated).  The gate then measures only the exact counts and the
+stable and gated points.
 
 Written to ``noise/gate/<machine>.json`` and ``.md``, and the raw asv
 results of every pair to ``noise/gate/<machine>/results/``.  The thresholds
@@ -30,6 +39,7 @@ measured by fresh A/A gate runs (``docs/gate.md``).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -38,11 +48,12 @@ from pathlib import Path
 
 from gilbench import _asv, gate, noise_table, results
 from gilbench.harness import instructions
+from gilbench.machine_load import OTHERS_LIMIT, Load
 from gilbench.noise_table import GATED, HEADROOM, LADDER, NOISY, STABLE, rung, status_of
 from gilbench.significance import differs
 
 __all__ = ["calibrate", "analyze", "reanalyze", "to_markdown", "write_table", "identical_commit",
-           "PAIRS"]
+           "PAIRS", "REFUSALS", "LOADS"]
 
 #: A/A pairs by default: each is two builds and one interleaved run (about
 #: ten minutes on a 2-CPU machine).
@@ -50,16 +61,24 @@ PAIRS = 3
 BASE_TAG = "gate-calibration-base"
 #: The scratch clone's default place, under the checkout's .asv/.
 WORKDIR = "gate-calibration"
+#: Busy pairs a calibration refuses before it stops.
+REFUSALS = 3
+#: The load of every pair tried, in the scratch clone (so that a resumed
+#: calibration knows which of its pairs it refused).
+LOADS = Path(".asv") / "gate-calibration-loads.json"
 
 
 def _log(message):
     print(f"gilbench calibrate --gate: {message}", flush=True)
 
 
-def analyze(results_dir, machine: str, pairs: list, kinds: dict) -> dict:
+def analyze(results_dir, machine: str, pairs: list, kinds: dict, loads: list = (),
+            measured: str | None = None) -> dict:
     """The gate's noise table from the A/A ``pairs`` ([(base, head), ...]
     of identical code) of ``machine`` in ``results_dir``; ``kinds``: {point
-    name: kind} of the points the calibration measured."""
+    name: kind} of the points the calibration measured; ``loads``: the
+    record of every pair tried (:func:`calibrate`); ``measured``: the commit
+    whose code the pairs measured."""
     if not pairs:
         raise ValueError("a gate calibration needs at least one A/A pair")
     runs = [(results.load_commit(results_dir, machine, b),
@@ -77,7 +96,7 @@ def analyze(results_dir, machine: str, pairs: list, kinds: dict) -> dict:
         ratios = [h.value / b.value if b.value else (1.0 if h.value == b.value else math.inf)
                   for b, h in got]
         row["ratios"] = ratios
-        row["flags"] = {f"{f:.2f}": sum(differs(b, h, f) for b, h in got)
+        row["flags"] = {f"{f:.2f}": sum(differs(b, h, f, gate.GATE_ROUNDS) for b, h in got)
                         for f in LADDER}
         spread = max(max(r, 1 / r) if r > 0 else math.inf for r in ratios)
         row["range"] = spread
@@ -87,8 +106,10 @@ def analyze(results_dir, machine: str, pairs: list, kinds: dict) -> dict:
                            if threshold is None else f"moved {spread - 1:.2%}"))
         points[name] = row
     return {"protocol": "gate", "machine": machine, "cpus": cpus,
-            "commits": [list(p) for p in pairs], "pairs": len(pairs),
-            "settings": gate.asv_settings(), "ladder": list(LADDER),
+            "measured_commit": measured, "commits": [list(p) for p in pairs],
+            "pairs": len(pairs), "loads": list(loads),
+            "settings": gate.asv_settings(), "exact_settings": gate.suite_settings(),
+            "ladder": list(LADDER),
             "headroom": HEADROOM, "created": time.strftime("%Y-%m-%d", time.gmtime()),
             "points": points}
 
@@ -122,13 +143,38 @@ def _select(kinds: dict, only: str | None) -> dict:
     return chosen
 
 
+def _loads(work: Path) -> list:
+    try:
+        return json.loads((work / LOADS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+
+
+def _save_loads(work: Path, loads: list) -> None:
+    (work / LOADS).parent.mkdir(parents=True, exist_ok=True)
+    (work / LOADS).write_text(json.dumps(loads, indent=1) + "\n", encoding="utf-8")
+
+
+def _kept(loads: list, pairs: list) -> list:
+    """The pairs not refused for load (a pair measured before loads were
+    recorded has no record and is kept)."""
+    refused = {(r["base"], r["head"]) for r in loads if r["busy"]}
+    return [p for p in pairs if tuple(p) not in refused]
+
+
 def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None = None,
-              asv_args: tuple = (), only: str | None = None) -> tuple[dict, Path]:
-    """Measure ``pairs`` A/A pairs of the gate's protocol on ``repo``'s HEAD
-    in a scratch clone (``workdir``, default ``<repo>/.asv/gate-calibration``;
-    a pair already measured there is kept, so a killed calibration resumes)
-    and return (their table, the results directory).  ``only``: a regex on
-    benchmark names (without parameters) that restricts the points."""
+              asv_args: tuple = (), only: str | None = None,
+              refusals: int = REFUSALS,
+              max_others: float = OTHERS_LIMIT) -> tuple[dict, Path]:
+    """Measure ``pairs`` quiet A/A pairs of the gate's protocol on ``repo``'s
+    HEAD in a scratch clone (``workdir``, default
+    ``<repo>/.asv/gate-calibration``; a pair already measured there is kept,
+    so a killed calibration resumes) and return (their table, the results
+    directory).  ``only``: a regex on benchmark names (without parameters)
+    that restricts the points.  A pair measured on a busy machine is refused
+    and another measured (busy: others used more than ``max_others`` CPUs,
+    or more than :data:`gilbench.machine_load.STEAL_LIMIT` was stolen);
+    ValueError after ``refusals`` refusals."""
     if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
         raise ValueError(f"pairs must be an integer >= 1, got {pairs!r}")
     repo = Path(repo).resolve()
@@ -141,36 +187,59 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
         raise ValueError(f"the gate counts instructions, which cannot be taken here: {why}")
     work = _asv.scratch_clone(repo, Path(workdir) if workdir else repo / ".asv" / WORKDIR,
                               BASE_TAG)
-    while len(_pairs(_chain(work))) < pairs:
-        identical_commit(work)
-    todo = _pairs(_chain(work))[:pairs]
     machine = _asv.machine(work, machine)
     kinds = _select(gate.candidates(work), only)
     results_dir = _asv.results_dir(work)
-    for k, (b, h) in enumerate(todo, 1):
+    loads = _loads(work)
+    k = 0
+    while True:
+        chain = _pairs(_chain(work))
+        if len(_kept(loads, chain[:k])) >= pairs:
+            break
+        refused = [r for r in loads if r["busy"]]
+        if len(refused) >= refusals:
+            worst = max(refused, key=lambda r: r["others_cpus"] or 0)
+            raise ValueError(
+                f"the machine was busy during {len(refused)} calibration pairs (others used "
+                f"up to {worst['others_cpus']} CPUs, steal up to "
+                f"{max(r['steal'] or 0 for r in refused)}): calibrate on a quiet machine; the "
+                f"quiet pairs are kept in {work}")
+        if k >= len(chain):
+            identical_commit(work)
+            continue
+        b, h = chain[k]
+        k += 1
         done = results.commits(results_dir, machine)
         if b in done and h in done:
-            _log(f"pair {k}/{pairs} ({b[:8]}, {h[:8]}) already measured, kept")
+            _log(f"pair {k} ({b[:8]}, {h[:8]}) already measured")
             continue
-        _log(f"pair {k}/{pairs}: {b[:8]} and {h[:8]} (identical code), {len(kinds)} points, "
+        _log(f"pair {k}: {b[:8]} and {h[:8]} (identical code), {len(kinds)} points, "
              f"machine {machine}")
-        t0 = time.monotonic()
-        _asv.run_commits(work, [b, h], *gate.asv_settings(), "-b", gate.point_regex(kinds),
-                         *asv_args, machine=machine)
-        _log(f"pair {k}/{pairs} took {time.monotonic() - t0:.0f} s")
-    return analyze(results_dir, machine, todo, kinds), results_dir
+        with Load(others_limit=max_others) as load:
+            gate.measure(work, [b, h], kinds, asv_args=asv_args, machine=machine)
+        record = {"base": b, "head": h, **load.as_dict()}
+        loads = [r for r in loads if (r["base"], r["head"]) != (b, h)] + [record]
+        _save_loads(work, loads)
+        _log(f"pair {k} took {load.wall:.0f} s; others used {load.others} CPUs, steal "
+             f"{load.steal}" + ("; REFUSED: the machine was busy" if load.busy else ""))
+    todo = _kept(loads, _pairs(_chain(work))[:k])[:pairs]
+    measured = _asv.resolve(work, BASE_TAG)
+    return analyze(results_dir, machine, todo, kinds, loads, measured), results_dir
 
 
 def reanalyze(workdir, machine: str, only: str | None = None) -> tuple[dict, Path]:
     """The table of the pairs already measured in a calibration's scratch
-    clone (after a change to the analysis, not to the suite)."""
+    clone (after a change to the analysis, not to the suite), without the
+    pairs it refused."""
     work = Path(workdir)
     if not (work / ".git").exists():
         raise ValueError(f"{work} is not a gate calibration's scratch clone")
     results_dir = _asv.results_dir(work)
     done = results.commits(results_dir, machine)
-    todo = _pairs([c for c in _chain(work) if c in done])
-    return analyze(results_dir, machine, todo, _select(gate.candidates(work), only)), results_dir
+    loads = _loads(work)
+    todo = _kept(loads, _pairs([c for c in _chain(work) if c in done]))
+    return analyze(results_dir, machine, todo, _select(gate.candidates(work), only), loads,
+                   _asv.resolve(work, BASE_TAG)), results_dir
 
 
 def to_markdown(table: dict) -> str:
@@ -182,14 +251,29 @@ def to_markdown(table: dict) -> str:
         "",
         f"Written by `gilbench calibrate --gate` on {table['created']}: {table['pairs']} A/A "
         f"pairs of the gate's own protocol ({table['cpus']} usable CPUs): two commits of "
-        "identical code, two builds, one interleaved `asv run` (`"
+        "identical code, two builds, the exact counts measured once (`"
+        + " ".join(table.get("exact_settings", [])) + "`) and the rest in interleaved rounds (`"
         + " ".join(table["settings"]) + "`). Spread: the largest HEAD/BASE ratio "
         "(either way) over the pairs. These figures are in-sample: they set the "
         "thresholds.",
         "",
+        f"Code measured: commit `{(table.get('measured_commit') or 'not recorded')[:12]}`. "
+        f"Rungs: {', '.join(f'{r:g}' for r in table['ladder'])}.",
+        "",
         f"Points the gate can watch: {len(pts)}; stable {count[STABLE]}, gated "
         f"{count[GATED]}, noisy {count[NOISY]} (never gated).",
         "",
+    ]
+    if table.get("loads"):
+        lines += ["Every pair tried, with what else the machine did meanwhile (others: CPUs "
+                  "used by other processes on average; a busy pair is refused):", "",
+                  "| pair | wall (s) | others (CPUs) | steal | kept |", "|---|---|---|---|---|"]
+        for r in table["loads"]:
+            lines.append(f"| `{r['base'][:8]}` `{r['head'][:8]}` | {r['wall_s']} | "
+                         f"{r['others_cpus']} | {r['steal']} | "
+                         f"{'no: busy' if r['busy'] else 'yes'} |")
+        lines.append("")
+    lines += [
         "| kind | benchmark | points | stable | gated | noisy | median spread | worst spread |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -206,6 +290,12 @@ def to_markdown(table: dict) -> str:
             n = {s: sum(r["status"] == s for r in rows) for s in count}
             lines.append(f"| {kind} | `{bench}` | {len(rows)} | {n['stable']} | {n['gated']} | "
                          f"{n['noisy']} | {med} | {worst} |")
+    ungated = sorted((n, r) for n, r in pts.items() if r["status"] == NOISY)
+    lines += ["", f"## Never gated ({len(ungated)})", "",
+              f"Even the widest rung ({table['ladder'][-1]:g}x) is inside their noise, or they "
+              "failed in a pair. The gate does not watch them; the claims' verdicts and the "
+              "nightly graphs still show them.", ""]
+    lines += [f"- `{n}`: {r.get('reason', '')}" for n, r in ungated]
     return "\n".join(lines) + "\n"
 
 

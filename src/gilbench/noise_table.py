@@ -21,15 +21,19 @@ __all__ = ["STABLE", "GATED", "NOISY", "ERRATIC", "GATEABLE", "FACTORS", "LADDER
            "load_table", "write_table", "asv_thresholds"]
 
 #: A point's status in a table: gated at a threshold of 1.05 or below, gated
-#: at 1.10, never gated (too noisy), never gated (erratic by nature).
+#: at a wider rung, never gated (even the widest rung is inside its noise),
+#: never gated (erratic by nature).
 STABLE, GATED, NOISY, ERRATIC = "stable", "gated", "noisy", "erratic"
 #: The statuses the gate watches.
 GATEABLE = (STABLE, GATED)
 
 #: The factors at which false flags are counted (asv compare's ``--factor``).
 FACTORS = (1.05, 1.10, 1.20)
-#: The thresholds a point can be gated at.
-LADDER = (1.02, 1.05, 1.10)
+#: The thresholds a point can be gated at: tight ones for steady points, and
+#: on past 1.10 for the noisy ones, so that a point whose identical builds
+#: differ by 1.4x is still watched for a 3x regression.  A point is ungated
+#: only when even 5x is inside its noise.
+LADDER = (1.02, 1.05, 1.10, 1.25, 1.5, 2.0, 3.0, 5.0)
 #: A point is gated at threshold F only if its range over the calibration
 #: runs stayed within HEADROOM of F's margin: 4 runs show the spread of 4
 #: runs, and the next run may land outside it.
@@ -143,7 +147,7 @@ def write_table(table: dict, js: Path, md: Path, markdown: str) -> tuple[Path, P
 
 
 #: The levels of asv's regressions_thresholds (fractions).
-ASV_LEVELS = (0.05, 0.10, 0.20, 0.50, 1.0)
+ASV_LEVELS = (0.05, 0.10, 0.20, 0.50, 1.0, 2.0, 4.0, 9.0)
 
 
 def asv_thresholds(table: dict) -> dict:
@@ -151,10 +155,11 @@ def asv_thresholds(table: dict) -> dict:
     Each point needs the margin of its threshold (stable and gated points),
     twice the excess of its range (noisy points) or 100% (erratic points),
     rounded up to a level of :data:`ASV_LEVELS`, never under asv's default
-    5%.  One entry per benchmark and level, matching what asv matches them
+    5%, at most the widest level.  One entry per benchmark and level, matching what asv matches them
     against: the name with parameters and the branch,
     ``name(p1, p2)@main`` (``re.match``; asv takes the largest entry that
-    matches).  They are one machine's: :mod:`gilbench.publish` applies them
+    matches).  An erratic point, or one without a range, gets 100%.  They
+    are one machine's: :mod:`gilbench.publish` applies them
     to that machine's graphs only."""
     groups = {}
     for name, row in table["points"].items():

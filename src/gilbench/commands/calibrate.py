@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gilbench import gate_calibration, noise
+from gilbench import gate_calibration, machine_load, noise
 from gilbench.commands import common_args
 
 NAME = "calibrate"
@@ -26,6 +26,16 @@ def _runs(text: str) -> int:
     return value
 
 
+def _cpus(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of CPUs, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of CPUs >= 0, got {text!r}")
+    return value
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--gate", action="store_true",
                         help="calibrate the regression gate on its own protocol: A/A pairs of "
@@ -33,6 +43,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--pairs", type=common_args.positive_int,
                         default=gate_calibration.PAIRS,
                         help=f"with --gate: A/A pairs (default {gate_calibration.PAIRS})")
+    parser.add_argument("--max-others", type=_cpus, default=machine_load.OTHERS_LIMIT,
+                        metavar="CPUS",
+                        help="with --gate: refuse a pair measured while other processes used "
+                        f"more than CPUS on average (default {machine_load.OTHERS_LIMIT}; "
+                        "inf keeps every pair, its load still recorded)")
+    parser.add_argument("--refusals", type=common_args.positive_int,
+                        default=gate_calibration.REFUSALS,
+                        help="with --gate: busy pairs refused before the calibration stops "
+                        f"(default {gate_calibration.REFUSALS})")
     parser.add_argument("--only", default=None, metavar="REGEX",
                         help="with --gate: only the benchmarks whose name matches REGEX")
     parser.add_argument("--runs", type=_runs, default=4,
@@ -60,7 +79,8 @@ def _run_gate(args) -> int:
         table, raw = gate_calibration.calibrate(args.repo, pairs=args.pairs,
                                                 workdir=args.workdir, machine=args.machine,
                                                 asv_args=tuple(args.asv_args),
-                                                only=args.only)
+                                                only=args.only, refusals=args.refusals,
+                                                max_others=args.max_others)
     js, md = gate_calibration.write_table(table, Path(args.repo) / args.out, raw)
     print(md.read_text(encoding="utf-8"))
     print(f"gate noise table: {js} and {md}")

@@ -1,0 +1,39 @@
+"""What else the machine did while we measured (gilbench.machine_load), with
+real processes: a child we wait for is ours, a process we do not wait for
+is someone else's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from gilbench.machine_load import Load
+
+SPIN = "import time\nt = time.monotonic()\nwhile time.monotonic() - t < {s}: pass"
+
+
+def test_our_own_children_are_not_others_load():
+    with Load(others_limit=0.5) as load:
+        subprocess.run([sys.executable, "-c", SPIN.format(s=1.5)], check=True)
+    assert load.wall >= 1.5
+    assert load.others < 0.5 and not load.busy
+    assert 0 <= load.steal <= 1
+
+
+def test_a_process_we_do_not_wait_for_is_others_load():
+    spin = subprocess.Popen([sys.executable, "-c", SPIN.format(s=2.0)])
+    try:
+        with Load(others_limit=0.3) as load:
+            time.sleep(1.5)
+    finally:
+        spin.wait()
+    assert load.others > 0.3 and load.busy
+    record = load.as_dict()
+    assert record["busy"] is True and record["wall_s"] >= 1.5
+
+
+def test_nothing_is_refused_that_was_not_measured():
+    assert not Load().busy
+    assert Load().as_dict() == {"wall_s": None, "others_cpus": None, "steal": None,
+                                "busy": False}
