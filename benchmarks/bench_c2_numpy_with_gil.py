@@ -14,9 +14,11 @@ from .common import (
     SIZES,
     Benchmark,
     InstructionCounts,
+    StructureCounts,
     instruction_table,
     interleaved_ratios,
     pinned,
+    structure_table,
     vector,
 )
 
@@ -84,3 +86,23 @@ class TrackC2Instructions(InstructionCounts):
 
     def track_c2_instructions(self, table, way):
         return table[way]
+
+
+class TrackC2Structure(StructureCounts):
+    """C2: GIL releases per call, counted exactly: the hand-written loop
+    releases it once (its ``with nogil:``); the call of ``numpy.dot`` made
+    with the GIL held leaves releasing it to NumPy."""
+
+    params = [["cython_numpy_with_gil", "cython_loop_nogil"]]
+    param_names = ["way"]
+    unit = "GIL releases per call"
+
+    def setup_cache(self):
+        return structure_table({
+            "cython_numpy_with_gil": ("gilbench.kernels.c2_numpy_with_gil", "dot_numpy_with_gil",
+                                      "x_y", 1),
+            "cython_loop_nogil": ("gilbench.kernels.c2_numpy_with_gil", "dot_loop_nogil", "x_y",
+                                  1)})
+
+    def track_c2_structure(self, table, way):
+        return table[way]["per_call"]["gil_saves"]

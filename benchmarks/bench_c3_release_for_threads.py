@@ -17,8 +17,10 @@ from .common import (
     THREADS_OVERSUBSCRIBED,
     Benchmark,
     InstructionCounts,
+    StructureCounts,
     instruction_table,
     sample,
+    structure_table,
 )
 
 WAYS = {"gil": spin_gil, "nogil": spin_nogil}
@@ -120,3 +122,21 @@ class TrackC3Instructions(InstructionCounts):
 
     def track_c3_instructions(self, table, way):
         return table[way]
+
+
+class TrackC3Structure(StructureCounts):
+    """C3: GIL releases per call of the compute kernel, counted exactly: one
+    when it releases the GIL for its whole loop (what lets other Python
+    threads run), none when it holds it."""
+
+    params = [list(WAYS)]
+    param_names = ["gil"]
+    unit = "GIL releases per call"
+
+    def setup_cache(self):
+        return structure_table({
+            way: ("gilbench.kernels.c3_release_for_threads", f.__name__, "iterations", 1)
+            for way, f in WAYS.items()})
+
+    def track_c3_structure(self, table, way):
+        return table[way]["per_call"]["gil_saves"]

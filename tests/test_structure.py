@@ -117,3 +117,20 @@ def test_single_thread_kernels_count_the_gil_transitions_the_claims_name():
     assert got["except"]["per_element"]["gil_ensures"] == 1.0
     assert got["every"]["per_element"]["gil_saves"] == 1.0
     assert got["never"]["per_call"]["gil_saves"] == 0
+
+
+def test_c2_and_c3_kernels_release_the_gil_once_per_call_or_never():
+    """C2: the hand-written loop releases the GIL once per call, and so
+    does the ``numpy.dot`` it is compared with (NumPy releases it itself);
+    C3: the kernel that releases it for its loop, once per call, and the
+    one that holds it, never -- at every size, so none per element."""
+    c2 = "gilbench.kernels.c2_numpy_with_gil"
+    c3 = "gilbench.kernels.c3_release_for_threads"
+    got = structure.per_call({
+        "loop": (c2, "dot_loop_nogil", "x_y", 1), "numpy": (c2, "dot_numpy_with_gil", "x_y", 1),
+        "gil": (c3, "spin_gil", "iterations", 1), "nogil": (c3, "spin_nogil", "iterations", 1)})
+    for label, saves in (("loop", 1), ("numpy", 1), ("gil", 0), ("nogil", 1)):
+        assert got[label]["per_call"]["gil_saves"] == saves, label
+        assert got[label]["per_call"]["gil_restores"] == saves, label
+        assert got[label]["per_element"]["gil_saves"] == 0, label
+        assert got[label]["per_call"]["regions"] == 0, label

@@ -65,6 +65,15 @@ def _x_out(f, n, nt):
     return lambda: f(x, out)
 
 
+def _x_y(f, n, nt):
+    x, y = _normal(n), _normal(n, seed=1)
+    return lambda: f(x, y)
+
+
+def _iterations(f, n, nt):
+    return lambda: f(n)
+
+
 def _iterations_release_every_step(f, n, nt):
     return lambda: f(n, 1)
 
@@ -107,6 +116,8 @@ def _chunks_threads(f, n, nt):
 RECIPES = {
     "x": _x,
     "x_out": _x_out,
+    "x_y": _x_y,
+    "iterations": _iterations,
     "iterations_release_every_step": _iterations_release_every_step,
     "iterations_never_release": _iterations_never_release,
     "x_threads": _x_threads,

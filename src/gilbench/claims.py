@@ -166,6 +166,8 @@ C8_NORMALIZE_GAIN = "TrackC8NormalizeGain.track_c8_normalize_gain"
 C8_PIPELINE_GAIN = "TrackC8PipelineGain.track_c8_pipeline_gain"
 C9_SLOWDOWN = "TrackC9Slowdown.track_c9_slowdown"
 C1_STRUCTURE = "TrackC1Structure.track_c1_structure"
+C2_STRUCTURE = "TrackC2Structure.track_c2_structure"
+C3_STRUCTURE = "TrackC3Structure.track_c3_structure"
 C4_STRUCTURE = "TrackC4Structure.track_c4_structure"
 C5_STRUCTURE = "TrackC5Structure.track_c5_structure"
 C6_STRUCTURE = "TrackC6Structure.track_c6_structure"
@@ -728,6 +730,10 @@ def structure_evidence(run: Run, claim_id: str) -> dict:
         "C1": [(f"GIL acquisitions per element, {v} (exact)", C1_STRUCTURE,
                 {"count": "gil_acquisitions_per_element", "variant": v})
                for v in ("gil", "nogil", "except")],
+        "C2": [(f"GIL releases per call, {w.replace('_', ' ')} (exact)", C2_STRUCTURE,
+                {"way": w}) for w in ("cython_numpy_with_gil", "cython_loop_nogil")],
+        "C3": [(f"GIL releases per call, {g} kernel (exact)", C3_STRUCTURE, {"gil": g})
+               for g in ("gil", "nogil")],
         "C4": [(f"GIL releases per step, release {r.replace('_', ' ')} (exact)", C4_STRUCTURE,
                 {"release": r}) for r in ("never", "every_step")],
         "C6": [(f"parallel regions per scan call, {nt} thread(s) (exact)", C6_STRUCTURE,

@@ -59,8 +59,9 @@ def _ours() -> float:
 
 @dataclass
 class Load:
-    """A context manager: on exit, ``wall`` (s), ``others`` (CPUs used by
-    everything but us, on average) and ``steal`` (fraction) hold what the
+    """A context manager: on exit, ``wall`` (s), ``ours`` (CPU seconds of
+    this process and the children it waited for), ``others`` (CPUs used by
+    everything else, on average) and ``steal`` (fraction) hold what the
     machine did meanwhile; ``busy`` says whether either passed its limit.
     Wait for every child started inside before the block ends, or its time
     counts as others'."""
@@ -68,6 +69,7 @@ class Load:
     others_limit: float = OTHERS_LIMIT
     steal_limit: float = STEAL_LIMIT
     wall: float | None = None
+    ours: float | None = None
     others: float | None = None
     steal: float | None = None
 
@@ -77,7 +79,8 @@ class Load:
 
     def __exit__(self, *exc) -> None:
         self.wall = time.monotonic() - self._t0
-        s1, ours = _stat(), _ours() - self._o0
+        s1 = _stat()
+        self.ours = ours = _ours() - self._o0
         if self._s0 is None or s1 is None or self.wall <= 0:
             return
         busy, steal, total = (b - a for a, b in zip(self._s0, s1, strict=True))
