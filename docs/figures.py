@@ -218,14 +218,65 @@ def _judged(raw: Path, machine: str, base: str, head: str, table, watched=None,
                       rounds=rounds)
 
 
-def _aa_runs():
-    """Every fresh A/A gate run, judged again from its raw results (the
-    first measurement and the confirmation, kept apart); ValueError when a
-    run's recorded outcome differs from what its raw results give."""
+def gate_rounds() -> str:
+    """How much of a time's variance lies between rounds rather than within
+    them, in the gate calibration's raw results (4 rounds of 2 samples a
+    side): why the round, not the sample, is the gate's unit."""
+    table = _gate_table()
+    if table is None:
+        return "No gate calibration is committed for `vm` yet.\n"
+    raw = ROOT / "noise" / "gate" / "vm" / "results"
+    rounds = gate.GATE_ROUNDS
+    shares, named = [], {}
+    for b, h in table["commits"]:
+        for sha in (b, h):
+            run = results.load_commit(raw, "vm", sha)
+            for name, p in run.points.items():
+                xs = [x for x in (p.samples or []) if x and x > 0]
+                if not p.ok or len(xs) != 2 * rounds:
+                    continue
+                logs = [math.log(x) for x in xs]
+                groups = [logs[2 * k:2 * k + 2] for k in range(rounds)]
+                means = [sum(g) / 2 for g in groups]
+                grand = sum(logs) / len(logs)
+                between = 2 * sum((m - grand) ** 2 for m in means)
+                total = sum((x - grand) ** 2 for x in logs)
+                if total > 0:
+                    shares.append(between / total)
+                    named.setdefault(name, []).append(between / total)
+    if not shares:
+        return "The calibration's raw results hold no samples in rounds.\n"
+    q = statistics.quantiles(shares, n=4)
+    c5 = named.get("bench_c5_with_gil_in_prange.TimeC5GilRoundtrip.time_c5_gil_roundtrip")
+    # With no effect of the round, the between-round sum of squares holds
+    # (rounds - 1) of the (2 rounds - 1) degrees of freedom on average.
+    null = (rounds - 1) / (2 * rounds - 1)
+    return (f"Share of a time's variance (of the log samples) that lies between its "
+            f"{rounds} rounds rather than within them, over the {len(shares)} timed points "
+            f"and sides of the calibration's {table['pairs']} pairs: median "
+            f"{statistics.median(shares):.0%}, quartiles {q[0]:.0%}-{q[2]:.0%} (with "
+            f"independent samples it would average {null:.0%})"
+            + (f"; `TimeC5GilRoundtrip`: {', '.join(f'{x:.0%}' for x in c5)}" if c5 else "")
+            + ". Descriptive, from the calibration's own runs.\n")
+
+
+def _timed_judged(raw: Path, machine: str, base: str, table) -> int:
+    """How many timed points (not exact counts) a gate judged: those of its
+    table it measured at BASE."""
+    points = results.load_commit(raw, machine, base).points
+    return sum(1 for n in gate.gated_points(table)
+               if not gate.EXACT.search(n) and n in points and points[n].ok)
+
+
+def _aa_runs(aa_dir: Path | None = None):
+    """Every fresh A/A gate run (under ``aa_dir``, default ``noise/gate-aa``),
+    judged again from its raw results (the first measurement and the
+    confirmation, kept apart); ValueError when a run's recorded outcome
+    differs from what its raw results give."""
     import json
 
     runs = []
-    for run_json in sorted((ROOT / "noise" / "gate-aa").glob("*/run*/run.json"),
+    for run_json in sorted((aa_dir or ROOT / "noise" / "gate-aa").glob("*/run*/run.json"),
                            key=lambda p: (p.parent.parent.name, int(p.parent.name[3:]))):
         d = run_json.parent
         rec = json.loads(run_json.read_text())
@@ -248,7 +299,7 @@ def _aa_runs():
         asv_rule = _judged(d / "first", rec["machine"], rec["base"], rec["head"], table,
                            rounds=None)
         rec.update(mode=first.mode, gated=first.gated, first=len(names), again=len(again),
-                   timed=len(gate.gated_points(table)),
+                   timed=_timed_judged(d / "first", rec["machine"], rec["base"], table),
                    first_asv_rule=len(asv_rule.first_failures))
         runs.append(rec)
     return runs
@@ -612,7 +663,7 @@ def harness_move(machine="vm") -> str:
 
 FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
            "gate-calibration": gate_calibration, "gate-reach": gate_reach,
-           "gate-coverage": gate_coverage,
+           "gate-coverage": gate_coverage, "gate-rounds": gate_rounds,
            "gate-summary": gate_summary, "plan": plan_table,
            "verdicts": verdicts,
            "verdict-details": verdict_details, "noise-summary": noise_summary,

@@ -55,3 +55,29 @@ def test_readme_is_a_newcomers_page_with_the_commands_ci_runs():
     # Every page the README links to exists.
     for link in re.findall(r"\]\((docs/[\w.-]+)\)", readme):
         assert (ROOT / link).is_file(), link
+
+
+def test_the_gate_figures_judge_the_raw_results_again(tmp_path):
+    """An A/A run's figures come from its raw results judged again; a run
+    whose recorded failures differ from what its raw results give stops
+    the figures (and so their check) with the run named."""
+    import importlib.util
+    import json
+    import shutil
+
+    import pytest
+
+    spec = importlib.util.spec_from_file_location("figures", ROOT / "docs" / "figures.py")
+    figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(figures)
+    runs = sorted((ROOT / "noise" / "gate-aa" / "vm").glob("run*/run.json"))
+    assert runs, "no A/A run committed"
+    copy = tmp_path / "aa" / "vm" / "run1"
+    shutil.copytree(runs[0].parent, copy)
+    (got,) = figures._aa_runs(tmp_path / "aa")
+    assert got["name"] == "vm/run1" and got["gated"] > 0
+    record = json.loads((copy / "gate.json").read_text())
+    record["failures"] = record["failures"] + ["bench_x.TimeX.time_x"]
+    (copy / "gate.json").write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="vm/run1: its raw results give the failures"):
+        figures._aa_runs(tmp_path / "aa")

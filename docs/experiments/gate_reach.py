@@ -12,13 +12,13 @@ clone, a change a contributor could well propose:
   iteration per chunk;
 * ``gil-in-prange``: a check for Ctrl-C, under the GIL, in every iteration
   of C7's prange reduction;
-* ``o1``: the kernels compiled at -O1;
 * ``more-work``: C1's GIL-held sum of squares does 50 % more dependent adds.
 
 The heads are measured in a shuffled order (the seed is recorded) together
 with BASE, the gate's way (:func:`gilbench.gate.measure`: the exact counts
 once, the times in interleaved rounds), over the points the gate watches
-here (the exact counts and the points ``noise/gate/<machine>.json`` gates).
+here (the exact counts and the timed points of ``noise/gate/<machine>.json``
+within the gate's time budget, :func:`gilbench.gate.watched_timed`).
 Each head is judged against BASE by :func:`gilbench.gate.judge`, and what
 failed is measured again, BASE and that head (the gate's confirmation).
 The raw asv results of the first measurement and of each confirmation are
@@ -72,12 +72,6 @@ REGRESSIONS = {
                           "                PyErr_CheckSignals()\n")),
                        (C7, "cimport numpy as cnp\n",
                         "cimport numpy as cnp\nfrom cpython.exc cimport PyErr_CheckSignals\n")]),
-    "o1": ("the kernels compiled at -O1", "1 thread and usable CPUs",
-           [("src/gilbench/meson.build",
-             "c_args = cc.get_supported_arguments('-Wno-unused-function', "
-             "'-Wno-maybe-uninitialized')",
-             "c_args = cc.get_supported_arguments('-Wno-unused-function', "
-             "'-Wno-maybe-uninitialized', '-O1')")]),
     "more-work": ("C1's GIL-held sum of squares does 50% more dependent adds", "1 thread",
                   []),
 }
@@ -161,8 +155,10 @@ def main(argv=None) -> int:
                       "expected": REGRESSIONS[name][1],
                       "sha": git("rev-parse", "HEAD", cwd=work)})
     git("checkout", "-q", "main", cwd=work)
-    kinds = {n: k for n, k in gate.candidates(work).items() if k == gate.EXACT_KIND}
-    kinds |= {n: table["points"][n]["kind"] for n in gate.gated_points(table)}
+    threads = {}
+    kinds = {n: k for n, k in gate.candidates(work, threads=threads).items()
+             if k == gate.EXACT_KIND}
+    kinds |= {n: table["points"][n]["kind"] for n in gate.watched_timed(table, threads)}
     machine = _asv.machine(work, args.machine)
     if out.exists():
         shutil.rmtree(out)

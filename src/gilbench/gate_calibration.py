@@ -291,10 +291,10 @@ def to_markdown(table: dict) -> str:
             lines.append(f"| {kind} | `{bench}` | {len(rows)} | {n['stable']} | {n['gated']} | "
                          f"{n['noisy']} | {med} | {worst} |")
     ungated = sorted((n, r) for n, r in pts.items() if r["status"] == NOISY)
-    lines += ["", f"## Never gated ({len(ungated)})", "",
-              f"Even the widest rung ({table['ladder'][-1]:g}x) is inside their noise, or they "
-              "failed in a pair. The gate does not watch them; the claims' verdicts and the "
-              "nightly graphs still show them.", ""]
+    lines += ["", "## Never gated", "",
+              f"{len(ungated)} points: even the widest rung ({table['ladder'][-1]:g}x) is inside "
+              "their noise, or they failed in a pair. The gate does not watch them; the "
+              "claims' verdicts and the nightly graphs still show them.", ""]
     lines += [f"- `{n}`: {r.get('reason', '')}" for n, r in ungated]
     return "\n".join(lines) + "\n"
 
