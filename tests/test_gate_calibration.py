@@ -187,14 +187,17 @@ def test_a_pair_measured_on_a_busy_machine_is_refused(gate_calibrated):
 def test_the_time_budget_keeps_each_benchmark_at_one_thread_and_at_more():
     """Over budget, the gate keeps the tightest point of each benchmark at 1
     thread and at more threads before any second point of one, then the
-    tightest of the rest; exact counts are not timed points."""
+    tightest of the rest; exact counts are not timed points, and a value
+    asv keeps one round of (a ratio timed in one process) is not gated."""
     def row(threshold, status="gated"):
         return {"status": status, "threshold": threshold, "range": 1.0, "kind": "time"}
 
     a, b, e = "m.TimeA.time_a", "m.TimeB.time_b", "m.TrackXInstructions.track_x"
+    r = "m.TrackRatio.track_r"
     table = {"points": {
         f"{a}(1)": row(1.25), f"{a}(2)": row(3.0), f"{a}(4)": row(1.5),
-        f"{b}(1)": row(5.0), f"{b}(8)": row(2.0, "noisy"), f"{e}('k')": row(1.02, "stable")}}
+        f"{b}(1)": row(5.0), f"{b}(8)": row(2.0, "noisy"), f"{e}('k')": row(1.02, "stable"),
+        f"{r}(1)": dict(row(1.02, "stable"), kind="ratio")}}
     threads = {f"{a}(1)": 1, f"{a}(2)": 2, f"{a}(4)": 4, f"{b}(1)": 1, f"{b}(8)": 8}
     assert gate.watched_timed(table, threads, budget=3) == {f"{a}(1)", f"{a}(4)", f"{b}(1)"}
     assert gate.watched_timed(table, threads, budget=2) == {f"{a}(1)", f"{a}(4)"}
