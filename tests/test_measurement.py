@@ -125,6 +125,24 @@ def test_shared_counts_are_counted_once_per_build_and_exact(valgrind, tmp_path):
     assert len(list(tmp_path.glob("gilbench-instructions-*.json"))) == 2
 
 
+def test_under_asv_each_commit_and_run_counts_for_itself(monkeypatch):
+    """Two builds of identical code (an A/A pair, or BASE and HEAD sharing a
+    kernel) and two asv runs of one commit get separate count tables: only
+    the tables of one run of one commit share a count."""
+    universe = list(POINTS.values())
+    monkeypatch.delenv("ASV", raising=False)
+    plain = instructions._build_key(universe, (100, 1100))
+    monkeypatch.setenv("ASV", "true")
+    monkeypatch.setenv("ASV_COMMIT", "a" * 40)
+    a = instructions._build_key(universe, (100, 1100))
+    assert a == instructions._build_key(universe, (100, 1100))   # one run, one commit
+    monkeypatch.setenv("ASV_COMMIT", "b" * 40)
+    b = instructions._build_key(universe, (100, 1100))
+    monkeypatch.setattr(instructions.os, "getppid", lambda: -1)   # another asv run
+    c = instructions._build_key(universe, (100, 1100))
+    assert len({plain, a, b, c}) == 4
+
+
 def test_instruction_counts_reject_bad_points(valgrind):
     with pytest.raises((ValueError, instructions.Unavailable), match="recipe|callgrind"):
         instructions.per_element({"x": ("gilbench.kernels.c1_gil_held", "sumsq_nogil", "nope")})

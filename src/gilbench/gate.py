@@ -220,8 +220,8 @@ def watched_timed(table: dict | None, threads: dict, budget: int = GATE_TIMED_BU
     on rounds cannot be made on them, and two calibration pairs of single
     values understate their spread (in the A/A run ``noise/gate-aa/vm/run2``
     of 2026-12-03, C7's region cost moved 1.31x and 1.42x between identical
-    builds against calibrated spreads of 1.07x and 1.17x).  The calibration still measures them, and the nightly graphs
-    them."""
+    builds against calibrated spreads of 1.07x and 1.17x).  The calibration
+    still measures them, and the nightly graphs them."""
     rows = sorted((threshold, name) for name, (threshold, _) in gated_points(table).items()
                   if not EXACT.search(name)
                   and (table["points"][name].get("kind") or TIME_KIND) == TIME_KIND)
