@@ -348,16 +348,14 @@ def gate_aa() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _reach():
-    """The reach experiment (docs/experiments/gate_reach.py), judged again
-    from its raw results; ValueError when they disagree with its record."""
+def _reach_batch(out: Path):
+    """One batch of the reach experiment (docs/experiments/gate_reach.py),
+    judged again from its raw results; ValueError when they disagree with
+    its record."""
     import json
 
-    out = ROOT / "noise" / "gate-reach" / "vm"
-    path = out / "reach.json"
-    if not path.is_file():
-        return None
-    rec = json.loads(path.read_text())
+    rec = json.loads((out / "reach.json").read_text())
+    rec["batch"] = out.name
     table = gate.table_at(ROOT, rec["tested_commit"],
                           gate.TABLE.format(noise="noise", machine=rec["machine"]))
     bench = json.loads((out / "first" / "benchmarks.json").read_text())
@@ -366,17 +364,33 @@ def _reach():
                         watched=set(rec["watched"]))
         names = {m.name for m in first.first_failures}
         if names != {m["name"] for m in h["first"] if m["kind"] in gate.CONFIRMED_FAILS}:
-            raise ValueError(f"reach {h['regression']}: the raw first measurement disagrees "
-                             "with reach.json")
-        caught = {}
+            raise ValueError(f"reach {out.name}/{h['regression']}: the raw first measurement "
+                             "disagrees with reach.json")
+        caught = {m.name: m for m in first.moved if m.kind in gate.HARD_FAILS}
         if names:
             conf = _judged(out / "confirmation" / h["regression"], rec["machine"], rec["base"],
                            h["sha"], table, watched=names)
-            caught = {m.name: m for m in conf.moved if m.kind in gate.CONFIRMED_FAILS
-                      and m.name in names}
+            caught |= {m.name: m for m in conf.moved if m.kind in gate.CONFIRMED_FAILS
+                       and m.name in names}
         h["caught"] = caught
-        h["first_moved"] = {m.name: m for m in first.first_failures}
-    return rec, table, bench
+        h["batch"] = out.name
+        h["bench"] = bench
+    return rec, table
+
+
+def _reach():
+    """Every batch of the reach experiment, oldest first, judged again from
+    raw results: ([head, ...], [record, ...]) or None."""
+    outs = sorted(p.parent for p in (ROOT / "noise" / "gate-reach").glob("*/reach.json"))
+    if not outs:
+        return None
+    recs = [_reach_batch(d)[0] for d in outs]
+    recs.sort(key=lambda r: _commit_time(r["tested_commit"]))
+    return [h for r in recs for h in r["heads"]], recs
+
+
+def _commit_time(sha: str) -> int:
+    return int(_asv.git("show", "-s", "--format=%ct", sha, cwd=ROOT).stdout.strip())
 
 
 def gate_reach() -> str:
@@ -385,26 +399,40 @@ def gate_reach() -> str:
     got = _reach()
     if got is None:
         return "The reach experiment on this protocol is not measured yet.\n"
-    rec, table, bench = got
-    lines = [f"BASE `{rec['base'][:8]}`; heads in the order {', '.join(rec['order'])} "
-             f"(seed {rec['seed']}); one `asv run` of BASE and every head the gate's way over "
-             f"the {len(rec['watched'])} points it watches here, then the gate's confirmation "
-             "for each head. Out of sample: the thresholds were set by the calibration's runs.",
-             "", "| regression | expected at | caught | confirmed points at 1 thread | "
-             "at the usable CPUs | largest confirmed ratio |", "|---|---|---|---|---|---|"]
-    for h in sorted(rec["heads"], key=lambda h: h["regression"]):
+    heads, recs = got
+    lines = []
+    for r in recs:
+        lines.append(f"- batch `{r['batch']}`: BASE `{r['base'][:8]}`, heads in the order "
+                     f"{', '.join(r['order'])} (seed {r['seed']}), one `asv run` of BASE and "
+                     f"every head the gate's way over the {len(r['watched'])} points it "
+                     f"watches, {r['first_seconds'] / 60:.1f} min, then the gate's "
+                     "confirmation for each head.")
+    lines += ["", "| batch | regression | expected at | caught | confirmed or vanished points "
+              "at 1 thread | at the usable CPUs | largest confirmed ratio |",
+              "|---|---|---|---|---|---|---|"]
+    for h in heads:
         at = {1: [], "n": []}
         for name in h["caught"]:
             kind = "exact" if gate.EXACT.search(name) else "timed"
-            at[1 if _point_threads(name, bench) == 1 else "n"].append(kind)
+            at[1 if _point_threads(name, h["bench"]) == 1 else "n"].append(kind)
+
         def say(xs):
             return (f"{xs.count('exact')} exact, {xs.count('timed')} timed"
                     if xs else "none")
         big = max((m.ratio for m in h["caught"].values() if m.ratio), default=None)
-        lines.append(f"| {h['regression']}: {h['what']} | {h['expected']} | "
+        lines.append(f"| {h['batch']} | {h['regression']}: {h['what']} | {h['expected']} | "
                      f"{'yes' if h['caught'] else 'NO'} | {say(at[1])} | {say(at['n'])} | "
                      f"{f'{big:.3g}' if big else '-'} |")
+    lines += ["", "Out of sample: the thresholds were set by the calibration's runs."]
     return "\n".join(lines) + "\n"
+
+
+def _latest(heads: list) -> list:
+    """Each regression's head from the newest batch that measured it."""
+    out = {}
+    for h in heads:
+        out[h["regression"]] = h
+    return list(out.values())
 
 
 #: Benchmark modules by claim.
@@ -444,9 +472,9 @@ def gate_coverage() -> str:
         else:
             c["timed"].append(row["threshold"])
     if got:
-        for h in got[0]["heads"]:
+        for h in _latest(got[0]):
             for name in h["caught"]:
-                at = 1 if _point_threads(name, got[2]) == 1 else "n"
+                at = 1 if _point_threads(name, h["bench"]) == 1 else "n"
                 cells.setdefault((_claim(name), at), {"exact": 0, "timed": [],
                                                       "caught": set()})["caught"].add(
                     h["regression"])
@@ -501,7 +529,7 @@ def gate_summary() -> str:
     if got is None:
         lines.append("- Its reach on real regressions is not measured on this protocol yet.")
     else:
-        heads = got[0]["heads"]
+        heads = _latest(got[0])
         missed = [h["regression"] for h in heads if not h["caught"]]
         lines.append(f"- Regressions a pull request could make (out of sample): "
                      f"{len(heads) - len(missed)} of {len(heads)} caught"

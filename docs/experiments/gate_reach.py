@@ -22,7 +22,8 @@ within the gate's time budget, :func:`gilbench.gate.watched_timed`).
 Each head is judged against BASE by :func:`gilbench.gate.judge`, and what
 failed is measured again, BASE and that head (the gate's confirmation).
 The raw asv results of the first measurement and of each confirmation are
-kept apart under ``noise/gate-reach/<machine>/``, with ``reach.json``;
+kept apart under ``noise/gate-reach/<batch>/`` (default: the machine's
+name), with ``reach.json``;
 ``docs/figures.py`` judges them again from the raw files.
 
     python docs/experiments/gate_reach.py --machine vm
@@ -131,9 +132,12 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", default=None, choices=list(REGRESSIONS),
                         help="these regressions only (default: all)")
     parser.add_argument("--workdir", default=None, help="scratch clone (default: a temp dir)")
+    parser.add_argument("--batch", default=None,
+                        help="write to noise/gate-reach/BATCH (default: the machine's name); "
+                        "docs/figures.py reads every batch")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
-    out = ROOT / "noise" / "gate-reach" / args.machine
+    out = ROOT / "noise" / "gate-reach" / (args.batch or args.machine)
     tested = git("rev-parse", "HEAD", cwd=ROOT)
     table = gate.table_at(ROOT, tested, gate.TABLE.format(noise="noise", machine=args.machine))
     if table is None:
