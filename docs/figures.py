@@ -516,13 +516,17 @@ def gate_summary() -> str:
                      f"ladder (1.02 to {table['ladder'][-1]:g}x).")
     else:
         lines.append("- Not calibrated on its own protocol here yet.")
-    runs = _aa_runs()
+    runs = [r for r in _aa_runs() if r["rule"] != EARLIER_RULE]
+    earlier = [r for r in _aa_runs() if r["rule"] == EARLIER_RULE]
     if runs:
         minutes = statistics.median(r["seconds"] / 60 for r in runs)
-        lines.append(f"- Fresh A/A runs (identical code, two builds, every count taken on "
-                     f"both sides, confirmation included; none used for calibration): "
-                     f"{sum(r['exit'] != 0 for r in runs)} of {len(runs)} failed; median wall "
-                     f"time {minutes:.1f} min.")
+        lines.append(f"- Fresh A/A runs of today's gate (identical code, two builds, every "
+                     f"count taken on both sides, confirmation included; none used for "
+                     f"calibration): {sum(r['exit'] != 0 for r in runs)} of {len(runs)} "
+                     f"failed; median wall time {minutes:.1f} min"
+                     + (f" (under an earlier rule that also gated values timed in one "
+                        f"process, {sum(r['exit'] != 0 for r in earlier)} of {len(earlier)} "
+                        "failed)" if earlier else "") + ".")
     else:
         lines.append("- No fresh A/A run of this gate yet.")
     got = _reach()
