@@ -520,7 +520,7 @@ def gate_summary() -> str:
     earlier = [r for r in _aa_runs() if r["rule"] == EARLIER_RULE]
     if runs:
         minutes = statistics.median(r["seconds"] / 60 for r in runs)
-        lines.append(f"- Fresh A/A runs of today's gate (identical code, two builds, every "
+        lines.append(f"- Fresh A/A runs of the current rule (identical code, two builds, every "
                      f"count taken on both sides, confirmation included; none used for "
                      f"calibration): {sum(r['exit'] != 0 for r in runs)} of {len(runs)} "
                      f"failed; median wall time {minutes:.1f} min"

@@ -147,7 +147,7 @@ def write_table(table: dict, js: Path, md: Path, markdown: str) -> tuple[Path, P
 
 
 #: The levels of asv's regressions_thresholds (fractions).
-ASV_LEVELS = (0.05, 0.10, 0.20, 0.50, 1.0, 2.0, 4.0, 9.0)
+ASV_LEVELS = (0.05, 0.10, 0.25, 0.50, 1.0, 2.0, 4.0, 9.0)
 
 
 def asv_thresholds(table: dict) -> dict:
