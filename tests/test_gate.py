@@ -193,10 +193,10 @@ def test_the_first_measurement_and_the_confirmation_are_kept_apart(slowed):
 
 
 def _shas(stdout: str) -> list[str]:
-    """BASE's and HEAD's full hashes from asv's log of the gate's runs."""
+    """BASE's and HEAD's short hashes, from the summary's first line (the
+    reader takes a prefix)."""
     line = next(ln for ln in stdout.splitlines() if "(base) against" in ln)
-    short = [part.split("`")[1] for part in line.split(" against ")]
-    return short
+    return [part.split("`")[1] for part in line.split(" against ")]
 
 
 def test_the_gate_passes_a_fresh_a_a_run(gate_calibrated):
