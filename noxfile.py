@@ -115,3 +115,15 @@ def gate(session):
     if code:
         session.log(f"gilbench gate exited {code}")
         raise SystemExit(code)
+
+
+@nox.session(name="free-threaded-python")
+def free_threaded_python(session):
+    """A free-threaded CPython to measure on: prints the path of one already
+    here (python3.13t / python3.14t on PATH, or among pyenv's versions), or
+    builds 3.13t with pyenv when there is none (a few minutes, once per
+    machine; gilbench.free_threaded_python), never touching the system
+    Python.  Then ``GILBENCH_PYTHON="3.11,3.13t" nox -s bench`` measures
+    both builds."""
+    session.install(TOOL, ".")
+    session.run("gilbench", "free-threaded-python", *session.posargs)

@@ -20,7 +20,11 @@ and this script rewrites what is between them from the data:
   JSON;
 * ``docs/data/cython-releases/<machine>/run<N>/``: C5 measured once per
   Cython release in fresh clones (``docs/experiments/cython_c5.py``), asv's
-  raw results.
+  raw results;
+* ``docs/data/free-threaded/<machine>/``: C1, C3, C4 and C5 measured on a GIL
+  build and a free-threaded build of CPython in fresh clones
+  (``docs/experiments/free_threaded.py``), asv's raw results, and the time
+  the interpreter took to build (``build.json``).
 
 Run ``python docs/figures.py`` after committing new data; ``--check`` (what the
 tests run) exits 1 and names every block that differs from its data.
@@ -715,13 +719,89 @@ def harness_move(machine="vm") -> str:
     return "\n".join(lines) + "\n"
 
 
+FT_DATA = ROOT / "docs" / "data" / "free-threaded"
+#: The claims whose meaning changes without the GIL (docs/claims.md).
+FT_CLAIMS = ("C1", "C3", "C4", "C5", "C5b")
+
+
+def _ft_runs(machine="vm"):
+    """{run name: [Run per Python build]} of docs/experiments/free_threaded.py."""
+    out = {}
+    for d in sorted((FT_DATA / machine).glob("run*")):
+        if (d / "results" / "benchmarks.json").is_file():
+            out[d.name] = results.load(d / "results", machine=machine)
+    return out
+
+
+def free_threaded(machine="vm") -> str:
+    """C1, C3, C4, C5 and C5b on a GIL build and a free-threaded one: each
+    verdict per run, each deciding value's median and range over the runs
+    per build, and whether the two builds' ranges are apart (moved beyond
+    run-to-run spread)."""
+    per_run = _ft_runs(machine)
+    if not per_run:
+        return "No runs committed yet.\n"
+    builds = sorted({r.python for runs in per_run.values() for r in runs},
+                    key=lambda b: (b.endswith("t"), sort_key(b)))
+    judged = {name: {r.python: (r, {v.claim: v for v in claims.verdicts(r)}) for r in runs}
+              for name, runs in per_run.items()}
+    cols = [f"Python {b}" + (" (no GIL)" if b.endswith("t") else "") for b in builds]
+    lines = ["| claim: value | " + " | ".join(cols) + " | apart? |",
+             "|---|" + "---|" * (len(builds) + 1)]
+    for claim in FT_CLAIMS:
+        cells = []
+        for b in builds:
+            got = [j[b][1][claim].status for j in judged.values() if b in j]
+            cells.append(", ".join(got) if len(set(got)) > 1 else (got[0] if got else "-"))
+        lines.append(f"| **{claim} verdict**, each run | " + " | ".join(cells) + " | |")
+        keys = list(dict.fromkeys(k for j in judged.values() for b in builds if b in j
+                                  for k in j[b][1][claim].evidence))
+        for key in keys:
+            vals = [[j[b][1][claim].evidence[key] for j in judged.values()
+                     if b in j and key in j[b][1][claim].evidence] for b in builds]
+            apart = ""
+            if len(per_run) > 1 and all(vals) and len(vals) == 2:
+                (lo1, hi1), (lo2, hi2) = [(min(v), max(v)) for v in vals]
+                apart = "**yes**" if hi1 < lo2 or hi2 < lo1 else "no"
+            lines.append(f"| {claim}: {key} | " + " | ".join(_spread(v) for v in vals)
+                         + f" | {apart} |")
+    first = next(iter(per_run.values()))
+    ft = [r for r in first if r.free_threaded]
+    gil_state = ("; the free-threaded runs' GIL stayed off in every run" if all(
+        r.without_gil for runs in per_run.values() for r in runs if r.free_threaded)
+        else "; in some free-threaded run the GIL came back (not judged without it)")
+    runs = ", ".join(f"{name} (commit `{rs[0].commit[:8]}`)" for name, rs in per_run.items())
+    lines += ["", f"`{machine}`, {first[0].cpus} usable CPUs, "
+              f"{'Cython ' + first[0].cython if first[0].cython else ''}; "
+              f"{len(per_run)} run(s) of each build: {runs}"
+              + (gil_state if ft else "") + ". A cell is the median over the runs with "
+              "their range in parentheses; *apart* means the two builds' ranges do not "
+              "overlap (a move beyond run-to-run spread)."]
+    return "\n".join(lines) + "\n"
+
+
+def free_threaded_build(machine="vm") -> str:
+    """How long the free-threaded interpreter took to build here, from the
+    log of ``gilbench free-threaded-python`` (``build.log``)."""
+    path = FT_DATA / machine / "build.log"
+    if not path.is_file():
+        return "Not measured yet.\n"
+    text = path.read_text(encoding="utf-8")
+    m = re.search(r"built (\S+) in (\d+) s", text)
+    if m is None:
+        return f"`gilbench free-threaded-python` on `{machine}` found one already there.\n"
+    return (f"`gilbench free-threaded-python` on `{machine}`: {int(m.group(2)) / 60:.1f} min "
+            f"of wall time for the pyenv build of `{m.group(1)}` (the source fetched from "
+            "Debian first), once.\n")
+
 FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
            "gate-calibration": gate_calibration, "gate-reach": gate_reach,
            "gate-coverage": gate_coverage, "gate-rounds": gate_rounds,
            "gate-summary": gate_summary, "plan": plan_table,
            "verdicts": verdicts,
            "verdict-details": verdict_details, "noise-summary": noise_summary,
-           "c8-spread": c8_spread}
+           "c8-spread": c8_spread, "free-threaded": free_threaded,
+           "free-threaded-build": free_threaded_build}
 
 
 def render(text: str) -> str:

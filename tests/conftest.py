@@ -40,10 +40,11 @@ def valgrind():
 #: tests that share one of these fixtures run in one worker, so that each is
 #: made once a session -- the asv environment, builds and calibrations that the
 #: gate's, the nightly's and the noise table's tests share; the whole-suite
-#: smoke run; the minimal build.  The first match names the group.
+#: smoke run; the minimal build; the free-threaded build's asv run.  The first
+#: match names the group.
 SHARED_FIXTURES = {"asv_env_dir": "asv-env", "calibrated": "asv-env",
                    "gate_calibrated": "asv-env", "smoke_run": "smoke",
-                   "serial_build": "minimal-build"}
+                   "serial_build": "minimal-build", "ft_run": "free-threaded"}
 
 
 @pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups

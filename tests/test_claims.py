@@ -36,6 +36,8 @@ def grids(cpus):
         "bench_machine.TrackMachine.track_usable_cpus": {},
         "bench_machine.TrackMachine.track_smoke_run": {},
         "bench_machine.TrackMachine.track_cython_release": {},
+        "bench_machine.TrackMachine.track_free_threaded_build": {},
+        "bench_machine.TrackMachine.track_gil_enabled": {},
         "bench_c1_gil_held.TrackC1RatioToGILHeld.track_c1_ratio":
             {"kernel": ["sumsq", "poly"], "variant": ["nogil", "noexcept", "except",
                                                       "except_value"], "n": SIZES},
@@ -86,6 +88,8 @@ def healthy(name, p, cpus):
     if cls == "TrackMachine":
         if name.endswith("track_cython_release"):
             return 30301.0
+        if name.endswith("track_gil_enabled"):
+            return 1.0
         return float(cpus) if name.endswith("track_usable_cpus") else 0.0
     if cls == "TrackC1RatioToGILHeld":
         return 40.0 if p["variant"] == "except" else 1.02
@@ -133,20 +137,20 @@ def healthy(name, p, cpus):
 
 
 def write_results(results_dir, machine, cpus, value=healthy, omit=(), commit="a" * 40,
-                  num_cpu=None, cython=None, recorded=True):
+                  num_cpu=None, cython=None, recorded=True, python="3.11"):
     """One result file for ``machine`` at ``commit`` written with asv's own
     API; ``value(name, params, cpus)`` gives each point (None: failed, NaN:
     skipped).  ``num_cpu``: what asv's machine.json says (default ``cpus``;
     more under an affinity mask).  ``cython``: the release, in asv's
     environment (the matrix's ``Cython``) and, with ``recorded``, in the
-    run's own record."""
+    run's own record.  ``python``: asv's name of the Python build."""
     from gilbench.harness.release_numbers import release_number
 
-    params = {"machine": machine, "python": "3.11"}
+    params = {"machine": machine, "python": python}
     if cython:
         params["Cython"] = cython
-    res = Results(params, {}, commit, 1_700_000_000_000, "3.11",
-                  "existing-py" + (f"-Cython{cython}" if cython else ""), {})
+    res = Results(params, {}, commit, 1_700_000_000_000, python,
+                  f"existing-py{python}" + (f"-Cython{cython}" if cython else ""), {})
     described = {}
     for name, grid in grids(cpus).items():
         if any(o in name for o in omit):

@@ -17,41 +17,19 @@ next run.
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from fresh_bench import ROOT, bench_in_fresh_clone, series
+
 OUT = ROOT / "docs" / "data" / "cython-releases"
 RELEASES = "3.1.8,3.3.1"
 BENCHMARKS = "C5|TrackMachine"
 
 
 def one_run(out: Path, machine: str, releases: str) -> dict:
-    with tempfile.TemporaryDirectory(prefix="gilbench-cython-") as tmp:
-        work = Path(tmp) / "repo"
-        subprocess.run(["git", "clone", "-q", "--no-local", str(ROOT), str(work)], check=True)
-        tested = subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, check=True,
-                                capture_output=True, text=True).stdout.strip()
-        cmd = [sys.executable, "-m", "gilbench", "bench", "--cython", releases, "--machine",
-               machine, "--repo", str(work), "--", "HEAD^!", "-b", BENCHMARKS]
-        t0 = time.monotonic()
-        r = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
-        seconds = time.monotonic() - t0
-        results = work / ".asv" / "results"
-        if results.is_dir():
-            shutil.copytree(results, out / "results")
-        (out / "stdout.txt").write_text(r.stdout[-200000:] + "\n--- stderr ---\n"
-                                        + r.stderr[-20000:])
-        record = {"command": " ".join(cmd[1:]).replace(str(work), "<clone>"),
-                  "exit": r.returncode, "seconds": round(seconds, 1), "machine": machine,
-                  "releases": releases.split(","), "tested_commit": tested}
-        (out / "run.json").write_text(json.dumps(record, indent=1) + "\n")
-        return record
+    return bench_in_fresh_clone(out, machine, ["--cython", releases], BENCHMARKS,
+                                releases=releases.split(","))
 
 
 def main(argv=None) -> int:
@@ -60,16 +38,7 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--releases", default=RELEASES)
     args = ap.parse_args(argv)
-    base = OUT / args.machine
-    for k in range(1, args.runs + 1):
-        out = base / f"run{k}"
-        if (out / "run.json").is_file():
-            continue
-        if out.exists():
-            shutil.rmtree(out)
-        out.mkdir(parents=True)
-        record = one_run(out, args.machine, args.releases)
-        print(f"run{k}: exit {record['exit']}, {record['seconds']:.0f} s", flush=True)
+    series(OUT / args.machine, args.runs, lambda out: one_run(out, args.machine, args.releases))
     return 0
 
 

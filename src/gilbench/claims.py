@@ -25,9 +25,13 @@ from gilbench.harness.threads import over_limit
 from gilbench.results import Run
 
 __all__ = ["CLAIMS", "Claim", "Verdict", "HOLDS", "FAILS", "INCONCLUSIVE", "NOT_MEASURED",
-           "verdicts"]
+           "NO_GIL", "verdicts"]
 
 HOLDS, FAILS, INCONCLUSIVE, NOT_MEASURED = "holds", "fails", "inconclusive", "not measured"
+#: The verdict of a claim whose premise is the GIL, on a run without one (a
+#: free-threaded CPython whose GIL stayed off): its values are measured and
+#: shown, and it is neither held nor failed.
+NO_GIL = "no GIL on this build"
 
 
 @dataclass
@@ -55,6 +59,8 @@ class Claim:
     statement: str
     reads: tuple      # asv benchmark names (class.method) the rule reads
     rule: object      # Run -> Verdict
+    without_gil: str = ""     # what the rule means on a free-threaded build (expectation)
+    needs_gil: bool = False   # its premise is the GIL: NO_GIL on a run without one
 
 
 # --- helpers -------------------------------------------------------------------
@@ -391,6 +397,11 @@ def rule_c5(run: Run) -> Verdict:
 C5B_GAIN, C5B_NO_GAIN = 1.5, 1.1
 #: The release from which Cython compiles a prange that keeps the GIL.
 C5B_SINCE = (3, 3)
+#: Without a GIL (free-threaded build, GIL off): the kept-GIL prange runs in
+#: parallel when its parallel efficiency at the usable CPUs is at least
+#: C5B_PARALLEL; it is no better than serial at C5B_SERIAL_SLACK / threads
+#: or less (serial is 1 / threads).
+C5B_PARALLEL, C5B_SERIAL_SLACK = 0.7, 1.1
 
 
 def rule_c5b(run: Run) -> Verdict:
@@ -439,6 +450,20 @@ def rule_c5b(run: Run) -> Verdict:
             parts.append(_band(gain.value, lambda v: v >= C5B_GAIN, lambda v: v <= C5B_NO_GAIN))
         else:
             notes.append(gain.reason)
+    if nt and run.without_gil:
+        # Without a GIL the kept-GIL prange's threads can run at once: its
+        # parallel efficiency is judged (on a GIL build it is only shown).
+        eff = run.point(C5B_PYTHON_EFFICIENCY, way="kept", threads=nt)
+        if eff.ok:
+            serial = C5B_SERIAL_SLACK / nt
+            evidence[f"kept: parallel efficiency at {nt} threads, judged"] = eff.value
+            parts.append(_band(eff.value, lambda v: v >= C5B_PARALLEL,
+                               lambda v: v <= serial))
+        else:
+            notes.append(eff.reason)
+    elif nt:
+        notes.append("the kept-GIL prange's parallel efficiency is shown, not judged: with a "
+                     "GIL its threads take turns (judged on a free-threaded build)")
     if not nt:
         notes.append("judged at 1 thread only: one CPU runs one thread at a time anyway")
     if not parts:
@@ -450,9 +475,12 @@ def rule_c5b(run: Run) -> Verdict:
     summary = ("a nogil prange taking the GIL back every iteration takes "
                + ", ".join(f"{v:.3g}x at {where}" for where, v in gains)
                + " the time of a prange that keeps it")
+    thresholds = {"cheaper from (ratio)": C5B_GAIN, "no cheaper up to (ratio)": C5B_NO_GAIN}
+    if nt and run.without_gil:
+        thresholds.update({"kept-GIL prange parallel from (efficiency)": C5B_PARALLEL,
+                           "serial up to (efficiency)": round(C5B_SERIAL_SLACK / nt, 3)})
     return Verdict("C5b", _combine(parts), summary, evidence=evidence,
-                   thresholds={"cheaper from (ratio)": C5B_GAIN,
-                               "no cheaper up to (ratio)": C5B_NO_GAIN},
+                   thresholds=thresholds,
                    notes=[n for n in notes if n])
 
 
@@ -647,45 +675,69 @@ CLAIMS = [
     Claim("C1", "Holding the GIL does not slow C code",
           "Holding the GIL does not slow single-threaded C-level code; what costs is taking it "
           "back, e.g. after every call of an `except *` nogil function.",
-          (C1_RATIO,), rule_c1),
+          (C1_RATIO,), rule_c1,
+          without_gil="Judged the same. Taking the GIL back becomes attaching a thread state, "
+          "which should cost less: the `except *` ratio may shrink."),
     Claim("C2", "Just call a fast NumPy function",
           "A fast NumPy function that needs the GIL can simply be called from Cython.",
-          (C2_RATIO,), rule_c2),
+          (C2_RATIO,), rule_c2,
+          without_gil="Judged the same: calling NumPy needs an attached thread state, not "
+          "a GIL; the ratio should not move."),
     Claim("C3", "Release the GIL for other Python threads",
           "Releasing the GIL lets other Python threads run: in parallel on several cores, and "
           "without waiting for a long call to end.",
           (C3_HEARTBEAT_GAP, C3_SCALING),
-          rule_c3),
+          rule_c3,
+          without_gil="Its premise is gone: a kernel that keeps its thread state attached "
+          "no longer stops other Python threads, so the held kernel should scale and leave "
+          "the heartbeat alone as the released one does. Shown, not judged.",
+          needs_gil=True),
     Claim("C4", "Cython never drops the GIL by itself",
           "Cython never releases the GIL on its own; a brief `with nogil: pass` lets a waiting "
           "Python thread in.",
           (C4_FLAG_SEEN, C4_COST_PER_RELEASE),
-          rule_c4),
+          rule_c4,
+          without_gil="Its premise is gone: the setter thread runs while the poller holds "
+          "its thread state, so the flag should be seen without any release. Shown, not "
+          "judged.", needs_gil=True),
     Claim("C5", "`with gil` inside prange costs and serialises",
           "Taking the GIL inside a prange costs time and makes the threads take turns.",
           (C5_COST_PER_ACQUISITION,
-           C5_EFFICIENCY), rule_c5),
+           C5_EFFICIENCY), rule_c5,
+          without_gil="Judged the same, with another meaning: `with gil` only attaches a "
+          "thread state, so nothing makes the threads take turns and the cost per entry "
+          "should shrink; if the threads still slow each other down, something else "
+          "(attaching and detaching) serialises them."),
     Claim("C5b", "Cython 3.3: a prange that keeps the GIL",
           "Where every iteration of a parallel loop needs Python, a prange that keeps the GIL "
           "(Cython 3.3's `nogil=False`) costs less than a nogil prange taking the GIL back "
           "each time.  An addition to C5 for Cython 3.3, not a claim of the article.",
-          (C5B_KEPT_GAIN,), rule_c5b),
+          (C5B_KEPT_GAIN,), rule_c5b,
+          without_gil="Judged, and its efficiency half with it: the kept-GIL prange should "
+          "run in parallel (parallel efficiency at least 0.7 at the usable CPUs), which it "
+          "cannot with a GIL."),
     Claim("C6", "Loop-carried algorithms are wrong in prange",
           "A loop whose step reads the previous step's result gives wrong answers under prange.",
-          (C6_NAIVE_ERROR,), rule_c6),
+          (C6_NAIVE_ERROR,), rule_c6,
+          without_gil="Judged the same: the race is in C and never involved the GIL."),
     Claim("C7", "prange has a fixed cost and pays only on large problems",
           "Starting a prange has a fixed cost, so it is slower than a plain loop on small "
           "problems and pays only on large ones.",
           (C7_PRANGE_RATIO,
            C7_CROSSOVER, C7_REGION_US),
-          rule_c7),
+          rule_c7,
+          without_gil="Judged the same: an OpenMP region's start-up does not involve the "
+          "GIL."),
     Claim("C8", "One parallel section beats several prange loops",
           "One extended `parallel()` section can beat several short prange loops.",
           (C8_NORMALIZE_GAIN,
-           C8_PIPELINE_GAIN), rule_c8),
+           C8_PIPELINE_GAIN), rule_c8,
+          without_gil="Judged the same: it compares OpenMP regions, not the GIL."),
     Claim("C9", "prange threads compete with BLAS threads",
           "Cython's prange threads and NumPy/SciPy's BLAS threads compete for the same cores.",
-          (C9_SLOWDOWN,), rule_c9),
+          (C9_SLOWDOWN,), rule_c9,
+          without_gil="Judged the same; Python threads can now add a third layer of "
+          "threads competing for the cores."),
 ]
 
 
@@ -717,6 +769,15 @@ def _lacking(v: Verdict, lacking: list[str]) -> Verdict:
                  f"have ({lacking[0]}{', ...' if len(lacking) > 1 else ''}); on the rest, "
                  + v.summary)
     v.status = INCONCLUSIVE
+    return v
+
+
+def _no_gil(v: Verdict, claim: Claim) -> Verdict:
+    """A claim whose premise is the GIL, on a run without one: the values
+    stay, the status says what the build lacks (never fails for it)."""
+    v.notes = [f"by the GIL build's rule it would be {v.status}", claim.without_gil] + v.notes
+    v.summary = f"no GIL on this build (free-threaded, GIL off); measured: {v.summary}"
+    v.status = NO_GIL
     return v
 
 
@@ -776,6 +837,11 @@ def verdicts(run: Run) -> list[Verdict]:
             v = claim.rule(asked)
             if v.status in (HOLDS, FAILS) and asked.lacking:
                 v = _lacking(v, asked.lacking)
+            if claim.needs_gil and run.without_gil:
+                v = _no_gil(v, claim)
+            elif run.gil_came_back:
+                v.notes.append(f"free-threaded build, judged as a GIL build: "
+                               f"{run.gil_came_back}")
         v.basis = _basis(run, claim)
         if not smoke:
             v.evidence.update(structure_evidence(run, claim.id))

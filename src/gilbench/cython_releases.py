@@ -119,7 +119,7 @@ def matrix_config(repo, releases, path=None) -> Path:
     # The build requirements but Cython, then the project's own build, which
     # uses the environment's Cython (build checks Cython>=3.1 against it).
     build = [c for c in conf.get("build_command", []) if not c.startswith(PIP_INSTALL)]
-    conf["build_command"] = [f"{PIP_INSTALL} --quiet {deps}", *build]
+    conf["build_command"] = [f"{PIP_INSTALL} --quiet --only-binary=numpy,scipy {deps}", *build]
     path = Path(path) if path else repo / MATRIX_CONFIG
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(conf, indent=1) + "\n", encoding="utf-8")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gilbench import claims
-from gilbench.claims import CLAIMS, FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED, verdicts
+from gilbench.claims import CLAIMS, FAILS, HOLDS, INCONCLUSIVE, NO_GIL, NOT_MEASURED, verdicts
 from gilbench.harness.release_numbers import sort_key
 from gilbench.results import Run
 
@@ -29,7 +29,7 @@ __all__ = ["table", "release_changes", "to_text", "to_markdown", "to_json", "wri
            "MOVED"]
 
 _MARK = {HOLDS: "holds", FAILS: "FAILS", INCONCLUSIVE: "inconclusive",
-         NOT_MEASURED: "not measured"}
+         NOT_MEASURED: "not measured", NO_GIL: NO_GIL}
 
 
 def _date(run: Run) -> str:
@@ -104,46 +104,87 @@ def judge(runs) -> Judged:
     return Judged(list(runs), t, release_changes(runs, t))
 
 
+def _side_by_side(mruns: list[Run], t: dict) -> list[dict]:
+    """Per claim: the verdict of each run, whether it changed, and each
+    deciding value (the verdict's evidence) per run with the ratio of the
+    last to the first and whether it moved by more than :data:`MOVED`."""
+    per_claim = []
+    for c in CLAIMS:
+        vs = [t[c.id][r.label] for r in mruns]
+        keys = list(dict.fromkeys(k for v in vs for k in v.evidence))
+        values = []
+        for k in keys:
+            per = [v.evidence.get(k) for v in vs]
+            ratio = None if any(within_noise(k, x) for x in per) else _ratio(per[0], per[-1])
+            values.append({"value": k, "per_release": per, "newest_over_oldest": ratio,
+                           "moved": ratio is not None and not (1 / MOVED <= ratio <= MOVED)})
+        statuses = [v.status for v in vs]
+        per_claim.append({"claim": c.id, "verdicts": statuses,
+                          "changed": len(set(statuses)) > 1, "values": values})
+    return per_claim
+
+
 def release_changes(runs: list[Run], t: dict | None = None) -> list[dict]:
-    """For each machine with runs of two or more Cython releases: the
-    releases in order, and per claim the verdict of each, whether it
-    changed, and each deciding value (the verdict's evidence) per release
-    with the ratio of the newest to the oldest and whether it moved by more
-    than :data:`MOVED`.  ``t``: the runs' :func:`table`, when computed."""
+    """For each machine and Python build with runs of two or more Cython
+    releases: the releases in order, and per claim the verdict of each,
+    whether it changed, and each deciding value (the verdict's evidence) per
+    release with the ratio of the newest to the oldest and whether it moved
+    by more than :data:`MOVED`.  ``t``: the runs' :func:`table`, when
+    computed.  Then, for each machine and Cython release with a run on a
+    GIL build and one without the GIL (:func:`gil_changes`), the same
+    between the two builds."""
     t = table(runs) if t is None else t
     by_machine = {}
     for run in runs:
         if run.cython:
-            by_machine.setdefault(run.machine, []).append(run)
+            by_machine.setdefault((run.machine, run.python), []).append(run)
     out = []
-    for machine, mruns in by_machine.items():
+    for (machine, python), mruns in by_machine.items():
         if len({r.cython for r in mruns}) < 2:
             continue
         mruns = sorted(mruns, key=lambda r: sort_key(r.cython))
-        per_claim = []
-        for c in CLAIMS:
-            vs = [t[c.id][r.label] for r in mruns]
-            keys = list(dict.fromkeys(k for v in vs for k in v.evidence))
-            values = []
-            for k in keys:
-                per = [v.evidence.get(k) for v in vs]
-                ratio = None if any(within_noise(k, x) for x in per) else _ratio(per[0], per[-1])
-                values.append({"value": k, "per_release": per, "newest_over_oldest": ratio,
-                               "moved": ratio is not None and not (
-                                   1 / MOVED <= ratio <= MOVED)})
-            statuses = [v.status for v in vs]
-            per_claim.append({"claim": c.id, "verdicts": statuses,
-                              "changed": len(set(statuses)) > 1, "values": values})
-        out.append({"machine": machine, "releases": [r.cython for r in mruns],
-                    "commits": [r.commit for r in mruns], "claims": per_claim})
+        where = machine + (f", Python {python}" if any(r.show_python or r.free_threaded
+                                                       for r in mruns) else "")
+        out.append({"machine": machine, "python": python,
+                    "title": f"Between Cython releases on {where}",
+                    "releases": [r.cython for r in mruns],
+                    "columns": [f"Cython {r.cython}" for r in mruns],
+                    "commits": [r.commit for r in mruns], "claims": _side_by_side(mruns, t)})
+    return out + gil_changes(runs, t)
+
+
+def gil_changes(runs: list[Run], t: dict | None = None) -> list[dict]:
+    """What changes without the GIL: for each machine and Cython release
+    with a run on a GIL build and a run without the GIL (a free-threaded
+    build whose GIL stayed off), the two side by side as
+    :func:`release_changes` sets releases (the GIL build first).  A
+    free-threaded run whose GIL came back is not a run without it."""
+    t = table(runs) if t is None else t
+    by_key = {}
+    for run in runs:
+        by_key.setdefault((run.machine, run.cython), []).append(run)
+    out = []
+    for (machine, cython), mruns in by_key.items():
+        with_gil = [r for r in mruns if not r.free_threaded]
+        without = [r for r in mruns if r.without_gil]
+        if not with_gil or not without:
+            continue
+        pair = [max(with_gil, key=lambda r: sort_key(r.python)),
+                max(without, key=lambda r: sort_key(r.python))]
+        out.append({"machine": machine, "cython": cython,
+                    "title": f"Without the GIL on {machine}"
+                    + (f", Cython {cython}" if cython else ""),
+                    "releases": [r.python for r in pair],
+                    "columns": [f"Python {pair[0].python} (GIL)",
+                                f"Python {pair[1].python} (no GIL)"],
+                    "commits": [r.commit for r in pair], "claims": _side_by_side(pair, t)})
     return out
 
 
 def _changes_text(changes: list[dict]) -> list[str]:
     lines = []
     for m in changes:
-        lines.append(f"Between Cython releases on {m['machine']}: "
-                     + " -> ".join(m["releases"]))
+        lines.append(f"{m['title']}: " + " -> ".join(m["releases"]))
         changed = [c["claim"] for c in m["claims"] if c["changed"]]
         lines.append("  verdicts changed: " + (", ".join(changed) or "none"))
         for c in m["claims"]:
@@ -164,13 +205,12 @@ def _changes_text(changes: list[dict]) -> list[str]:
 def _changes_markdown(changes: list[dict]) -> list[str]:
     out = []
     for m in changes:
-        out.append(f"**Between Cython releases on `{m['machine']}`** "
-                   f"({' → '.join(m['releases'])}); verdicts changed: "
+        out.append(f"**{m['title']}** "
+                   f"({' → '.join(m['columns'])}); verdicts changed: "
                    + (", ".join(c["claim"] for c in m["claims"] if c["changed"]) or "none")
                    + ".")
         out.append("")
-        out.append("| claim | " + " | ".join(f"Cython {r}" for r in m["releases"])
-                   + " | changed |")
+        out.append("| claim | " + " | ".join(m["columns"]) + " | changed |")
         out.append("|---|" + "---|" * (len(m["releases"]) + 1))
         for c in m["claims"]:
             out.append(f"| {c['claim']} | " + " | ".join(_MARK[s] for s in c["verdicts"])
@@ -203,7 +243,10 @@ def to_text(runs) -> str:
     lines = ["gilbench: the article's claims, judged on each machine's latest results", ""]
     for run in runs:
         lines.append(f"  {run.label}: {_cpus(run)}{' usable' if run.cpus else ''}, "
-                     f"commit {run.commit[:8]}, {_date(run)}")
+                     f"commit {run.commit[:8]}, {_date(run)}"
+                     + (", GIL off" if run.without_gil else ""))
+        if run.gil_came_back:
+            lines.append(f"    not judged as a run without the GIL: {run.gil_came_back}")
         lines += [f"    {note}" for note in run.left_out]
     lines.append("")
     width = max(len(r.label) for r in runs)
@@ -237,6 +280,8 @@ def to_markdown(runs) -> str:
     out.append("")
     out.append("Results: " + "; ".join(f"`{r.label}` at commit `{r.commit[:8]}` ({_date(r)})"
                                        for r in runs) + ".")
+    out += [f"- `{r.label}`: not judged as a run without the GIL: {r.gil_came_back}"
+            for r in runs if r.gil_came_back]
     out += [f"- `{r.label}`: {note}" for r in runs for note in r.left_out]
     out.append("")
     out += _changes_markdown(j.changes)
@@ -262,11 +307,13 @@ def to_json(runs) -> str:
         "claims": [{"id": c.id, "title": c.title, "statement": c.statement,
                     "reads": list(c.reads), "rule": inspect.getdoc(c.rule)} for c in CLAIMS],
         "machines": [{"machine": r.machine, "cython": r.cython, "cython_from": r.cython_source,
+                      "python": r.python, "free_threaded": r.free_threaded,
+                      "without_gil": r.without_gil, "gil_came_back": r.gil_came_back,
                       "label": r.label, "commit": r.commit, "date": _date(r),
                       "usable_cpus": r.cpus, "usable_cpus_from": r.cpus_source,
                       "smoke_run": r.smoke, "left_out": r.left_out,
                       "verdicts": [dict(t[c.id][r.label].as_dict(), machine=r.machine,
-                                        cython=r.cython) for c in CLAIMS]}
+                                        cython=r.cython, python=r.python) for c in CLAIMS]}
                      for r in runs],
         "between_releases": j.changes,
     }, indent=1)
@@ -507,6 +554,7 @@ body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#22
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em}
 th{background:#f4f4f4;text-align:left}.holds{background:#d9f2d9}.fails{background:#f8d0d0}
 .inconclusive{background:#fff0c0}.not-measured{background:#e8e8e8;color:#555}
+.no-GIL-on-this-build{background:#dbe6f6}
 section{border-top:2px solid #ddd;margin-top:2em}img{max-width:100%}
 .rule{color:#444;font-size:.9em;white-space:pre-wrap}.note{color:#666;font-size:.85em}
 """
@@ -529,18 +577,24 @@ def write_html(runs, out_dir, notes=()) -> Path:
     runs, t = j.runs, j.table
     e = html.escape
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-             "<title>gilbench: claims per machine and Cython release</title>",
+             "<title>gilbench: claims per machine, Python build and Cython release</title>",
              f"<style>{_CSS}</style></head><body>",
              "<h1>gilbench: the claims of &ldquo;You probably don&rsquo;t need to release the "
-             "GIL&rdquo;, judged per machine and Cython release</h1>",
+             "GIL&rdquo;, judged per machine, Python build and Cython release</h1>",
              "<p>Each verdict is computed from asv's results by the rule shown with the claim. "
              "<b>holds</b> and <b>fails</b> need the evidence clear of a noise gap; "
              "<b>inconclusive</b> means it lies inside that gap or its parts disagree; "
-             "<b>not measured</b> means no results, or a machine that cannot show the effect."
-             "</p><table><tr><th>machine</th><th>Cython</th><th>usable CPUs</th><th>commit</th>"
-             "<th>date</th></tr>"]
+             "<b>not measured</b> means no results, or a machine that cannot show the effect; "
+             "<b>no GIL on this build</b> marks a claim whose premise is the GIL, measured on "
+             "a free-threaded Python whose GIL stayed off: its values are shown, not judged."
+             "</p><table><tr><th>machine</th><th>Python</th><th>Cython</th><th>usable CPUs</th>"
+             "<th>commit</th><th>date</th></tr>"]
     for r in runs:
-        parts.append(f"<tr><td>{e(r.machine)}</td><td>{e(r.cython or '?')}</td>"
+        python = (r.python or "?") + (
+            "" if not r.free_threaded else " (GIL off)" if r.without_gil
+            else f" (not judged without the GIL: {r.gil_came_back})")
+        parts.append(f"<tr><td>{e(r.machine)}</td><td>{e(python)}</td>"
+                     f"<td>{e(r.cython or '?')}</td>"
                      f"<td>{r.cpus or 'unknown'}</td>"
                      f"<td><code>{e(r.commit[:8])}</code></td><td>{_date(r)}</td></tr>")
     parts.append("</table>")
@@ -562,14 +616,19 @@ def write_html(runs, out_dir, notes=()) -> Path:
     parts.append("</table>")
     for m in j.changes:
         changed = [c["claim"] for c in m["claims"] if c["changed"]]
-        parts.append(f"<h2 id='releases-{e(m['machine'])}'>Between Cython releases on "
-                     f"{e(m['machine'])}</h2><p>Verdicts changed: "
+        gil = "cython" in m
+        anchor = ("without-gil-" if gil else "releases-") + m["machine"] + (
+            "-" + (m.get("cython") or "") if gil else "")
+        parts.append(f"<h2 id='{e(anchor)}'>{e(m['title'])}</h2><p>Verdicts changed: "
                      f"<b>{e(', '.join(changed) or 'none')}</b>. A value marked "
-                     f"<i>moved</i> changed by more than a factor {MOVED} from the oldest "
-                     "release to the newest (a reading aid; the verdict's bands decide).</p>"
-                     "<table class='releases'><tr><th>claim / deciding value</th>"
-                     + "".join(f"<th>Cython {e(r)}</th>" for r in m["releases"])
-                     + "<th>newest / oldest</th></tr>")
+                     f"<i>moved</i> changed by more than a factor {MOVED} from "
+                     + ("the GIL build to the one without" if gil else
+                        "the oldest release to the newest")
+                     + " (a reading aid; the verdict's bands decide).</p>"
+                     f"<table class='{'builds' if gil else 'releases'}'>"
+                     "<tr><th>claim / deciding value</th>"
+                     + "".join(f"<th>{e(col)}</th>" for col in m["columns"])
+                     + f"<th>{'no GIL / GIL' if gil else 'newest / oldest'}</th></tr>")
         for c in m["claims"]:
             parts.append(f"<tr><td><b>{c['claim']}</b>{' (changed)' if c['changed'] else ''}"
                          "</td>" + "".join(f"<td class='{s.replace(' ', '-')}'>{e(_MARK[s])}"

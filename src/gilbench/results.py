@@ -1,7 +1,7 @@
 """The one reader of asv's results.
 
-:func:`load` returns one :class:`Run` per machine and Cython release: the
-newest commit measured there (or the one asked for), as :class:`Point`
+:func:`load` returns one :class:`Run` per machine, Python build and Cython
+release: the newest commit measured there (or the one asked for), as :class:`Point`
 values -- one per benchmark and parameter combination, named as ``asv
 compare`` names them
 (``module.Class.method(p1, p2)``), with their parameters by name, value,
@@ -18,6 +18,13 @@ The usable CPU count of a run is the one it recorded
 benchmark process, after the affinity mask); for results without it, the
 ``num_cpu`` of asv's machine.json (which ``gilbench`` writes from the usable
 CPUs too, see :func:`gilbench._asv.machine`).
+
+The Python build of a run is the one asv's environment names (``params``'
+``python``: ``3.11``, ``3.13t``; see :mod:`gilbench.python_builds`).  A run
+on a free-threaded build also says whether its GIL stayed off
+(:data:`GIL_BENCHMARK`): :attr:`Run.without_gil` is true only when it did,
+and :attr:`Run.gil_came_back` names the run whose GIL an import turned back
+on, which is never judged as a run without the GIL.
 """
 
 from __future__ import annotations
@@ -31,8 +38,9 @@ from pathlib import Path
 from gilbench.harness.release_numbers import release_text, sort_key
 
 __all__ = ["Point", "Run", "load", "load_commit", "machines", "commits", "unreadable",
-           "restore_machine_json", "parse_name", "measured_releases", "CPUS_BENCHMARK",
-           "SMOKE_BENCHMARK", "CYTHON_BENCHMARK"]
+           "restore_machine_json", "parse_name", "measured_releases", "measured_pythons",
+           "CPUS_BENCHMARK", "SMOKE_BENCHMARK", "CYTHON_BENCHMARK", "GIL_BENCHMARK",
+           "FREE_THREADED_BENCHMARK"]
 
 #: The benchmark that records the usable CPUs of every run.
 CPUS_BENCHMARK = "bench_machine.TrackMachine.track_usable_cpus"
@@ -40,6 +48,10 @@ CPUS_BENCHMARK = "bench_machine.TrackMachine.track_usable_cpus"
 SMOKE_BENCHMARK = "bench_machine.TrackMachine.track_smoke_run"
 #: The benchmark that records the Cython release that compiled the kernels.
 CYTHON_BENCHMARK = "bench_machine.TrackMachine.track_cython_release"
+#: The benchmarks that record whether the CPython was built without the GIL,
+#: and whether the GIL was on while the benchmarks ran.
+FREE_THREADED_BENCHMARK = "bench_machine.TrackMachine.track_free_threaded_build"
+GIL_BENCHMARK = "bench_machine.TrackMachine.track_gil_enabled"
 
 OK, FAILED, SKIPPED, ABSENT = "ok", "failed", "skipped", "absent"
 _REASONS = {
@@ -122,12 +134,51 @@ class Run:
     left_out: list = field(default_factory=list)    # "file or benchmark: why" read past
     cython: str | None = None              # the Cython release that built the kernels
     cython_source: str = ""
+    python: str | None = None              # asv's name of the Python build: 3.11, 3.13t
+    show_python: bool = False              # the label names the build (load() decides)
 
     @property
     def label(self) -> str:
-        """The machine, and the Cython release when it is known: what the
-        report calls this run."""
-        return f"{self.machine}, Cython {self.cython}" if self.cython else self.machine
+        """The machine, the Python build (when the machine has runs of
+        several, or this one is free-threaded) and the Cython release when
+        it is known: what the report calls this run."""
+        parts = [self.machine]
+        if self.python and (self.show_python or self.free_threaded):
+            parts.append(f"Python {self.python}")
+        if self.cython:
+            parts.append(f"Cython {self.cython}")
+        return ", ".join(parts)
+
+    def _flag(self, benchmark: str) -> bool | None:
+        p = self.points.get(benchmark)
+        return None if p is None or not p.ok else p.value >= 1
+
+    @property
+    def free_threaded(self) -> bool:
+        """Whether the CPython was built without the GIL: recorded by the
+        run, else read from asv's name of the build (``3.13t``)."""
+        flag = self._flag(FREE_THREADED_BENCHMARK)
+        return flag if flag is not None else bool(self.python and self.python.endswith("t"))
+
+    @property
+    def without_gil(self) -> bool:
+        """A free-threaded build whose GIL stayed off while the benchmarks
+        ran (recorded by the run): the only kind of run judged as one
+        without the GIL."""
+        return self.free_threaded and self._flag(GIL_BENCHMARK) is False
+
+    @property
+    def gil_came_back(self) -> str | None:
+        """Why a free-threaded run is not a run without the GIL, or None."""
+        if not self.free_threaded:
+            return None
+        flag = self._flag(GIL_BENCHMARK)
+        if flag:
+            return ("the GIL was on while the benchmarks ran: an imported module does not "
+                    "declare itself free-threading compatible")
+        if flag is None:
+            return "the run did not record whether the GIL was on"
+        return None
 
     @property
     def smoke(self) -> str | None:
@@ -335,6 +386,11 @@ def _cpus(run: Run) -> None:
         run.cpus, run.cpus_source = None, "unknown"
 
 
+def _env_python(result) -> str | None:
+    """The Python build asv's environment names for this result (3.11, 3.13t)."""
+    return (result.params or {}).get("python") or None
+
+
 def _env_release(result) -> str | None:
     """The Cython release asv's matrix installed for this result, if any."""
     return (result.params or {}).get("Cython") or None
@@ -357,18 +413,26 @@ def _release(result) -> tuple[str | None, str]:
     return None, "unknown"
 
 
-def measured_releases(results_dir, machine: str, *, values: bool = True) -> dict:
+def measured_releases(results_dir, machine: str, *, values: bool = True,
+                      of=_env_release) -> dict:
     """{commit: {Cython release asv's matrix installed (None without the
     matrix)}} for each commit ``machine`` has a result with at least one
     measured value for (with ``values=False``: any readable result, failed
-    ones too)."""
+    ones too).  ``of=`` :func:`_env_python` gives the Python builds instead
+    (:func:`measured_pythons`)."""
     out = {}
     for r in read_machine(results_dir, machine)[0]:
         got = (v for key in r.get_all_result_keys()
                for v in r.get_result_value(key, r.get_result_params(key)) or [])
         if not values or any(v is not None and not math.isnan(v) for v in got):
-            out.setdefault(r.commit_hash, set()).add(_env_release(r))
+            out.setdefault(r.commit_hash, set()).add(of(r))
     return out
+
+
+def measured_pythons(results_dir, machine: str, *, values: bool = True) -> dict:
+    """{commit: {Python build asv's environment names}}, as
+    :func:`measured_releases`."""
+    return measured_releases(results_dir, machine, values=values, of=_env_python)
 
 
 def load(results_dir, *, machine: str | None = None, commit: str | None = None) -> list[Run]:
@@ -403,15 +467,18 @@ def load(results_dir, *, machine: str | None = None, commit: str | None = None) 
         newest = max(files, key=lambda r: (r.date or 0, max(r.started_at.values(), default=0)))
         same = sorted((r for r in files if r.commit_hash == newest.commit_hash),
                       key=lambda r: max(r.started_at.values(), default=0))
-        by_release = {}
+        by_build = {}
         for result in same:
-            by_release.setdefault(_release(result), []).append(result)
-        for (release, source) in sorted(by_release, key=lambda k: sort_key(k[0])):
+            by_build.setdefault((_env_python(result), *_release(result)), []).append(result)
+        several = len({python for python, _, _ in by_build}) > 1
+        for (python, release, source) in sorted(
+                by_build, key=lambda k: (sort_key(k[0]), k[0] or "", sort_key(k[1]))):
             run = Run(machine=name, commit=newest.commit_hash, date=newest.date,
                       machine_info=_machine_json(results_dir, name), meta=benchmarks,
-                      cython=release, cython_source=source, left_out=list(unreadable_files))
+                      cython=release, cython_source=source, python=python,
+                      show_python=several, left_out=list(unreadable_files))
             undescribed = []
-            for result in by_release[(release, source)]:
+            for result in by_build[(python, release, source)]:
                 undescribed += _add(run, result, benchmarks)
             _check_described(run, undescribed, results_dir)
             _cpus(run)

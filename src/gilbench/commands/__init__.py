@@ -10,6 +10,7 @@ live in :mod:`gilbench.cli`.
 from gilbench.commands import (
     bench,
     calibrate,
+    free_threaded_python,
     gate,
     info,
     nightly,
@@ -20,6 +21,7 @@ from gilbench.commands import (
 )
 
 #: In the order ``gilbench --help`` lists them.
-COMMANDS = (info, bench, report, publish, vendor_html, plan, nightly, calibrate, gate)
+COMMANDS = (info, bench, report, publish, vendor_html, plan, nightly, calibrate, gate,
+            free_threaded_python)
 
 __all__ = ["COMMANDS"]

@@ -37,6 +37,16 @@ def add_cython(parser) -> None:
         f"e.g. 3.1.8,3.3.1 (default ${cython_releases.ENV}; unset: one build with the newest)")
 
 
+def add_python(parser) -> None:
+    from gilbench import python_builds
+
+    parser.add_argument(
+        "--python", default=os.environ.get(python_builds.ENV, ""), metavar="LIST",
+        help="comma-separated CPython builds to build and measure gilbench on, once each: "
+        "versions (3.11, 3.13t) or interpreters' paths "
+        f"(default ${python_builds.ENV}; unset: the interpreter that runs asv)")
+
+
 def add_results(parser) -> None:
     parser.add_argument("--results", default=".asv/results",
                         help="asv's results directory (default .asv/results)")

@@ -8,7 +8,9 @@ block per element block, of one of three kinds (``BLOCKS``):
   what the code path alone costs;
 * ``"empty"``  -- entered once per element block, does nothing;
 * ``"python"`` -- entered once per element block, one small Python operation
-  (an integer increment).
+  (an integer increment, in the thread's own slot of a list: without a GIL,
+  on a free-threaded CPython, ``with gil:`` no longer makes the threads take
+  turns, and two threads incrementing one slot would lose counts).
 
 :func:`prange_plain` is the same blocked loop with no such block, and
 :func:`gil_roundtrips` times one acquire/release from nogil code on one thread.
@@ -69,7 +71,7 @@ def prange_with_gil(x, every=1024, num_threads=1, block="empty"):
     cdef Py_ssize_t b, j, lo, hi, n = xv.shape[0]
     cdef Py_ssize_t entered = 0
     cdef double s = 0.0
-    counter = [0]
+    counter = [0] * nt  # one slot per thread (see the module's docstring)
     with nogil:
         for b in prange(_blocks(n, m), num_threads=nt, schedule="static"):
             lo = b * m
@@ -80,8 +82,8 @@ def prange_with_gil(x, every=1024, num_threads=1, block="empty"):
                 entered += 1
                 with gil:
                     if python_op:
-                        counter[0] += 1
-    if python_op and counter[0] != entered:
+                        counter[threadid()] += 1
+    if python_op and sum(counter) != entered:
         raise RuntimeError("the Python operation ran a different number of times")
     return s, entered
 
