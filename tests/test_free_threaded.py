@@ -75,8 +75,8 @@ def test_a_run_on_a_free_threaded_build_is_filed_apart_and_read_as_one_without_t
     (run,) = results.load(res)
     assert run.python == build and run.free_threaded
     assert run.without_gil, run.gil_came_back  # every kernel module imported, GIL still off
-    assert run.label == f"{MACHINE}, Python {build}"
-    assert run.point("TimeC5GilRoundtrip").ok
+    assert run.label.startswith(f"{MACHINE}, Python {build}, Cython ")
+    assert run.point("TimeC5GilRoundtrip.time_c5_gil_roundtrip").ok
 
 
 def _in_env(ft_run, code: str, **kw) -> subprocess.CompletedProcess:
