@@ -780,6 +780,29 @@ def free_threaded(machine="vm") -> str:
     return "\n".join(lines) + "\n"
 
 
+def free_threaded_verdicts(machine="vm") -> str:
+    """The README's short table: each measured claim's verdict per Python
+    build, over the runs of docs/experiments/free_threaded.py."""
+    per_run = _ft_runs(machine)
+    if not per_run:
+        return "No runs committed yet.\n"
+    builds = sorted({r.python for runs in per_run.values() for r in runs},
+                    key=lambda b: (b.endswith("t"), sort_key(b)))
+    lines = ["| build | " + " | ".join(FT_CLAIMS) + " |", "|---|" + "---|" * len(FT_CLAIMS)]
+    for b in builds:
+        cells = []
+        for claim in FT_CLAIMS:
+            got = [v.status for runs in per_run.values() for r in runs if r.python == b
+                   for v in claims.verdicts(r) if v.claim == claim]
+            cells.append(", ".join(got) if len(set(got)) > 1 else (got[0] if got else "-"))
+        name = f"Python {b}" + (" (GIL off)" if b.endswith("t") else "")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", f"Each run's verdict, {len(per_run)} fresh clones of each build; the "
+              "deciding values, their spread and which moved: "
+              "[docs/free-threaded.md](docs/free-threaded.md#measured-here)."]
+    return "\n".join(lines) + "\n"
+
+
 def free_threaded_build(machine="vm") -> str:
     """How long the free-threaded interpreter took to build here, from the
     log of ``gilbench free-threaded-python`` (``build.log``)."""
@@ -801,7 +824,8 @@ FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate
            "verdicts": verdicts,
            "verdict-details": verdict_details, "noise-summary": noise_summary,
            "c8-spread": c8_spread, "free-threaded": free_threaded,
-           "free-threaded-build": free_threaded_build}
+           "free-threaded-build": free_threaded_build,
+           "free-threaded-verdicts": free_threaded_verdicts}
 
 
 def render(text: str) -> str:

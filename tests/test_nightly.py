@@ -221,18 +221,20 @@ def test_a_wrong_token_fails_at_once_with_gits_message(github, tmp_path):
 
 # --- the store alone ---------------------------------------------------------------
 
-def _fake_results(results_dir, machine, commit, value=1.0, cython=None):
+def _fake_results(results_dir, machine, commit, value=1.0, cython=None, python="3.11"):
     """A real asv result file (asv's own API) for ``commit``; ``value`` None
-    records a failure; ``cython`` files it under that release of asv's matrix."""
+    records a failure; ``cython`` files it under that release of asv's matrix,
+    ``python`` under that Python build."""
     from asv import util
     from asv.benchmarks import Benchmarks
     from asv.machine import Machine
     from asv.results import Results
     from asv.runner import BenchmarkResult
 
-    params = {"machine": machine, **({"Cython": cython} if cython else {})}
-    res = Results(params, {}, commit, 1_700_000_000_000, "3.11",
-                  "env" + (f"-Cython{cython}" if cython else ""), {})
+    params = {"machine": machine, "python": python, **({"Cython": cython} if cython else {})}
+    res = Results(params, {}, commit, 1_700_000_000_000, python,
+                  "env" + ("" if python == "3.11" else f"-py{python}")
+                  + (f"-Cython{cython}" if cython else ""), {})
     res.add_result({"name": "bench_x.TrackX.track_x", "version": "1", "params": []},
                    BenchmarkResult(result=[value], samples=[None], number=[None],
                                    errcode=0 if value is not None else 1, stderr="",
@@ -422,3 +424,21 @@ def test_retries_and_replacement_are_per_environment(small):
     assert night.repaired == [f"results/m/{c[:8]}-{env_old}.json"]
     assert out("show", f"benchmark-results:results/m/{c[:8]}-{env_new}.json",
                cwd=bare) == good
+
+
+def test_with_several_python_builds_a_commit_is_done_when_each_build_has_each_release(small):
+    bare, clone, history, _ = small
+    results_dir = clone / "r"
+    builds, releases = ["3.11", "3.13t"], ["3.1.8", "3.3.1"]
+    for release in releases:
+        _fake_results(results_dir, "m", history[-1], cython=release)   # 3.11 only
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 5, builds=builds) == [
+        history[-1]]
+    _fake_results(results_dir, "m", history[-1], cython="3.1.8", python="3.13t")
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 5, releases,
+                           builds=builds) == [history[-1]]
+    # Without the list of releases, any release of each build counts.
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 5, builds=builds) == []
+    _fake_results(results_dir, "m", history[-1], cython="3.3.1", python="3.13t")
+    assert nightly.pending(clone, "main", results_dir, "m", {}, 5, releases,
+                           builds=builds) == []

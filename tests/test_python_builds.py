@@ -56,14 +56,14 @@ def test_an_entry_that_names_no_interpreter_or_another_build_is_refused(tmp_path
     if python_builds.build_of(sys.executable).endswith("t"):
         return
     # A GIL interpreter linked under a free-threaded name is not taken for one.
-    fake = tmp_path / "bin" / "python3.13t"
+    fake = tmp_path / "bin" / "python3.9t"
     fake.parent.mkdir()
     fake.symlink_to(sys.executable)
     old = os.environ["PATH"]
     try:
         os.environ["PATH"] = os.pathsep.join([str(fake.parent), old])
-        with pytest.raises(ValueError, match="no Python 3.13t found"):
-            python_builds.resolve(["3.13t"])
+        with pytest.raises(ValueError, match="no Python 3.9t found"):
+            python_builds.resolve(["3.9t"])
     finally:
         os.environ["PATH"] = old
 

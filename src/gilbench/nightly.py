@@ -48,7 +48,7 @@ import shutil
 import time
 from pathlib import Path
 
-from gilbench import _asv, cython_releases, report, results
+from gilbench import _asv, cython_releases, python_builds, report, results
 from gilbench.publish import publish
 
 __all__ = ["Night", "Store", "run_night", "pending",
@@ -355,13 +355,23 @@ def _failing_environments(results_dir: Path, machine: str, commit: str) -> list[
     return [f.stem[len(commit[:8]) + 1:] for f in files if results.file_failures(f) > 0]
 
 
+def _done(have: set, releases, builds) -> bool:
+    """Whether a commit's measured environments ``have`` ({(Python build,
+    Cython release)}) cover every build with every release asked for (an
+    axis not asked for: any)."""
+    return all(any((b is None or p == b) and (r is None or rel == r) for p, rel in have)
+               for b in (builds or [None]) for r in (releases or [None]))
+
+
 def pending(repo, tracked: str, results_dir: Path, machine: str, retries: dict,
-            max_commits: int, releases=(), given_up: dict | None = None) -> list[str]:
+            max_commits: int, releases=(), given_up: dict | None = None,
+            builds=()) -> list[str]:
     """The commits to measure tonight, oldest first, at most ``max_commits``:
     those of the tracked branch's first-parent history after the first one this
     machine measured that are not done (no result -- for one of ``releases``
-    of Cython when given --, or a result with failures measured fewer than
-    :data:`RETRIES` nights); the tip alone on a machine with no results yet.
+    of Cython and ``builds`` of Python when given, each with each --, or a
+    result with failures measured fewer than :data:`RETRIES` nights); the
+    tip alone on a machine with no results yet.
     A commit measured :data:`RETRIES` nights that recorded nothing is given
     up: named, with why, in ``given_up``, and not measured again."""
     given_up = {} if given_up is None else given_up
@@ -377,9 +387,9 @@ def pending(repo, tracked: str, results_dir: Path, machine: str, retries: dict,
     history = _asv.first_parent(repo, tracked)
     if not history:
         raise ValueError(f"branch {tracked!r} has no commits")
-    if releases:
-        have = results.measured_releases(results_dir, machine, values=False)
-        measured = {c for c, got in have.items() if set(releases) <= got}
+    if releases or builds:
+        have = results.measured_environments(results_dir, machine, values=False)
+        measured = {c for c, got in have.items() if _done(got, releases, builds)}
     else:
         measured = results.commits(results_dir, machine)
     if not measured & set(history):
@@ -415,10 +425,13 @@ def _failed_benchmarks(results_dir: Path, machine: str, commit: str) -> list[str
 
 def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
               tracked: str = "main", machine: str | None = None, max_commits: int = 5,
-              asv_args: tuple = (), publish_pages: bool = True, cython=()) -> Night:
+              asv_args: tuple = (), publish_pages: bool = True, cython=(),
+              python=()) -> Night:
     """Do one night's work in the asv project at ``repo`` (see the module);
     ``cython``: the Cython releases to measure each commit with (none: the
-    project's one build); ``tracked``: the branch whose commits are measured;
+    project's one build); ``python``: the Python builds to measure each
+    commit on (:mod:`gilbench.python_builds`' entries; none: the interpreter
+    that runs asv), each with each release; ``tracked``: the branch whose commits are measured;
     ``remote`` and ``results_branch``: the :class:`Store`."""
     if isinstance(max_commits, bool) or not isinstance(max_commits, int) or max_commits < 1:
         raise ValueError(f"max_commits must be an integer >= 1, got {max_commits!r}")
@@ -434,10 +447,16 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
     night = Night(machine=machine, cython=releases, cython_unknown=unknown)
     for release, why in unknown.items():
         _log(f"Cython {release} left out: pip cannot install it ({why})")
+    builds = python_builds.resolve(python)
+    config = cython_releases.matrix_config(repo, releases) if releases else None
     if releases:
-        config = cython_releases.matrix_config(repo, releases)
-        asv_args = ("--config", str(config), *asv_args)
         _log(f"measuring each commit with Cython {', '.join(releases)}")
+    if builds:
+        config = python_builds.config(repo, [b for b, _, _ in builds], base=config)
+        _log("measuring each commit on Python " + ", ".join(b for b, _, _ in builds))
+    if config:
+        asv_args = ("--config", str(config), *asv_args)
+    asv_env = python_builds.path_env(repo, builds) if builds else None
 
     store.open()
     # What is stored is what counts: first what this machine measured and the
@@ -453,7 +472,7 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
     stored = store.worktree / "results"
     commits = [] if night.unstored else pending(
         repo, tracked, stored, machine, night.retries, max_commits, releases,
-        given_up=night.unmeasurable)
+        given_up=night.unmeasurable, builds=[b for b, _, _ in builds])
     for commit, why in night.unmeasurable.items():
         _log(f"{commit[:8]}: not measurable, given up: {why}")
     if not commits and not night.unstored:
@@ -462,7 +481,8 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
         _log(f"benchmarking commit {k}/{len(commits)} of {tracked} on {machine}: {commit[:8]}")
         try:
             night.asv_exit = max(night.asv_exit,
-                                 _asv.run_commits(repo, [commit], *asv_args, machine=machine))
+                                 _asv.run_commits(repo, [commit], *asv_args, machine=machine,
+                                                  env=asv_env))
         except _asv.CommandError as exc:
             night.asv_exit = exc.returncode
             _log(f"asv run exited {exc.returncode}; storing whatever it recorded")

@@ -39,6 +39,7 @@ from gilbench.harness.release_numbers import release_text, sort_key
 
 __all__ = ["Point", "Run", "load", "load_commit", "machines", "commits", "unreadable",
            "restore_machine_json", "parse_name", "measured_releases", "measured_pythons",
+           "measured_environments",
            "CPUS_BENCHMARK", "SMOKE_BENCHMARK", "CYTHON_BENCHMARK", "GIL_BENCHMARK",
            "FREE_THREADED_BENCHMARK"]
 
@@ -427,6 +428,12 @@ def measured_releases(results_dir, machine: str, *, values: bool = True,
         if not values or any(v is not None and not math.isnan(v) for v in got):
             out.setdefault(r.commit_hash, set()).add(of(r))
     return out
+
+
+def measured_environments(results_dir, machine: str, *, values: bool = True) -> dict:
+    """{commit: {(Python build, Cython release)}}, as :func:`measured_releases`."""
+    return measured_releases(results_dir, machine, values=values,
+                             of=lambda r: (_env_python(r), _env_release(r)))
 
 
 def measured_pythons(results_dir, machine: str, *, values: bool = True) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 
-from gilbench import cython_releases
+from gilbench import cython_releases, python_builds
 from gilbench.commands import common_args
 from gilbench.nightly import run_night
 
@@ -27,6 +27,7 @@ def add_arguments(parser) -> None:
                         help="the branch whose new commits are benchmarked (default main)")
     common_args.add_machine(parser)
     common_args.add_cython(parser)
+    common_args.add_python(parser)
     parser.add_argument("--max-commits", type=common_args.positive_int, default=5,
                         help="at most this many new commits per night (default 5)")
     common_args.add_repo(parser)
@@ -36,7 +37,8 @@ def run(args) -> int:
     night = run_night(args.repo, remote=args.remote, results_branch=args.results_branch,
                       tracked=args.branch, machine=args.machine, max_commits=args.max_commits,
                       asv_args=tuple(args.asv_args),
-                      cython=cython_releases.parse(args.cython))
+                      cython=cython_releases.parse(args.cython),
+                      python=python_builds.parse(args.python))
     if night.failed:
         print(f"gilbench nightly: {len(night.failed)} benchmark(s) failed (recorded, the "
               "others stored):\n  " + "\n  ".join(night.failed), file=sys.stderr)
