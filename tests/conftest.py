@@ -38,13 +38,16 @@ def valgrind():
 #: is marked ``slow``, so ``pytest -m "not slow"`` is the quick run.  The
 #: README's test command runs pytest-xdist (``-n auto --dist loadgroup``):
 #: tests that share one of these fixtures run in one worker, so that each is
-#: made once a session -- the asv environment, builds and calibrations that the
-#: gate's, the nightly's and the noise table's tests share; the whole-suite
-#: smoke run; the minimal build; the free-threaded build's asv run.  The first
-#: match names the group.
-SHARED_FIXTURES = {"asv_env_dir": "asv-env", "calibrated": "asv-env",
-                   "gate_calibrated": "asv-env", "smoke_run": "smoke",
-                   "serial_build": "minimal-build", "ft_run": "free-threaded"}
+#: made once a session -- the asv environment, builds and calibration that the
+#: gate's and the nightly's tests share; the noise table's calibration (its
+#: own environment); the whole-suite smoke run; the minimal build; the
+#: free-threaded build's asv run; the commit from before the harness move (its
+#: own environment: a build of other sources in the shared one would make the
+#: next build there start from scratch).  The first match names the group.
+SHARED_FIXTURES = {"asv_env_dir": "asv-env", "gate_calibrated": "asv-env",
+                   "calibrated": "calibration", "smoke_run": "smoke",
+                   "serial_build": "minimal-build", "ft_run": "free-threaded",
+                   "old_commit_measured": "old-commit"}
 
 
 @pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups

@@ -12,7 +12,7 @@ import pytest
 
 from gilbench import results
 
-from helpers import ROOT, SMOKE_ENV, git, require_valgrind, share_asv_env
+from helpers import ROOT, SMOKE_ENV, git, require_valgrind
 
 #: The last commit whose wheel shipped the harness (timing, counting,
 #: pinning and thread counts inside gilbench), measured here by today's suite.
@@ -27,7 +27,9 @@ def _have(commit) -> bool:
 
 
 @pytest.fixture(scope="module")
-def old_commit_measured(tmp_path_factory, asv_env_dir):
+def old_commit_measured(tmp_path_factory):
+    """Today's suite on the old commit, in an asv environment of its own
+    (its sources differ from every other build's)."""
     if not _have(BEFORE_THE_MOVE):
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{BEFORE_THE_MOVE[:8]} is not in this clone's history (a shallow "
@@ -37,7 +39,6 @@ def old_commit_measured(tmp_path_factory, asv_env_dir):
     work = tmp / "work"
     git("clone", "-q", "--no-local", str(ROOT), str(work), cwd=tmp)
     git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=work)
-    share_asv_env(work, asv_env_dir)
     env = dict(os.environ, HOME=str(tmp / "home"), **SMOKE_ENV)
     for var in ("GILBENCH_CYTHON", "GILBENCH_FAIL_BENCHMARK"):
         env.pop(var, None)

@@ -173,3 +173,27 @@ def test_the_builds_side_by_side_name_what_changed(tmp_path):
     assert data["machines"][1]["without_gil"] is True
     page = report.write_html([gil, ft], tmp_path / "html").read_text()
     assert "Without the GIL on m, Cython 3.3.1" in page and "no-GIL-on-this-build" in page
+
+
+def test_the_cli_refuses_a_build_it_cannot_find_with_one_line(tmp_path):
+    from helpers import ROOT
+
+    r = subprocess.run([sys.executable, "-m", "gilbench", "bench", "--python", "3.11,3.99",
+                        "--repo", str(ROOT)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "no Python 3.99 found" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "gilbench", "bench", "--python", "latest"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "neither a CPython version" in r.stderr
+
+
+def test_free_threaded_python_without_one_and_without_building_exits_2(tmp_path):
+    # No pyenv versions and no python3.1xt on PATH: nothing to find.
+    (tmp_path / "versions").mkdir()
+    env = dict(os.environ, PYENV_ROOT=str(tmp_path),
+               PATH=os.pathsep.join([os.path.dirname(sys.executable), "/usr/bin", "/bin"]))
+    r = subprocess.run([sys.executable, "-m", "gilbench", "free-threaded-python", "--no-build"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stdout == "" and len(r.stderr.strip().splitlines()) == 1
+    assert "no free-threaded Python found" in r.stderr
