@@ -197,3 +197,17 @@ def test_free_threaded_python_without_one_and_without_building_exits_2(tmp_path)
     assert r.returncode == 2, r.stdout + r.stderr
     assert r.stdout == "" and len(r.stderr.strip().splitlines()) == 1
     assert "no free-threaded Python found" in r.stderr
+
+
+def test_the_claims_page_sets_the_builds_side_by_side_in_a_real_browser(tmp_path):
+    from chromium import ARTIFACTS, dump_dom, screenshot
+
+    gil, ft = _runs(tmp_path / "results")
+    page = report.write_html([gil, ft], tmp_path / "html")
+    dom = dump_dom(page.as_uri(), tmp_path / "chrome")
+    assert "Without the GIL on m, Cython 3.3.1" in dom
+    assert "<th>Python 3.11 (GIL)</th><th>Python 3.13t (no GIL)</th>" in dom
+    assert dom.count("class=\"no-GIL-on-this-build\"") >= 2   # C3 and C4, verdicts table
+    assert "3.13t (GIL off)" in dom                            # the machines' table
+    screenshot(page.as_uri(), ARTIFACTS / "claims_page_builds.png", tmp_path / "chrome",
+               size=(1280, 2400))
