@@ -771,9 +771,12 @@ def free_threaded(machine="vm") -> str:
         r.without_gil for runs in per_run.values() for r in runs if r.free_threaded)
         else "; in some free-threaded run the GIL came back (not judged without it)")
     runs = ", ".join(f"{name} (commit `{rs[0].commit[:8]}`)" for name, rs in per_run.items())
+    commits = {rs[0].commit for rs in per_run.values()}
+    same = len(commits) > 1 and len({_measured_code(c) for c in commits}) == 1
     lines += ["", f"`{machine}`, {first[0].cpus} usable CPUs, "
               f"{'Cython ' + first[0].cython if first[0].cython else ''}; "
               f"{len(per_run)} run(s) of each build: {runs}"
+              + ("; the kernels and benchmarks are the same at these commits" if same else "")
               + (gil_state if ft else "") + ". A cell is the median over the runs with "
               "their range in parentheses; *apart* means the two builds' ranges do not "
               "overlap (a move beyond run-to-run spread)."]
