@@ -581,13 +581,19 @@ _C5_ROWS = [
 ]
 
 
-def _cython_runs(machine="vm"):
-    """{run name: [Run per release]} of docs/experiments/cython_c5.py."""
+def _fresh_runs(data: Path, machine: str) -> dict:
+    """{run name: [Run per environment]} of an experiment that measures in
+    fresh clones (docs/experiments/fresh_bench.py): ``data/<machine>/run<N>/``."""
     out = {}
-    for d in sorted((CYTHON_DATA / machine).glob("run*")):
+    for d in sorted((data / machine).glob("run*")):
         if (d / "results" / "benchmarks.json").is_file():
             out[d.name] = results.load(d / "results", machine=machine)
     return out
+
+
+def _cython_runs(machine="vm"):
+    """{run name: [Run per release]} of docs/experiments/cython_c5.py."""
+    return _fresh_runs(CYTHON_DATA, machine)
 
 
 def _spread(values) -> str:
@@ -726,11 +732,7 @@ FT_CLAIMS = ("C1", "C3", "C4", "C5", "C5b")
 
 def _ft_runs(machine="vm"):
     """{run name: [Run per Python build]} of docs/experiments/free_threaded.py."""
-    out = {}
-    for d in sorted((FT_DATA / machine).glob("run*")):
-        if (d / "results" / "benchmarks.json").is_file():
-            out[d.name] = results.load(d / "results", machine=machine)
-    return out
+    return _fresh_runs(FT_DATA, machine)
 
 
 def free_threaded(machine="vm") -> str:

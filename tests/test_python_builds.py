@@ -211,3 +211,16 @@ def test_the_claims_page_sets_the_builds_side_by_side_in_a_real_browser(tmp_path
     assert "3.13t (GIL off)" in dom                            # the machines' table
     screenshot(page.as_uri(), ARTIFACTS / "claims_page_builds.png", tmp_path / "chrome",
                size=(1280, 2400))
+
+
+def test_pyenvs_interpreters_come_newest_release_first(tmp_path, monkeypatch):
+    from gilbench import free_threaded_python
+
+    for version, name in (("3.13.9t", "python3.13t"), ("3.13.10t", "python3.13t"),
+                          ("3.13.2t", "python3.13t"), ("3.13.12", "python3.13")):
+        exe = tmp_path / "versions" / version / "bin" / name
+        exe.parent.mkdir(parents=True)
+        exe.touch()
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
+    got = [p.split("/")[-3] for p in free_threaded_python.pyenv_pythons("*t", "python3.*t")]
+    assert got == ["3.13.10t", "3.13.9t", "3.13.2t"]     # by release, not by text

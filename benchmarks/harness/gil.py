@@ -19,18 +19,12 @@ import pkgutil
 import sys
 import sysconfig
 
-__all__ = ["free_threaded_build", "gil_enabled", "python_build"]
+__all__ = ["free_threaded_build", "gil_enabled"]
 
 
 def free_threaded_build() -> bool:
     """Whether this CPython was built without the GIL (3.13t and newer)."""
     return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-
-
-def python_build() -> str:
-    """``"3.13t"`` on a free-threaded build, ``"3.11"`` on a GIL build."""
-    major, minor = sys.version_info[:2]
-    return f"{major}.{minor}" + ("t" if free_threaded_build() else "")
 
 
 def _import_what_the_suite_imports() -> None:

@@ -33,7 +33,7 @@ import urllib.request
 from pathlib import Path
 
 __all__ = ["DEFAULT_VERSION", "build_of", "is_free_threaded", "find", "build", "debian_tarball",
-           "pyenv_root", "expected_sha256"]
+           "pyenv_root", "pyenv_pythons", "expected_sha256"]
 
 #: The release pyenv builds (its definition ``3.13.5t``) when none is found:
 #: the one whose source Debian trixie serves.
@@ -88,13 +88,20 @@ def _pyenv() -> str | None:
     return None
 
 
+def pyenv_pythons(version_glob: str, exe_glob: str) -> list[str]:
+    """pyenv's interpreters ``versions/<version_glob>/bin/<exe_glob>``,
+    newest release first (3.13.10 before 3.13.9); [] without pyenv."""
+    root = pyenv_root()
+    if root is None:
+        return []
+    found = glob.glob(str(root / "versions" / version_glob / "bin" / exe_glob))
+    return sorted(found, key=lambda p: [int(x) for x in re.findall(r"\d+", Path(p).parts[-3])],
+                  reverse=True)
+
+
 def find() -> Path | None:
     """The first free-threaded CPython found (see the module), or None."""
-    candidates = [shutil.which(n) for n in NAMES]
-    root = pyenv_root()
-    if root is not None:
-        for version in sorted(glob.glob(str(root / "versions" / "*t")), reverse=True):
-            candidates += sorted(glob.glob(os.path.join(version, "bin", "python3.*t")))
+    candidates = [shutil.which(n) for n in NAMES] + pyenv_pythons("*t", "python3.*t")
     for cand in candidates:
         if cand and is_free_threaded(cand):
             return Path(cand)

@@ -21,7 +21,6 @@ otherwise (``3.13t`` naming a GIL build) is refused before anything runs.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
@@ -29,7 +28,7 @@ import shutil
 from pathlib import Path
 
 from gilbench import _asv
-from gilbench.free_threaded_python import build_of, pyenv_root
+from gilbench.free_threaded_python import build_of, pyenv_pythons
 
 __all__ = ["ENV", "parse", "resolve", "path_env", "config", "unmeasured", "CONFIG", "LINKS"]
 
@@ -61,14 +60,11 @@ def parse(text: str | None) -> list[str]:
 
 
 def _pyenv_candidates(name: str) -> list[str]:
-    root = pyenv_root()
-    if root is None:
-        return []
+    """pyenv's interpreters of build ``name`` (``3.13t``: versions 3.13.*t;
+    ``3.11``: versions 3.11.* that are not free-threaded), newest first."""
     minor, t = name.rstrip("t"), "t" if name.endswith("t") else ""
-    pattern = str(root / "versions" / f"{minor}.*{t}" / "bin" / f"python{minor}{t}")
-    found = [p for p in glob.glob(pattern) if t or not Path(p).parent.parent.name.endswith("t")]
-    return sorted(found, key=lambda p: [int(x) for x in re.findall(r"\d+", Path(p).parts[-3])],
-                  reverse=True)
+    return [p for p in pyenv_pythons(f"{minor}.*{t}", f"python{minor}{t}")
+            if t or not Path(p).parent.parent.name.endswith("t")]
 
 
 def resolve(entries) -> list[tuple[str, str, bool]]:
