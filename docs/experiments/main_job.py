@@ -1,0 +1,89 @@
+"""The main job's time: README command 1 (``python3 -m nox -s bench``, the
+whole default suite on the current commit, then both pages) in fresh clones
+of this checkout, one launch method against the other, alternated.
+
+    .nox/tests/bin/python docs/experiments/main_job.py --machine vm --runs 2
+
+runs, for k = 1 .. runs, ``spawn`` run k then ``forkserver`` run k (the
+order of each pair alternates, so that drift of a shared machine falls on
+both sides alike).  ``spawn`` is asv.conf.json's old launch method, given on
+the command line (``-- --launch-method spawn``); ``forkserver`` is
+asv.conf.json's.  Each run keeps asv's raw results, its output and a record
+(command, exit, wall seconds, commit) under
+``docs/data/main-job/<machine>/<method>/run<k>``; a killed series resumes
+with the next missing run.  ``docs/experiments/time_accounting.py`` reads
+them.  Run it on a quiet machine: nothing else may run beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+#: asv run arguments of each side (after ``nox -s bench --``).
+METHODS = {"spawn": ["--launch-method", "spawn"], "forkserver": []}
+
+
+def readme_command_one(out: Path, machine: str, asv_args: list) -> dict:
+    """README command 1 in a fresh clone, results and record kept in ``out``."""
+    with tempfile.TemporaryDirectory(prefix="gilbench-main-job-") as tmp:
+        work = Path(tmp) / "repo"
+        subprocess.run(["git", "clone", "-q", "--no-local", str(ROOT), str(work)], check=True)
+        tested = subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, check=True,
+                                capture_output=True, text=True).stdout.strip()
+        # A venv for nox itself, as `python3 -m pip install nox` would be on
+        # a fresh machine (this one's system Python is not ours to change).
+        subprocess.run([sys.executable, "-m", "venv", str(work / ".venv-nox")], check=True)
+        py = str(work / ".venv-nox" / "bin" / "python")
+        t0 = time.monotonic()
+        subprocess.run([py, "-m", "pip", "install", "-q", "nox"], check=True)
+        cmd = [py, "-m", "nox", "-s", "bench", "--", "--machine", machine, *asv_args]
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("GILBENCH_", "ASV", "VIRTUAL_ENV", "NOX"))}
+        r = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env)
+        seconds = time.monotonic() - t0
+        results = work / ".asv" / "results"
+        if results.is_dir():
+            shutil.copytree(results, out / "results")
+        (out / "stdout.txt").write_text(r.stdout[-200000:] + "\n--- stderr ---\n"
+                                        + r.stderr[-200000:])
+        rec = {"command": "python3 -m pip install nox && python3 -m nox -s bench -- "
+                          + " ".join(["--machine", machine, *asv_args]),
+               "exit": r.returncode, "seconds": round(seconds, 1), "machine": machine,
+               "tested_commit": tested, "cpus": len(os.sched_getaffinity(0))}
+        (out / "run.json").write_text(json.dumps(rec, indent=1) + "\n")
+        return rec
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--machine", default="vm")
+    ap.add_argument("--runs", type=int, default=2)
+    args = ap.parse_args(argv)
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
+    base = ROOT / "docs" / "data" / "main-job" / args.machine
+    for k in range(1, args.runs + 1):
+        order = list(METHODS) if k % 2 else list(METHODS)[::-1]
+        for method in order:
+            out = base / method / f"run{k}"
+            if (out / "run.json").is_file():
+                continue
+            if out.exists():
+                shutil.rmtree(out)
+            out.mkdir(parents=True)
+            rec = readme_command_one(out, args.machine, METHODS[method])
+            print(f"{method} run{k}: exit {rec['exit']}, {rec['seconds']:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
