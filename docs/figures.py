@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import math
 import re
 import statistics
@@ -822,6 +823,132 @@ def free_threaded_build(machine="vm") -> str:
             f"of wall time for the pyenv build of `{m.group(1)}` (the source fetched from "
             "Debian first), once.\n")
 
+MAIN_JOB = ROOT / "docs" / "data" / "main-job"
+#: The launch methods of docs/experiments/main_job.py, before and after.
+MAIN_JOB_SIDES = (("spawn", "spawn (before)"), ("forkserver", "forkserver (after)"))
+
+
+def _time_accounting():
+    sys.path.insert(0, str(ROOT / "docs" / "experiments"))
+    import time_accounting
+
+    return time_accounting
+
+
+def _main_job_runs(machine="vm") -> dict:
+    """{method: {run name: (Run, accounting, run.json)}} of
+    docs/experiments/main_job.py."""
+    acc = _time_accounting()
+    out = {}
+    for method, _ in MAIN_JOB_SIDES:
+        for d in sorted((MAIN_JOB / machine / method).glob("run*")):
+            rec = json.loads((d / "run.json").read_text())
+            if rec["exit"] != 0 or not (d / "results" / "benchmarks.json").is_file():
+                continue
+            (run,) = results.load(d / "results", machine=machine)
+            out.setdefault(method, {})[d.name] = (run, acc.account(d), rec)
+    return out
+
+
+def _rule_points(run) -> dict:
+    """{point name: value} of every point a rule reads, measured."""
+    return {p.name: p.value for c in claims.CLAIMS for read in c.reads for p in run.of(read)
+            if p.ok and isinstance(p.value, (int, float))}
+
+
+def _pair_spread(a: dict, b: dict) -> list:
+    """|log(b / a)| of every timed point measured in both runs (exact counts
+    left out: they do not spread)."""
+    return [abs(math.log(b[k] / a[k])) for k in a.keys() & b.keys()
+            if not gate.EXACT.search(k) and a[k] > 0 and b[k] > 0]
+
+
+def main_job(machine="vm") -> str:
+    """README command 1 in fresh clones, asv's old launch method (spawn)
+    against forkserver (docs/experiments/main_job.py): where asv's time goes
+    (docs/experiments/time_accounting.py), the verdicts, the exact counts,
+    and the run-to-run spread of the points the rules read."""
+    per = _main_job_runs(machine)
+    if not per:
+        return "No runs committed yet.\n"
+    sides = [(m, title) for m, title in MAIN_JOB_SIDES if m in per]
+    lines = ["| | " + " | ".join(t for _, t in sides) + " |", "|---|" + "---|" * len(sides)]
+
+    def row(label, fn):
+        lines.append(f"| {label} | " + " | ".join(fn(per[m]) for m, _ in sides) + " |")
+
+    def minutes(values):
+        return _spread([v / 60 for v in values]) + " min"
+
+    row("runs", lambda rs: str(len(rs)))
+    row("**asv time** (median, range)", lambda rs: minutes([a["asv_seconds"]
+                                                            for _, a, _ in rs.values()]))
+    row("README command 1, wall time", lambda rs: minutes([r["seconds"]
+                                                           for _, _, r in rs.values()]))
+    parts = next(iter(per.values()))
+    for part in next(iter(parts.values()))[1]["split"]:
+        row(f"&nbsp;&nbsp;{part}", lambda rs, p=part: minutes([a["split"][p]
+                                                               for _, a, _ in rs.values()]))
+    row("processes asv started (time_, track_, timeraw_)", lambda rs: ", ".join(
+        str(v) for v in next(iter(rs.values()))[1]["processes"].values()))
+    row("kernels timed by time_ benchmarks, share of asv time", lambda rs: _spread([
+        100 * a["split"]["time_ kernels timed"] / a["asv_seconds"]
+        for _, a, _ in rs.values()]) + " %")
+
+    def verdicts_of(rs):
+        each = [{v.claim: v.status for v in claims.verdicts(run)} for run, _, _ in rs.values()]
+        return "; ".join(f"{c}: " + ", ".join(dict.fromkeys(e[c] for e in each))
+                         for c in each[0])
+
+    row("verdicts (each distinct one over the runs)", verdicts_of)
+    exact = {}
+    for m, _ in sides:
+        for name, (run, _, _) in per[m].items():
+            exact[m, name] = {p.name: p.value for p in run.points.values()
+                              if gate.EXACT.search(p.name) and p.ok}
+    first = next(iter(exact.values()))
+    differ = sorted({k for e in exact.values() for k in e.keys() | first.keys()
+                     if e.get(k) != first.get(k)})
+    lines += ["", f"Exact counts (instructions and structure, {len(first)} points): "
+              + ("identical in every run, before and after." if not differ else
+                 f"{len(differ)} differ between runs: " + ", ".join(differ[:5]))]
+    for m, title in sides:
+        runs = [run for run, _, _ in per[m].values()]
+        if len(runs) >= 2:
+            sp = _pair_spread(_rule_points(runs[0]), _rule_points(runs[1]))
+            sp.sort()
+            lines.append(f"- {title}: run-to-run spread of the {len(sp)} timed points the rules "
+                         f"read, |run2/run1 - 1|: median {math.expm1(statistics.median(sp)):.1%}, "
+                         f"90th percentile {math.expm1(sp[int(0.9 * (len(sp) - 1))]):.1%}, "
+                         f"largest {math.expm1(sp[-1]):.1%}.")
+    commits = sorted({rec["tested_commit"][:8] for rs in per.values() for _, _, rec in rs.values()})
+    order = "; the order alternated (spawn first in odd runs)"
+    lines += ["", f"`{machine}`, {parts[next(iter(parts))][2]['cpus']} CPUs, commit(s) "
+              + ", ".join(f"`{c}`" for c in commits) + order + ". asv time is the sum of the "
+              "durations asv recorded (benchmarks and setup_cache; the wheel build left out); "
+              "the wall time is the whole of README command 1 in a fresh clone (virtualenvs, "
+              "build, run, publish)."]
+    return "\n".join(lines) + "\n"
+
+
+def main_job_summary(machine="vm") -> str:
+    """The README's line on command 1's time, from the newest launch
+    method's runs of docs/experiments/main_job.py."""
+    per = _main_job_runs(machine)
+    if "forkserver" not in per:
+        return "Not measured yet.\n"
+    rs = per["forkserver"].values()
+    cpus = next(iter(rs))[2]["cpus"]
+    before = per.get("spawn", {}).values()
+    return (f"on `{machine}` ({cpus} CPUs), {len(rs)} fresh clones took "
+            + _spread([r["seconds"] / 60 for _, _, r in rs]) + " min of wall time, of which "
+            + _spread([a["asv_seconds"] / 60 for _, a, _ in rs]) + " min asv benchmarking"
+            + ((" (asv's old launch method, a fresh interpreter per benchmark: "
+                + _spread([a["asv_seconds"] / 60 for _, a, _ in before]) + " min)")
+               if before else "")
+            + "; median (range), [docs/main-job.md](docs/main-job.md).\n")
+
+
 FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
            "gate-calibration": gate_calibration, "gate-reach": gate_reach,
            "gate-coverage": gate_coverage, "gate-rounds": gate_rounds,
@@ -830,7 +957,8 @@ FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate
            "verdict-details": verdict_details, "noise-summary": noise_summary,
            "c8-spread": c8_spread, "free-threaded": free_threaded,
            "free-threaded-build": free_threaded_build,
-           "free-threaded-verdicts": free_threaded_verdicts}
+           "free-threaded-verdicts": free_threaded_verdicts, "main-job": main_job,
+           "main-job-summary": main_job_summary}
 
 
 def render(text: str) -> str:
@@ -865,8 +993,6 @@ def main(argv=None) -> int:
             if not args.check:
                 md.write_text(want, encoding="utf-8")
     # The gate's tables' pages.
-    import json
-
     for js in sorted((ROOT / "noise" / "gate").glob("*.json")):
         md = js.with_suffix(".md")
         want = gate_cal.to_markdown(json.loads(js.read_text(encoding="utf-8")))

@@ -137,19 +137,21 @@ def healthy(name, p, cpus):
 
 
 def write_results(results_dir, machine, cpus, value=healthy, omit=(), commit="a" * 40,
-                  num_cpu=None, cython=None, recorded=True, python="3.11"):
+                  num_cpu=None, cython=None, recorded=True, python="3.11",
+                  date=1_700_000_000_000):
     """One result file for ``machine`` at ``commit`` written with asv's own
     API; ``value(name, params, cpus)`` gives each point (None: failed, NaN:
     skipped).  ``num_cpu``: what asv's machine.json says (default ``cpus``;
     more under an affinity mask).  ``cython``: the release, in asv's
     environment (the matrix's ``Cython``) and, with ``recorded``, in the
-    run's own record.  ``python``: asv's name of the Python build."""
+    run's own record.  ``python``: asv's name of the Python build.
+    ``date``: the commit's (JS timestamp)."""
     from gilbench.harness.release_numbers import release_number
 
     params = {"machine": machine, "python": python}
     if cython:
         params["Cython"] = cython
-    res = Results(params, {}, commit, 1_700_000_000_000, python,
+    res = Results(params, {}, commit, date, python,
                   f"existing-py{python}" + (f"-Cython{cython}" if cython else ""), {})
     described = {}
     for name, grid in grids(cpus).items():

@@ -97,6 +97,63 @@ def without_gil(gil_enabled=0.0, kept_efficiency=0.9):
     return value
 
 
+def kept_at(efficiency, value=healthy):
+    """``value`` with the kept-GIL prange at ``efficiency``."""
+    def out(name, p, cpus):
+        if name.endswith("track_c5_python_efficiency") and p["way"] == "kept":
+            return efficiency
+        return value(name, p, cpus)
+    return out
+
+
+def _commits(tmp_path, gil_side, ft_side):
+    """One commit per pair of kept-GIL efficiencies (GIL build, without the
+    GIL), the last the newest; the runs of the newest with the others as
+    their earlier runs."""
+    for i, (on, off) in enumerate(zip(gil_side, ft_side, strict=True)):
+        commit, date = f"{i + 1:x}" * 40, 1_700_000_000_000 + i * 86_400_000
+        write_results(tmp_path, "m", 2, python="3.11", value=kept_at(on), commit=commit,
+                      date=date)
+        write_results(tmp_path, "m", 2, python="3.13t", value=kept_at(off, without_gil()),
+                      commit=commit, date=date)
+    return results.load(tmp_path, earlier=report.EARLIER)
+
+
+def _kept(runs):
+    (m,) = report.gil_changes(runs)
+    c5b = next(c for c in m["claims"] if c["claim"] == "C5b")
+    return next(v for v in c5b["values"] if v["value"] == "kept: parallel efficiency at 2 threads")
+
+
+def test_a_value_moved_when_the_builds_runs_do_not_overlap(tmp_path):
+    gil, ft = runs = _commits(tmp_path, [0.44, 0.40, 0.46], [0.88, 0.93, 0.90])
+    assert [r.commit[0] for r in gil.earlier] == ["2", "1"]       # newest first
+    assert [r.python for r in ft.earlier] == ["3.13t", "3.13t"]
+    kept = _kept(runs)
+    assert kept["per_release"] == [0.46, 0.90]                     # the newest run's
+    assert kept["spread"] == [[0.40, 0.46, 3], [0.88, 0.93, 3]]
+    assert kept["moved"] == report.MOVED
+    md = report.to_markdown(runs)
+    assert "0.46 (0.4-0.46 over 3 runs)" in md and "moved" in md
+    page = report.write_html(runs, tmp_path / "html").read_text()
+    assert "over 3 runs" in page and "<i>moved</i>" in page
+
+
+def test_a_value_within_the_runs_spread_has_not_moved(tmp_path):
+    kept = _kept(_commits(tmp_path, [0.92, 0.45], [0.88, 0.90]))
+    assert kept["spread"] == [[0.45, 0.92, 2], [0.88, 0.90, 2]]
+    assert kept["moved"] == report.WITHIN
+
+
+def test_earlier_must_be_a_count(tmp_path):
+    write_results(tmp_path, "m", 2)
+    for bad in (-1, True, 1.5):
+        with pytest.raises(ValueError, match="earlier must be an integer"):
+            results.load(tmp_path, earlier=bad)
+    (run,) = results.load(tmp_path, earlier=3)
+    assert run.earlier == []
+
+
 def _runs(tmp_path, **kw):
     write_results(tmp_path, "m", 2, python="3.11")
     write_results(tmp_path, "m", 2, python="3.13t", value=without_gil(**kw))
@@ -165,7 +222,8 @@ def test_the_builds_side_by_side_name_what_changed(tmp_path):
     assert not by["C1"]["changed"]
     kept = next(v for v in by["C5b"]["values"]
                 if v["value"] == "kept: parallel efficiency at 2 threads")
-    assert kept["per_release"] == [0.45, 0.9] and kept["moved"]
+    assert kept["per_release"] == [0.45, 0.9]
+    assert kept["moved"] == report.ONE_RUN      # one run a side: no spread to judge by
     md = report.to_markdown([gil, ft])
     assert "**Without the GIL on m, Cython 3.3.1**" in md and NO_GIL in md
     data = json.loads(report.to_json([gil, ft]))

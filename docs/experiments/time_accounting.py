@@ -3,8 +3,7 @@ docs/experiments/main_job.py (asv's recorded durations and statistics):
 
     .nox/tests/bin/python docs/experiments/time_accounting.py --machine vm
 
-writes ``docs/data/main-job/<machine>/accounting.json``: for every run of
-every launch method, asv's time split into
+prints, for every run of every launch method, asv's time split into
 
 * ``setup_cache``: the modules' shared set-ups (asv's own durations);
 * ``time_ kernels timed``: what the timer of the ``time_`` benchmarks saw,
@@ -17,7 +16,8 @@ every launch method, asv's time split into
   interpreters);
 
 with the processes asv started (points x rounds).  Only sums of recorded
-numbers: nothing here is modelled.  docs/figures.py renders the table.
+numbers: nothing here is modelled.  docs/figures.py renders the table
+(figure ``main-job``) with :func:`account`, from the same raw files.
 """
 
 from __future__ import annotations
@@ -105,7 +105,6 @@ def main(argv=None) -> int:
             asv = [r["asv_seconds"] for r in runs.values()]
             table[method_dir.name] = {"runs": runs,
                                       "median_asv_seconds": round(statistics.median(asv), 1)}
-    (base / "accounting.json").write_text(json.dumps(table, indent=1) + "\n")
     for method, t in table.items():
         print(method, t["median_asv_seconds"], "s of asv time;",
               {k: r["asv_seconds"] for k, r in t["runs"].items()})

@@ -17,6 +17,7 @@ rest, and says which benchmarks it measured.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,12 @@ __all__ = ["discover", "plan", "to_text"]
 #: asv's defaults for what a benchmark class does not set.
 ASV_DEFAULTS = {"rounds": 2, "repeat": 0, "warmup_time": -1, "sample_time": 0.01,
                 "number": 0}
+#: Seconds asv spends starting the process of one benchmark, parameter
+#: combination and round, by launch method (asv.conf.json): a fresh
+#: interpreter that imports asv's runner, NumPy, SciPy and the suite
+#: (spawn), or a fork of a server that imported them once (forkserver).
+#: Used only for a benchmark this machine never measured.
+PROCESS_START = {"spawn": 0.5, "forkserver": 0.05}
 #: asv's method prefixes that make a benchmark.
 PREFIXES = ("time_", "timeraw_", "track_", "mem_", "peakmem_")
 
@@ -106,16 +113,17 @@ def _measured_seconds(run) -> tuple[dict, dict]:
     return per_point, setups
 
 
-def _from_settings(b: dict) -> float:
-    """Seconds per point from asv settings, for a benchmark never measured here."""
+def _from_settings(b: dict, launch: str = "forkserver") -> float:
+    """Seconds per point from asv settings, for a benchmark never measured
+    here, started by asv's ``launch`` method."""
     rounds = b.get("rounds") or ASV_DEFAULTS["rounds"]
     repeat = b.get("repeat") or (1, 10, 20.0)
     top = repeat[1] if isinstance(repeat, (list, tuple)) else repeat
     sample = b.get("sample_time") or ASV_DEFAULTS["sample_time"]
     warm = b.get("warmup_time")
     warm = 0.1 if warm is None or warm < 0 else warm
-    spawn = 0.5   # a fresh interpreter per benchmark and round (launch_method spawn)
-    return rounds * (spawn + warm + top * max(sample, 0.01))
+    start = PROCESS_START.get(launch, PROCESS_START["spawn"])
+    return rounds * (start + warm + top * max(sample, 0.01))
 
 
 def _timing_run(results_dir: Path, machine: str | None):
@@ -145,6 +153,9 @@ def plan(repo=".", cpus: int | None = None, results_dir=None, machine: str | Non
     here_benches = {b["benchmark"]: b for b in discover(repo, here)} if cpus != here else {
         b["benchmark"]: b for b in benches}
     measured, setups = _measured_seconds(timing)
+    launch = _asv.config(repo).get("launch_method", "auto")
+    if launch == "auto":   # asv's default: a fork server where there is fork()
+        launch = "forkserver" if hasattr(os, "fork") else "spawn"
     # A module's setup_cache time, shared by its benchmarks that have one in
     # proportion to their points here, grows with their points like they do.
     cached = {}
@@ -162,7 +173,7 @@ def plan(repo=".", cpus: int | None = None, results_dir=None, machine: str | Non
         per_point = known[0] + share.get(b["benchmark"], 0.0) if known else None
         source = "measured here" if per_point is not None else "from asv settings"
         if per_point is None:
-            per_point = _from_settings(b)
+            per_point = _from_settings(b, launch)
         c = classes.setdefault(b["class"], {"class": b["class"], "points": 0, "seconds": 0.0,
                                             "threads": {}, "estimate": source,
                                             "points_here": 0})

@@ -105,7 +105,7 @@ def publish(repo=".", *, html_dir=None, cache_dir=None, noise_dir=None,
     _asv.asv("publish", "--html-dir", html_dir, cwd=repo)
     thresholds = _thresholds_per_machine(repo, html_dir, noise_dir)
     vendor_html(html_dir, cache_dir)
-    judged = report.judge(results.load(results_dir))   # every verdict, once
+    judged = report.judge(results.load(results_dir, earlier=report.EARLIER))   # every verdict, once
     claims_page = report.write_html(judged, html_dir / "claims", notes=notes)
     return Published(html=html_dir / "index.html", claims=claims_page, judged=judged,
                      thresholds=thresholds)

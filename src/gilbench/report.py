@@ -26,7 +26,7 @@ from gilbench.harness.release_numbers import sort_key
 from gilbench.results import Run
 
 __all__ = ["table", "release_changes", "to_text", "to_markdown", "to_json", "write_html",
-           "MOVED"]
+           "MOVED", "WITHIN", "ONE_RUN", "EARLIER"]
 
 _MARK = {HOLDS: "holds", FAILS: "FAILS", INCONCLUSIVE: "inconclusive",
          NOT_MEASURED: "not measured", NO_GIL: NO_GIL}
@@ -53,11 +53,14 @@ def table(runs: list[Run]) -> dict:
     return out
 
 
-#: A deciding value that moved by more than this factor between two releases
-#: is marked "moved" in the side-by-side view.  A reading aid, not a noise
-#: figure: whether such a move is more than noise is what the verdict's
-#: bands and the runs' spreads say (docs/claims.md).
-MOVED = 1.10
+#: How many commits measured before the newest the report reads for the
+#: run-to-run spread of each deciding value (results.load's ``earlier``).
+EARLIER = 4
+#: What the side-by-side view says of a deciding value between two builds or
+#: releases: its ranges over each side's runs do not overlap (MOVED), they
+#: overlap (WITHIN), or a side has one run, so that there is no spread to
+#: judge by (ONE_RUN).
+MOVED, WITHIN, ONE_RUN = "moved", "within spread", "one run: spread unknown"
 
 
 def is_cost(key: str) -> bool:
@@ -104,24 +107,71 @@ def judge(runs) -> Judged:
     return Judged(list(runs), t, release_changes(runs, t))
 
 
-def _side_by_side(mruns: list[Run], t: dict) -> list[dict]:
-    """Per claim: the verdict of each run, whether it changed, and each
-    deciding value (the verdict's evidence) per run with the ratio of the
-    last to the first and whether it moved by more than :data:`MOVED`."""
+def _spread(key: str, values: list) -> list | None:
+    """[lowest, highest, runs] of the measured values, or None."""
+    nums = [x for x in values if isinstance(x, (int, float)) and not isinstance(x, bool)
+            and not within_noise(key, x)]
+    return [min(nums), max(nums), len(nums)] if nums else None
+
+
+def _moved(first: list | None, last: list | None) -> str | None:
+    """Whether a value moved from one side's runs to the other's: their
+    ranges do not overlap, with two runs or more a side."""
+    if first is None or last is None:
+        return None
+    if first[2] < 2 or last[2] < 2:
+        return ONE_RUN
+    return MOVED if first[1] < last[0] or last[1] < first[0] else WITHIN
+
+
+def _side_by_side(sides: list[Run], t: dict) -> list[dict]:
+    """Per claim: the verdict of each side (a run, with the runs of the same
+    machine and build at earlier commits, :attr:`Run.earlier`), whether it
+    changed, and each deciding value (the verdict's evidence): its value on
+    each side's newest run, its range over each side's runs (``spread``:
+    [lowest, highest, runs]), the ratio of the last side to the first, and
+    whether it moved beyond the run-to-run spread (:func:`_moved`)."""
+    earlier = [[{v.claim: v for v in verdicts(old)} for old in r.earlier] for r in sides]
     per_claim = []
     for c in CLAIMS:
-        vs = [t[c.id][r.label] for r in mruns]
+        vs = [t[c.id][r.label] for r in sides]
         keys = list(dict.fromkeys(k for v in vs for k in v.evidence))
         values = []
         for k in keys:
             per = [v.evidence.get(k) for v in vs]
+            spread = [_spread(k, [per[i]] + [old[c.id].evidence.get(k) for old in earlier[i]])
+                      if per[i] is not None else None for i in range(len(sides))]
             ratio = None if any(within_noise(k, x) for x in per) else _ratio(per[0], per[-1])
-            values.append({"value": k, "per_release": per, "newest_over_oldest": ratio,
-                           "moved": ratio is not None and not (1 / MOVED <= ratio <= MOVED)})
+            values.append({"value": k, "per_release": per, "spread": spread,
+                           "newest_over_oldest": ratio,
+                           "moved": _moved(spread[0], spread[-1]) if ratio is not None
+                           else None})
         statuses = [v.status for v in vs]
         per_claim.append({"claim": c.id, "verdicts": statuses,
                           "changed": len(set(statuses)) > 1, "values": values})
     return per_claim
+
+
+def _value_cell(key: str, x, spread) -> str:
+    """A deciding value on one side, with its range when it has several runs."""
+    if x is None:
+        return "-"
+    text = _evidence(key, x)
+    if spread and spread[2] > 1:
+        text += f" ({_fmt(spread[0])}-{_fmt(spread[1])} over {spread[2]} runs)"
+    return text
+
+
+def _value_cells(v: dict) -> list[str]:
+    return [_value_cell(v["value"], x, sp)
+            for x, sp in zip(v["per_release"], v["spread"], strict=True)]
+
+
+def _move_text(v: dict) -> str:
+    ratio = v["newest_over_oldest"]
+    if ratio is None:
+        return ""
+    return f"x{ratio:.3g}" + (f", {v['moved']}" if v["moved"] else "")
 
 
 def release_changes(runs: list[Run], t: dict | None = None) -> list[dict]:
@@ -129,7 +179,7 @@ def release_changes(runs: list[Run], t: dict | None = None) -> list[dict]:
     releases: the releases in order, and per claim the verdict of each,
     whether it changed, and each deciding value (the verdict's evidence) per
     release with the ratio of the newest to the oldest and whether it moved
-    by more than :data:`MOVED`.  ``t``: the runs' :func:`table`, when
+    beyond the run-to-run spread (:func:`_side_by_side`).  ``t``: the runs' :func:`table`, when
     computed.  Then, for each machine and Cython release with a run on a
     GIL build and one without the GIL (:func:`gil_changes`), the same
     between the two builds."""
@@ -192,12 +242,10 @@ def _changes_text(changes: list[dict]) -> list[str]:
             lines.append(f"  {c['claim']:<4} " + " | ".join(_MARK[s] for s in c["verdicts"])
                          + mark)
             for v in c["values"]:
-                ratio = v["newest_over_oldest"]
+                move = _move_text(v)
                 lines.append(f"       {v['value']}: "
-                             + " | ".join(_evidence(v["value"], x) if x is not None else "-"
-                                          for x in v["per_release"])
-                             + (f"  (x{ratio:.3g}{', moved' if v['moved'] else ''})"
-                                if ratio is not None else ""))
+                             + " | ".join(_value_cells(v))
+                             + (f"  ({move})" if move else ""))
         lines.append("")
     return lines
 
@@ -216,12 +264,9 @@ def _changes_markdown(changes: list[dict]) -> list[str]:
             out.append(f"| {c['claim']} | " + " | ".join(_MARK[s] for s in c["verdicts"])
                        + f" | {'**yes**' if c['changed'] else 'no'} |")
             for v in c["values"]:
-                ratio = v["newest_over_oldest"]
                 out.append(f"| &nbsp;&nbsp;{html.escape(v['value'])} | "
-                           + " | ".join(_evidence(v["value"], x) if x is not None else "–"
-                                        for x in v["per_release"])
-                           + " | " + (f"×{ratio:.3g}{' (moved)' if v['moved'] else ''}"
-                                      if ratio is not None else "") + " |")
+                           + " | ".join(html.escape(x) for x in _value_cells(v))
+                           + " | " + html.escape(_move_text(v).replace("x", "×", 1)) + " |")
         out.append("")
     return out
 
@@ -620,11 +665,13 @@ def write_html(runs, out_dir, notes=()) -> Path:
         anchor = ("without-gil-" if gil else "releases-") + m["machine"] + (
             "-" + (m.get("cython") or "") if gil else "")
         parts.append(f"<h2 id='{e(anchor)}'>{e(m['title'])}</h2><p>Verdicts changed: "
-                     f"<b>{e(', '.join(changed) or 'none')}</b>. A value marked "
-                     f"<i>moved</i> changed by more than a factor {MOVED} from "
-                     + ("the GIL build to the one without" if gil else
-                        "the oldest release to the newest")
-                     + " (a reading aid; the verdict's bands decide).</p>"
+                     f"<b>{e(', '.join(changed) or 'none')}</b>. Each value is the newest "
+                     "run's, with its range over the runs of the same build at earlier "
+                     "commits; it <i>moved</i> "
+                     + ("from the GIL build to the one without" if gil else
+                        "from the oldest release to the newest")
+                     + " when the two ranges do not overlap (two runs or more a side; "
+                     "with one, the spread is unknown).</p>"
                      f"<table class='{'builds' if gil else 'releases'}'>"
                      "<tr><th>claim / deciding value</th>"
                      + "".join(f"<th>{e(col)}</th>" for col in m["columns"])
@@ -636,9 +683,8 @@ def write_html(runs, out_dir, notes=()) -> Path:
             for v in c["values"]:
                 ratio = v["newest_over_oldest"]
                 parts.append(f"<tr><td class='note'>{e(v['value'])}</td>" + "".join(
-                    f"<td>{e(_evidence(v['value'], x)) if x is not None else '&ndash;'}</td>"
-                    for x in v["per_release"]) + "<td>" + (
-                    f"&times;{ratio:.3g}{' <i>moved</i>' if v['moved'] else ''}"
+                    f"<td>{e(x)}</td>" for x in _value_cells(v)) + "<td>" + (
+                    f"&times;{ratio:.3g}" + (f" <i>{e(v['moved'])}</i>" if v["moved"] else "")
                     if ratio is not None else "") + "</td></tr>")
         parts.append("</table>")
     for c in CLAIMS:

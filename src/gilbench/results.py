@@ -137,6 +137,9 @@ class Run:
     cython_source: str = ""
     python: str | None = None              # asv's name of the Python build: 3.11, 3.13t
     show_python: bool = False              # the label names the build (load() decides)
+    #: The same machine and build at the commits measured before this one,
+    #: newest first (load()'s ``earlier``): the run-to-run spread of a value.
+    earlier: list = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -442,10 +445,15 @@ def measured_pythons(results_dir, machine: str, *, values: bool = True) -> dict:
     return measured_releases(results_dir, machine, values=values, of=_env_python)
 
 
-def load(results_dir, *, machine: str | None = None, commit: str | None = None) -> list[Run]:
+def load(results_dir, *, machine: str | None = None, commit: str | None = None,
+         earlier: int = 0) -> list[Run]:
     """One :class:`Run` per machine (only ``machine`` if given) and Cython
     release: the commit ``commit`` (a prefix is enough) or else the newest
-    commit measured there.  Raises ValueError when nothing matches."""
+    commit measured there.  With ``earlier`` = k, each run also carries the
+    same machine and build at the k commits measured before it (newest
+    first, :attr:`Run.earlier`).  Raises ValueError when nothing matches."""
+    if isinstance(earlier, bool) or not isinstance(earlier, int) or earlier < 0:
+        raise ValueError(f"earlier must be an integer >= 0, got {earlier!r}")
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise ValueError(f"no asv results directory at {results_dir}")
@@ -461,6 +469,7 @@ def load(results_dir, *, machine: str | None = None, commit: str | None = None) 
     runs, orphans = [], []   # orphans: unreadable files of machines with no readable one
     for name in names:
         files, unreadable_files = read_machine(results_dir, name)
+        every = files
         if commit is not None:
             files = [r for r in files if r.commit_hash.startswith(commit)]
         if not files:
@@ -471,30 +480,50 @@ def load(results_dir, *, machine: str | None = None, commit: str | None = None) 
             continue
         # The newest commit; several files of one commit (environments) merge,
         # the most recently run value winning.
-        newest = max(files, key=lambda r: (r.date or 0, max(r.started_at.values(), default=0)))
-        same = sorted((r for r in files if r.commit_hash == newest.commit_hash),
-                      key=lambda r: max(r.started_at.values(), default=0))
-        by_build = {}
-        for result in same:
-            by_build.setdefault((_env_python(result), *_release(result)), []).append(result)
-        several = len({python for python, _, _ in by_build}) > 1
-        for (python, release, source) in sorted(
-                by_build, key=lambda k: (sort_key(k[0]), k[0] or "", sort_key(k[1]))):
-            run = Run(machine=name, commit=newest.commit_hash, date=newest.date,
-                      machine_info=_machine_json(results_dir, name), meta=benchmarks,
-                      cython=release, cython_source=source, python=python,
-                      show_python=several, left_out=list(unreadable_files))
-            undescribed = []
-            for result in by_build[(python, release, source)]:
-                undescribed += _add(run, result, benchmarks)
-            _check_described(run, undescribed, results_dir)
-            _cpus(run)
-            runs.append(run)
+        newest = max(files, key=_when)
+        these = _runs_at(results_dir, name, every, newest, benchmarks, unreadable_files)
+        before = sorted({r.commit_hash: r for r in every if r.commit_hash != newest.commit_hash
+                         and _when(r) < _when(newest)}.values(), key=_when, reverse=True)
+        by_build = {key[:2]: run for key, run in these.items()}   # (python, release)
+        for old in before[:earlier]:
+            for key, run in _runs_at(results_dir, name, every, old, benchmarks, []).items():
+                if key[:2] in by_build:
+                    by_build[key[:2]].earlier.append(run)
+        runs += these.values()
     if not runs:
         raise ValueError(f"no results in {results_dir}"
                          + (f" that asv can read ({orphans[0]})" if orphans else ""))
     runs[0].left_out += orphans
     return runs
+
+
+def _when(result) -> tuple:
+    return (result.date or 0, max(result.started_at.values(), default=0))
+
+
+def _runs_at(results_dir, name, files, newest, benchmarks, unreadable_files) -> dict:
+    """{(python, release, source): Run} of machine ``name`` at the commit of
+    ``newest``, one per Python build and Cython release, in build order."""
+    same = sorted((r for r in files if r.commit_hash == newest.commit_hash),
+                  key=lambda r: max(r.started_at.values(), default=0))
+    by_build = {}
+    for result in same:
+        by_build.setdefault((_env_python(result), *_release(result)), []).append(result)
+    several = len({python for python, _, _ in by_build}) > 1
+    out = {}
+    for key in sorted(by_build, key=lambda k: (sort_key(k[0]), k[0] or "", sort_key(k[1]))):
+        python, release, source = key
+        run = Run(machine=name, commit=newest.commit_hash, date=newest.date,
+                  machine_info=_machine_json(results_dir, name), meta=benchmarks,
+                  cython=release, cython_source=source, python=python,
+                  show_python=several, left_out=list(unreadable_files))
+        undescribed = []
+        for result in by_build[key]:
+            undescribed += _add(run, result, benchmarks)
+        _check_described(run, undescribed, results_dir)
+        _cpus(run)
+        out[key] = run
+    return out
 
 
 def load_commit(results_dir, machine: str, commit: str, cython: str | None = None) -> Run:

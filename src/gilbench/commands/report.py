@@ -26,7 +26,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    runs = report.judge(results.load(args.results, machine=args.machine, commit=args.commit))
+    runs = report.judge(results.load(args.results, machine=args.machine, commit=args.commit,
+                                             earlier=report.EARLIER))
     print(FORMATS[args.format](runs))
     if args.html:
         path = report.write_html(runs, args.html)
