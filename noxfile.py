@@ -127,3 +127,46 @@ def free_threaded_python(session):
     both builds."""
     session.install(TOOL, ".")
     session.run("gilbench", "free-threaded-python", *session.posargs)
+
+
+#: The kernels' own tests: what a free-threaded interpreter must pass too.
+KERNEL_TESTS = ["tests/test_c1_gil_held.py", "tests/test_c2_numpy_with_gil.py",
+                "tests/test_c3_release_for_threads.py", "tests/test_c4_brief_release.py",
+                "tests/test_c5_prange_keeps_gil.py", "tests/test_c5_with_gil_in_prange.py",
+                "tests/test_c6_scan.py", "tests/test_c7_bandwidth.py",
+                "tests/test_c7_prange_overhead.py", "tests/test_c8_parallel_section.py",
+                "tests/test_c9_blas_contention.py", "tests/test_kernel_boundaries.py",
+                "tests/test_threads_and_openmp.py"]
+
+#: Asserts that importing every compiled module of gilbench left the GIL off.
+GIL_STAYED_OFF = """
+import importlib, pkgutil, sys
+import gilbench._openmp_helpers, gilbench.kernels as k
+names = [m.name for m in pkgutil.iter_modules(k.__path__, "gilbench.kernels.")]
+for name in names:
+    importlib.import_module(name)
+assert sys._is_gil_enabled() is False, "a compiled module turned the GIL back on"
+print("GIL still off after importing", len(names) + 1, "compiled modules")
+"""
+
+
+@nox.session(name="tests-free-threaded")
+def tests_free_threaded(session):
+    """The kernels' tests (:data:`KERNEL_TESTS`) on a free-threaded CPython,
+    with the GIL off: ``nox -s free-threaded-python`` finds (or builds) the
+    interpreter; gilbench is built for it (meson-python, isolated) in a
+    virtualenv of its own, ``.nox/tests-free-threaded-env``; the session
+    checks that importing every kernel module leaves the GIL off, then runs
+    the tests (every kernel right at 1 .. 2 x CPUs threads).  The tests
+    workflow's job on 3.14t."""
+    session.install(TOOL, ".")
+    found = session.run("gilbench", "free-threaded-python", "--no-build", silent=True)
+    python = found.strip().splitlines()[-1]
+    env_dir = os.path.join(".nox", "tests-free-threaded-env")
+    session.run(python, "-m", "venv", "--clear", env_dir, external=True)
+    py = os.path.join(env_dir, "bin", "python")
+    session.run(py, "-m", "pip", "install", "--quiet", "--only-binary=numpy,scipy", ".",
+                "pytest>=8,<9.2", "hypothesis>=6", external=True)
+    session.run(py, "-c", GIL_STAYED_OFF, external=True)
+    session.run(py, "-m", "pytest", "-p", "no:cacheprovider", "-q", *KERNEL_TESTS,
+                *session.posargs, external=True)

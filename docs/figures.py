@@ -842,6 +842,8 @@ def _main_job_runs(machine="vm") -> dict:
     out = {}
     for method, _ in MAIN_JOB_SIDES:
         for d in sorted((MAIN_JOB / machine / method).glob("run*")):
+            if not (d / "run.json").is_file():
+                continue   # a run under way, or killed
             rec = json.loads((d / "run.json").read_text())
             if rec["exit"] != 0 or not (d / "results" / "benchmarks.json").is_file():
                 continue
@@ -856,11 +858,48 @@ def _rule_points(run) -> dict:
             if p.ok and isinstance(p.value, (int, float))}
 
 
-def _pair_spread(a: dict, b: dict) -> list:
-    """|log(b / a)| of every timed point measured in both runs (exact counts
-    left out: they do not spread)."""
-    return [abs(math.log(b[k] / a[k])) for k in a.keys() & b.keys()
-            if not gate.EXACT.search(k) and a[k] > 0 and b[k] > 0]
+def _run_spread(points: list) -> dict:
+    """{point: log(highest / lowest)} over runs (each a {point: value}) of
+    every timed point measured in all of them (exact counts left out: they
+    do not spread)."""
+    common = set.intersection(*(set(p) for p in points))
+    return {k: math.log(max(p[k] for p in points) / min(p[k] for p in points))
+            for k in common if not gate.EXACT.search(k) and all(p[k] > 0 for p in points)}
+
+
+def main_job_spread(machine="vm") -> str:
+    """Per benchmark a rule reads: the run-to-run spread of its timed points
+    (highest / lowest - 1 over the runs, median over its points) with each
+    launch method, and how many of its points spread wider after than
+    before."""
+    per = _main_job_runs(machine)
+    if not all(len(per.get(m, {})) >= 2 for m, _ in MAIN_JOB_SIDES):
+        return "Not measured yet: two runs of each launch method are needed.\n"
+    spread = {}
+    for m, _ in MAIN_JOB_SIDES:
+        runs = [run for run, _, _ in per[m].values()]
+        spread[m] = _run_spread([_rule_points(r) for r in runs])
+    before, after = (spread[m] for m, _ in MAIN_JOB_SIDES)
+    common = sorted(before.keys() & after.keys())
+    by = {}
+    for k in common:
+        by.setdefault(k.split("(")[0].rsplit(".", 1)[0], []).append(k)
+    lines = ["| benchmark (points) | spread before | spread after | points wider after |",
+             "|---|---|---|---|"]
+    for cls, keys in sorted(by.items()):
+        b = math.expm1(statistics.median(before[k] for k in keys))
+        a = math.expm1(statistics.median(after[k] for k in keys))
+        wider = sum(1 for k in keys if after[k] > before[k])
+        lines.append(f"| `{cls.split('.', 1)[1]}` ({len(keys)}) | {b:.1%} | {a:.1%} | "
+                     f"{wider} |")
+    wider = sum(1 for k in common if after[k] > before[k])
+    n = min(len(per[m]) for m, _ in MAIN_JOB_SIDES)
+    lines += ["", f"{wider} of {len(common)} points spread wider after than before, "
+              f"{len(common) - wider} as wide or narrower ({n} runs a side or more). A single "
+              "point's spread over a few runs is itself a noisy number, and which side of a "
+              "point is wider is close to a coin toss when nothing changed; the medians per "
+              "benchmark are the steadier reading."]
+    return "\n".join(lines) + "\n"
 
 
 def main_job(machine="vm") -> str:
@@ -915,12 +954,24 @@ def main_job(machine="vm") -> str:
     for m, title in sides:
         runs = [run for run, _, _ in per[m].values()]
         if len(runs) >= 2:
-            sp = _pair_spread(_rule_points(runs[0]), _rule_points(runs[1]))
-            sp.sort()
+            sp = sorted(_run_spread([_rule_points(r) for r in runs]).values())
             lines.append(f"- {title}: run-to-run spread of the {len(sp)} timed points the rules "
-                         f"read, |run2/run1 - 1|: median {math.expm1(statistics.median(sp)):.1%}, "
-                         f"90th percentile {math.expm1(sp[int(0.9 * (len(sp) - 1))]):.1%}, "
-                         f"largest {math.expm1(sp[-1]):.1%}.")
+                         f"read, highest / lowest - 1 over the {len(runs)} runs: median "
+                         f"{math.expm1(statistics.median(sp)):.1%}, 90th percentile "
+                         f"{math.expm1(sp[int(0.9 * (len(sp) - 1))]):.1%}, largest "
+                         f"{math.expm1(sp[-1]):.1%} (a value near zero divides by little).")
+    smoke = MAIN_JOB / machine / "smoke.jsonl"
+    if smoke.is_file():
+        recs = [json.loads(line) for line in smoke.read_text().splitlines() if line.strip()]
+        for m, title in MAIN_JOB_SIDES:
+            mine = [r for r in recs if r["method"] == m]
+            if mine:
+                bad = sum(1 for r in mine if r["exit"] != 0 or r["failed"])
+                lines.append(f"- The smoke run (`GILBENCH_SMOKE=1 OPENBLAS_NUM_THREADS=1 asv run "
+                             f"--quick -E existing`, docs/experiments/smoke_time.py), {title}: "
+                             + _spread([r["seconds"] for r in mine]) + f" s over {len(mine)} "
+                             f"runs" + (f", {bad} with a failure" if bad else ", none failed")
+                             + ".")
     commits = sorted({rec["tested_commit"][:8] for rs in per.values() for _, _, rec in rs.values()})
     order = "; the order alternated (spawn first in odd runs)"
     lines += ["", f"`{machine}`, {parts[next(iter(parts))][2]['cpus']} CPUs, commit(s) "
@@ -940,13 +991,49 @@ def main_job_summary(machine="vm") -> str:
     rs = per["forkserver"].values()
     cpus = next(iter(rs))[2]["cpus"]
     before = per.get("spawn", {}).values()
-    return (f"on `{machine}` ({cpus} CPUs), {len(rs)} fresh clones took "
+    return (f"on `{machine}` ({cpus} CPUs), {len(rs)} fresh clone"
+            f"{'' if len(rs) == 1 else 's'} took "
             + _spread([r["seconds"] / 60 for _, _, r in rs]) + " min of wall time, of which "
             + _spread([a["asv_seconds"] / 60 for _, a, _ in rs]) + " min asv benchmarking"
             + ((" (asv's old launch method, a fresh interpreter per benchmark: "
                 + _spread([a["asv_seconds"] / 60 for _, a, _ in before]) + " min)")
                if before else "")
             + "; median (range), [docs/main-job.md](docs/main-job.md).\n")
+
+
+def main_job_plan(machine="vm") -> str:
+    """``gilbench plan``'s estimate, from the first forkserver run of
+    docs/experiments/main_job.py, against runs it did not read: the second
+    run on the same machine, and the run on one CPU (``<machine>-1cpu``)."""
+    from gilbench import plan
+
+    acc = _time_accounting()
+    base = MAIN_JOB / machine / "forkserver"
+    first = base / "run1" / "results"
+    if not first.is_dir():
+        return "Not measured yet.\n"
+    lines = ["| planned from run1 of `" + machine + "` | usable CPUs | points | estimate | "
+             "measured (not read by the estimate) | estimate / measured |",
+             "|---|---|---|---|---|---|"]
+    checks = [(d, machine) for d in sorted(base.glob("run*")) if d.name != "run1"]
+    checks += [(d, f"{machine}-1cpu") for d in
+               sorted((MAIN_JOB / f"{machine}-1cpu" / "forkserver").glob("run*"))]
+    checks = [(d, name) for d, name in checks if (d / "run.json").is_file()]
+    for d, name in checks:
+        rec = json.loads((d / "run.json").read_text())
+        if rec["exit"] != 0:
+            continue
+        (run,) = results.load(d / "results", machine=name)
+        p = plan.plan(ROOT, rec["cpus"], results_dir=first, machine=machine)
+        took = acc.account(d)["asv_seconds"]
+        lines.append(f"| `{name}` {d.name} | {rec['cpus']} | {p['points']} "
+                     f"({len(run.points)} measured) | {p['estimated_seconds'] / 60:.2f} min | "
+                     f"{took / 60:.2f} min | {p['estimated_seconds'] / took:.2f} |")
+    for cpus in (16, 64):
+        p = plan.plan(ROOT, cpus, results_dir=first, machine=machine)
+        lines.append(f"| (no run) | {cpus} | {p['points']} | "
+                     f"{p['estimated_seconds'] / 60:.1f} min | | |")
+    return "\n".join(lines) + "\n"
 
 
 FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
@@ -958,7 +1045,8 @@ FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate
            "c8-spread": c8_spread, "free-threaded": free_threaded,
            "free-threaded-build": free_threaded_build,
            "free-threaded-verdicts": free_threaded_verdicts, "main-job": main_job,
-           "main-job-summary": main_job_summary}
+           "main-job-summary": main_job_summary, "main-job-plan": main_job_plan,
+           "main-job-spread": main_job_spread}
 
 
 def render(text: str) -> str:

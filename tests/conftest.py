@@ -2,6 +2,7 @@
 several tests share) and the hook that keeps the tests sharing one in one
 pytest-xdist worker.  What they share that is not a fixture is in helpers.py."""
 
+import glob
 import os
 import subprocess
 import sys
@@ -11,9 +12,12 @@ import pytest
 
 from helpers import (
     CALIBRATED_BENCHES,
+    FT_BENCHES,
+    FT_MACHINE,
     GATE_BENCHES,
     ROOT,
     SMOKE_ENV,
+    UNBUILDABLE_CYTHON,
     gate_env,
     git,
     require_valgrind,
@@ -140,3 +144,49 @@ def gate_calibrated(tmp_path_factory, asv_env_dir):
             git("rev-parse", "main", cwd=work)]
     return {"work": work, "env": env, "stdout": r.stdout, "pair": pair,
             "results": work / ".asv" / "results"}
+
+
+# --- one real run on a free-threaded CPython, with two Cython releases ------------
+
+@pytest.fixture(scope="session")
+def ft_python():
+    from gilbench import free_threaded_python
+
+    python = free_threaded_python.find()
+    if python is None:
+        why = ("no free-threaded CPython here (python3.13t / python3.14t on PATH or among "
+               "pyenv's versions); `nox -s free-threaded-python` builds one")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(why + " (.ci/run makes it before the tests)")
+        pytest.skip(why + "; in CI this test fails instead")
+    return python
+
+
+@pytest.fixture(scope="session")
+def ft_run(ft_python, tmp_path_factory):
+    """``gilbench bench --python <ft_python> --cython 3.0.12,<the release
+    that built this gilbench>`` on a clone (real asv and pip, smoke
+    settings): both axes in one run.  3.0.12 cannot build (tests of the
+    Cython matrix, test_cython_releases.py); the other release is built and
+    measured on the free-threaded interpreter (test_free_threaded.py).  The
+    clone, the run's output, and the interpreter of the environment that
+    built."""
+    from gilbench import free_threaded_python
+    from gilbench.kernels import CYTHON_VERSION
+
+    tmp = tmp_path_factory.mktemp("free-threaded")
+    repo = tmp / "repo"
+    git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
+    git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
+    env = gate_env(tmp / "home")
+    env.pop("GILBENCH_PYTHON", None)
+    r = subprocess.run([sys.executable, "-m", "gilbench", "bench", "--python", str(ft_python),
+                        "--cython", f"{UNBUILDABLE_CYTHON},{CYTHON_VERSION}",
+                        "--machine", FT_MACHINE, "--repo", str(repo), "--", "HEAD^!",
+                        "-b", FT_BENCHES, "--quick", "--show-stderr"],
+                       cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
+    pythons = glob.glob(str(repo / ".asv" / "env" / "*" / "bin" / "python"))
+    built = [p for p in pythons if f"Cython{CYTHON_VERSION}" in p]
+    return {"repo": repo, "run": r, "env": env,
+            "python": next((p for p in built if free_threaded_python.is_free_threaded(p)),
+                           None)}

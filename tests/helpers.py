@@ -74,6 +74,13 @@ def share_asv_env(clone, env_dir) -> None:
 
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The machine name of the free-threaded run (conftest.py, ``ft_run``), and
+#: what it measures: the machine's read-outs and C5's kernels.
+FT_MACHINE = "ft-test"
+FT_BENCHES = r"TrackMachine|TimeC5GilRoundtrip"
+#: The Cython release the free-threaded run asks for beside the one that
+#: built this gilbench: older than the build requires, so it cannot build.
+UNBUILDABLE_CYTHON = "3.0.12"
 #: The benchmarks the test calibration runs (smoke settings).
 CALIBRATED_BENCHES = "TrackC1Instructions|TimeC4ReleaseEvery|TrackC4FlagSeen"
 

@@ -23,6 +23,8 @@ from gilbench import _asv, claims, cython_releases, report, results
 from gilbench.claims import FAILS, HOLDS, NOT_MEASURED
 from gilbench.harness import release_numbers
 
+from helpers import FT_MACHINE, UNBUILDABLE_CYTHON
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -196,35 +198,28 @@ def test_one_release_per_machine_has_no_side_by_side(tmp_path):
 
 # --- for real: asv's matrix, two releases, one that cannot build ----------------------
 
-@pytest.mark.slow
-def test_a_matrix_run_measures_each_release_and_names_the_one_that_cannot_build(tmp_path):
-    """``gilbench bench --cython 3.0.12,<the release that built this gilbench>``
-    with the real asv and pip, on a clone: 3.0.12 is older than the build
-    requires, so its build fails and is named (exit 2); the other release is
-    still built (without isolation, in its own asv environment) and measured,
-    and its results are filed under it and read back as its run."""
+def test_a_matrix_run_measures_each_release_and_names_the_one_that_cannot_build(ft_run):
+    """The free-threaded run (tests/conftest.py, ``ft_run``) asks for two
+    Cython releases, with the real asv and pip: 3.0.12 is older than the
+    build requires, so its build fails and is named (exit 2); the other
+    release is still built (without isolation, in its own asv environment)
+    and measured, and its results are filed under it and read back as its
+    run."""
     from gilbench.kernels import CYTHON_VERSION
 
-    from helpers import gate_env
-
-    repo = tmp_path / "repo"
-    subprocess.run(["git", "clone", "-q", "--no-local", str(ROOT), str(repo)], check=True)
-    env = gate_env(tmp_path / "home")
-    r = subprocess.run([sys.executable, "-m", "gilbench", "bench", "--cython",
-                        f"3.0.12,{CYTHON_VERSION}", "--machine", "matrix-test", "--repo",
-                        str(repo), "--", "HEAD^!", "-b", "TrackMachine", "--quick"],
-                       cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
+    r = ft_run["run"]
     assert r.returncode == 2, r.stdout[-3000:] + r.stderr[-3000:]
-    assert "Cython 3.0.12: nothing was measured with it" in r.stderr, r.stderr
+    assert f"Cython {UNBUILDABLE_CYTHON}: nothing was measured with it" in r.stderr, r.stderr
     assert f"Cython {CYTHON_VERSION}:" not in r.stderr
     # asv's own words for the failed build, in its output
-    assert "Cython>=3.1" in r.stdout and "3.0.12" in r.stdout
-    res = repo / ".asv" / "results"
-    files = sorted(p.name for p in (res / "matrix-test").glob("*-*.json"))
+    assert "Cython>=3.1" in r.stdout and UNBUILDABLE_CYTHON in r.stdout
+    res = ft_run["repo"] / ".asv" / "results"
+    files = sorted(p.name for p in (res / FT_MACHINE).glob("*-*.json"))
     assert any(f"Cython{CYTHON_VERSION}" in f for f in files), files
     runs = results.load(res)
     measured = [run for run in runs if run.cython == CYTHON_VERSION]
-    assert measured and measured[0].label == f"matrix-test, Cython {CYTHON_VERSION}"
+    assert measured and measured[0].label.startswith(f"{FT_MACHINE}, Python ")
+    assert measured[0].label.endswith(f", Cython {CYTHON_VERSION}")
     assert measured[0].cython_source == "recorded by the run"
     point = measured[0].point(results.CYTHON_BENCHMARK)
     assert point.ok and point.value == release_numbers.release_number(CYTHON_VERSION)

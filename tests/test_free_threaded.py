@@ -1,6 +1,8 @@
 """gilbench on a free-threaded CPython, for real: ``gilbench bench --python
-<3.13t>`` on a clone builds gilbench with the real asv in a virtualenv of the
-free-threaded interpreter, measures a few benchmarks and files them apart;
+<3.13t>`` on a clone (tests/conftest.py, ``ft_run``; with two Cython
+releases, one of which cannot build: the two axes in one run) builds gilbench
+with the real asv in a virtualenv of the free-threaded interpreter, measures
+a few benchmarks and files them apart;
 the run is read back as a run without the GIL (every kernel module imported,
 the GIL still off).  In that environment the kernels that touch Python
 objects from parallel threads give right answers at 1, 2 and 8 threads,
@@ -14,65 +16,27 @@ none).  Without one these tests skip, and under ``CI=true`` they fail.
 
 from __future__ import annotations
 
-import glob
-import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from gilbench import free_threaded_python, results
+from gilbench.kernels import CYTHON_VERSION
 
-from helpers import ROOT, SMOKE_ENV, gate_env, git
+from helpers import FT_MACHINE, ROOT, SMOKE_ENV
 
-MACHINE = "ft-test"
-#: What the asv run measures: the machine's read-outs and C5's kernels.
-BENCHES = r"TrackMachine|TimeC5GilRoundtrip"
-
-
-@pytest.fixture(scope="session")
-def ft_python():
-    python = free_threaded_python.find()
-    if python is None:
-        why = ("no free-threaded CPython here (python3.13t / python3.14t on PATH or among "
-               "pyenv's versions); `nox -s free-threaded-python` builds one")
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(why + " (.ci/run makes it before the tests)")
-        pytest.skip(why + "; in CI this test fails instead")
-    return python
-
-
-@pytest.fixture(scope="session")
-def ft_run(ft_python, tmp_path_factory):
-    """``gilbench bench --python <ft_python>`` on a clone (real asv, smoke
-    settings); the clone, the run's output and the asv environment's
-    interpreter."""
-    tmp = tmp_path_factory.mktemp("free-threaded")
-    repo = tmp / "repo"
-    git("clone", "-q", "--no-local", str(ROOT), str(repo), cwd=tmp)
-    git("checkout", "-q", "-B", "main", git("rev-parse", "HEAD", cwd=ROOT), cwd=repo)
-    env = gate_env(tmp / "home")
-    env.pop("GILBENCH_PYTHON", None)
-    r = subprocess.run([sys.executable, "-m", "gilbench", "bench", "--python", str(ft_python),
-                        "--machine", MACHINE, "--repo", str(repo), "--", "HEAD^!", "-b", BENCHES,
-                        "--quick", "--show-stderr"],
-                       cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
-    pythons = glob.glob(str(repo / ".asv" / "env" / "*" / "bin" / "python"))
-    return {"repo": repo, "run": r, "env": env,
-            "python": next((p for p in pythons
-                            if free_threaded_python.is_free_threaded(p)), None)}
+MACHINE = FT_MACHINE
 
 
 def test_a_run_on_a_free_threaded_build_is_filed_apart_and_read_as_one_without_the_gil(ft_run):
     r = ft_run["run"]
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-3000:]
+    # exit 2: the run's other Cython release cannot build (tests/test_cython_releases.py)
+    assert r.returncode == 2, r.stdout[-4000:] + r.stderr[-3000:]
     build = free_threaded_python.is_free_threaded(ft_run["python"])
     res = ft_run["repo"] / ".asv" / "results"
     files = sorted(p.name for p in (res / MACHINE).glob("*-*.json"))
     assert files and all(f"py{build}" in f for f in files), files
-    (run,) = results.load(res)
+    (run,) = [r for r in results.load(res) if r.cython == CYTHON_VERSION]
     assert run.python == build and run.free_threaded
     assert run.without_gil, run.gil_came_back  # every kernel module imported, GIL still off
     assert run.label.startswith(f"{MACHINE}, Python {build}, Cython ")

@@ -98,6 +98,8 @@ def main(argv=None) -> int:
     for method_dir in sorted(p for p in base.iterdir() if p.is_dir()):
         runs = {}
         for run_dir in sorted(method_dir.glob("run*")):
+            if not (run_dir / "run.json").is_file():
+                continue   # a run under way, or killed
             rec = json.loads((run_dir / "run.json").read_text())
             runs[run_dir.name] = {**account(run_dir), "wall_seconds": rec["seconds"],
                                   "exit": rec["exit"]}

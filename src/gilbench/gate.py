@@ -67,7 +67,7 @@ __all__ = ["Gate", "gate", "judge", "compare", "asv_settings", "gated_points", "
            "candidates", "point_regex", "table_at", "as_dict", "measure", "keep_raw",
            "suite_settings", "watched_timed", "TABLE", "GATE_RATIOS", "RAW_DIR",
            "GATE_TIMED_BUDGET",
-           "EXACT", "GATE_ROUNDS", "GATE_REPEAT", "CALIBRATED", "UNCALIBRATED"]
+           "EXACT", "GATE_ROUNDS", "GATE_REPEAT", "GATE_LAUNCH", "CALIBRATED", "UNCALIBRATED"]
 
 #: asv rounds per commit of every time and in-process track value the gate
 #: watches, alternating between BASE and HEAD (asv's ``--interleave-rounds``,
@@ -91,20 +91,29 @@ NEW_FAILURE, VANISHED = "new failure", "vanished"
 CONFIRMED_FAILS, HARD_FAILS = (REGRESSION, CHANGED), (VANISHED, NEW_FAILURE)
 
 
+#: How asv starts each of the gate's benchmark processes: a fresh
+#: interpreter, the protocol its calibration (noise/gate/) and its fresh A/A
+#: runs were measured with.  The main suite forks them from a server
+#: (asv.conf.json, docs/main-job.md); the gate keeps the launch its
+#: thresholds stand on until it is calibrated again on the other.
+GATE_LAUNCH = ["--launch-method", "spawn"]
+
+
 def asv_settings() -> list[str]:
     """asv run arguments for the gate's times and in-process values (also
     used by its calibration and experiments, so that they measure as it
     does): :data:`GATE_ROUNDS` interleaved rounds of :data:`GATE_REPEAT`
-    samples, samples recorded."""
+    samples, samples recorded, :data:`GATE_LAUNCH`."""
     return ["--interleave-rounds", "--record-samples", "-a", f"repeat={GATE_REPEAT}",
-            "-a", f"rounds={GATE_ROUNDS}"]
+            "-a", f"rounds={GATE_ROUNDS}", *GATE_LAUNCH]
 
 
 def suite_settings() -> list[str]:
     """asv run arguments for the exact counts and the verdicts' benchmarks:
     the suite's own rounds and repeats (a count runs once: a second round
-    would count the same instructions again, for minutes), interleaved."""
-    return ["--interleave-rounds", "--record-samples"]
+    would count the same instructions again, for minutes), interleaved,
+    :data:`GATE_LAUNCH`."""
+    return ["--interleave-rounds", "--record-samples", *GATE_LAUNCH]
 
 
 def measure(repo, shas: list, kinds: dict, *, extra_regex: str = "", asv_args=(),
