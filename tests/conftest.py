@@ -3,9 +3,11 @@ several tests share) and the hook that keeps the tests sharing one in one
 pytest-xdist worker.  What they share that is not a fixture is in helpers.py."""
 
 import glob
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -185,8 +187,11 @@ def ft_run(ft_python, tmp_path_factory):
                         "--machine", FT_MACHINE, "--repo", str(repo), "--", "HEAD^!",
                         "-b", FT_BENCHES, "--quick", "--show-stderr"],
                        cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
-    pythons = glob.glob(str(repo / ".asv" / "env" / "*" / "bin" / "python"))
-    built = [p for p in pythons if f"Cython{CYTHON_VERSION}" in p]
+    built = []   # the interpreters of the environments asv made with that release
+    for info in glob.glob(str(repo / ".asv" / "env" / "*" / "asv-env-info.json")):
+        if json.loads(Path(info).read_text()).get("requirements", {}).get("Cython") == \
+                CYTHON_VERSION:
+            built.append(str(Path(info).parent / "bin" / "python"))
     return {"repo": repo, "run": r, "env": env,
             "python": next((p for p in built if free_threaded_python.is_free_threaded(p)),
                            None)}
