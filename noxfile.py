@@ -165,7 +165,7 @@ def tests_free_threaded(session):
     env_dir = os.path.join(".nox", "tests-free-threaded-env")
     session.run(python, "-m", "venv", "--clear", env_dir, external=True)
     py = os.path.join(env_dir, "bin", "python")
-    session.run(py, "-m", "pip", "install", "--quiet", "--only-binary=numpy,scipy", ".",
+    session.run(py, "-m", "pip", "install", "--quiet", "--only-binary=numpy,scipy,hypothesis", ".",
                 "pytest>=8,<9.2", "hypothesis>=6", external=True)
     session.run(py, "-c", GIL_STAYED_OFF, external=True)
     session.run(py, "-m", "pytest", "-p", "no:cacheprovider", "-q", *KERNEL_TESTS,

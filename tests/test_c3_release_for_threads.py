@@ -8,7 +8,7 @@ import pytest
 
 from gilbench.kernels.c3_release_for_threads import spin_gil, spin_nogil
 
-from helpers import recurrence_reference
+from helpers import gil_enabled, recurrence_reference
 
 LONG = 150_000_000  # ~0.2 s of work
 
@@ -42,13 +42,18 @@ def test_other_thread_runs_during_nogil_call():
 
 
 def test_other_thread_is_stopped_during_gil_held_call():
+    """With a GIL, a call that holds it stops the other thread; on a
+    free-threaded build with the GIL off (C3's premise gone) it does not."""
     ticks, t0, t1 = ticks_during(spin_gil)
     # A switch may fall between t0 and the call itself (at most one switch
     # interval, 5 ms), so look at the middle 60% of the call only.
     margin = 0.2 * (t1 - t0)
     assert t1 - t0 > 0.05
     inside = [t for t in ticks if t0 + margin < t < t1 - margin]
-    assert inside == []
+    if gil_enabled():
+        assert inside == []
+    else:
+        assert len(inside) >= 5, f"{len(inside)} ticks during a {t1 - t0:.3f} s call, no GIL"
 
 
 @pytest.mark.parametrize("n", [1, 2, 1000, 10**6])
