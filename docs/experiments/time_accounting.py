@@ -8,15 +8,17 @@ prints, for every run of every launch method, asv's time split into
 * ``setup_cache``: the modules' shared set-ups (asv's own durations);
 * ``time_ kernels timed``: what the timer of the ``time_`` benchmarks saw,
   samples x number x the median sample, summed over every point;
-* ``time_ warm-up``: asv's warm-up before the timing, per process;
+* ``time_ warm-up``: asv's warm-up setting (``warmup_time``) times the
+  processes, capped at what the durations leave: estimated from the
+  settings, not recorded;
 * ``time_ rest``: the rest of the ``time_`` benchmarks' durations: starting
   each process (spawned, or forked from the server), imports, ``setup``;
 * ``track_`` and ``timeraw_``: their durations whole (a ``track_`` times its
   own kernels in process or counts them; a ``timeraw_`` starts fresh
   interpreters);
 
-with the processes asv started (points x rounds).  Only sums of recorded
-numbers: nothing here is modelled.  docs/figures.py renders the table
+with the processes asv started (points x rounds, from asv's settings).
+Everything else is a sum of numbers asv recorded.  docs/figures.py renders the table
 (figure ``main-job``) with :func:`account`, from the same raw files.
 """
 
