@@ -6,7 +6,6 @@ hook that groups the tests sharing one, are in conftest.py."""
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -84,12 +83,6 @@ FT_BENCHES = r"TrackMachine|TimeC5GilRoundtrip"
 UNBUILDABLE_CYTHON = "3.0.12"
 #: The benchmarks the test calibration runs (smoke settings).
 CALIBRATED_BENCHES = "TrackC1Instructions|TimeC4ReleaseEvery|TrackC4FlagSeen"
-
-
-def gil_enabled() -> bool:
-    """Whether this interpreter runs with the GIL now (False only on a
-    free-threaded build whose GIL stayed off)."""
-    return getattr(sys, "_is_gil_enabled", lambda: True)()
 
 
 def git(*args, cwd):

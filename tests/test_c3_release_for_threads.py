@@ -6,9 +6,10 @@ import time
 
 import pytest
 
+from benchmarks.harness.gil import gil_enabled
 from gilbench.kernels.c3_release_for_threads import spin_gil, spin_nogil
 
-from helpers import gil_enabled, recurrence_reference
+from helpers import recurrence_reference
 
 LONG = 150_000_000  # ~0.2 s of work
 

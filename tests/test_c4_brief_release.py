@@ -7,9 +7,10 @@ import time
 import numpy as np
 import pytest
 
+from benchmarks.harness.gil import gil_enabled
 from gilbench.kernels.c4_brief_release import poll_flag, spin_release_every
 
-from helpers import gil_enabled, recurrence_reference
+from helpers import recurrence_reference
 
 
 def poll_with_setter(release_every, timeout=0.3):
