@@ -131,6 +131,8 @@ def test_point_regex_selects_exactly_its_points():
     (["--only", "C1"], "--only needs --gate"),
     (["--gate", "--only", "("], "not a regular expression"),
     (["--gate", "--only", "NoSuchBenchmark", "--workdir", "{tmp}/w"], "matches none"),
+    (["--gate", "--max-steal", "-0.1"], "a fraction of the CPU time >= 0"),
+    (["--gate", "--max-others", "many"], "expected a number of CPUs"),
 ])
 def test_bad_arguments_exit_2_saying_why(args, message, tmp_path):
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
@@ -169,7 +171,8 @@ def test_a_pair_measured_on_a_busy_machine_is_refused(gate_calibrated):
         r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--gate", "--pairs",
                             "2", "--repo", str(ROOT), "--workdir", str(work), "--machine",
                             "gate-test", "--only", "TimeC4ReleaseEvery", "--max-others", "0.3",
-                            "--refusals", "1", "--out", str(work / "busy-out"), "--", "--quick"],
+                            "--max-steal", "inf", "--refusals", "1", "--out",
+                            str(work / "busy-out"), "--", "--quick"],
                            cwd=work, env=gate_calibrated["env"], capture_output=True, text=True,
                            timeout=1200)
     finally:

@@ -42,3 +42,13 @@ def test_nothing_is_refused_that_was_not_measured():
     assert not Load().busy
     assert Load().as_dict() == {"wall_s": None, "others_cpus": None, "steal": None,
                                 "busy": False}
+
+
+def test_steal_over_its_limit_is_busy_and_inf_keeps_it():
+    """What the hypervisor stole counts against its own limit, whatever the
+    others did (a shared VM's steal cannot be made on purpose, so the rule is
+    read on recorded values)."""
+    assert Load(others=0.0, steal=0.2).busy
+    assert not Load(others=0.0, steal=0.05).busy
+    assert not Load(others=0.0, steal=0.9, steal_limit=float("inf")).busy
+    assert Load(others=2.0, steal=0.9, steal_limit=float("inf")).busy

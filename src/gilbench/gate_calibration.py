@@ -48,7 +48,7 @@ from pathlib import Path
 
 from gilbench import _asv, gate, noise_table, results
 from gilbench.harness import instructions
-from gilbench.machine_load import OTHERS_LIMIT, Load
+from gilbench.machine_load import OTHERS_LIMIT, STEAL_LIMIT, Load
 from gilbench.noise_table import GATED, HEADROOM, LADDER, NOISY, STABLE, rung, status_of
 from gilbench.significance import differs
 
@@ -165,7 +165,8 @@ def _kept(loads: list, pairs: list) -> list:
 def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None = None,
               asv_args: tuple = (), only: str | None = None,
               refusals: int = REFUSALS,
-              max_others: float = OTHERS_LIMIT) -> tuple[dict, Path]:
+              max_others: float = OTHERS_LIMIT,
+              max_steal: float = STEAL_LIMIT) -> tuple[dict, Path]:
     """Measure ``pairs`` quiet A/A pairs of the gate's protocol on ``repo``'s
     HEAD in a scratch clone (``workdir``, default
     ``<repo>/.asv/gate-calibration``; a pair already measured there is kept,
@@ -173,7 +174,7 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
     directory).  ``only``: a regex on benchmark names (without parameters)
     that restricts the points.  A pair measured on a busy machine is refused
     and another measured (busy: others used more than ``max_others`` CPUs,
-    or more than :data:`gilbench.machine_load.STEAL_LIMIT` was stolen);
+    or more than ``max_steal`` of the CPU time was stolen);
     ValueError after ``refusals`` refusals."""
     if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
         raise ValueError(f"pairs must be an integer >= 1, got {pairs!r}")
@@ -215,7 +216,7 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
             continue
         _log(f"pair {k}: {b[:8]} and {h[:8]} (identical code), {len(kinds)} points, "
              f"machine {machine}")
-        with Load(others_limit=max_others) as load:
+        with Load(others_limit=max_others, steal_limit=max_steal) as load:
             gate.measure(work, [b, h], kinds, asv_args=asv_args, machine=machine)
         record = {"base": b, "head": h, **load.as_dict()}
         loads = [r for r in loads if (r["base"], r["head"]) != (b, h)] + [record]

@@ -26,14 +26,18 @@ def _runs(text: str) -> int:
     return value
 
 
-def _cpus(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of CPUs, got {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number of CPUs >= 0, got {text!r}")
-    return value
+def _limit(what: str):
+    """An argparse type: a number >= 0 (``inf`` allowed), named ``what`` in
+    its error."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not value >= 0:
+            raise argparse.ArgumentTypeError(f"expected {what} >= 0, got {text!r}")
+        return value
+    return parse
 
 
 def add_arguments(parser) -> None:
@@ -43,11 +47,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--pairs", type=common_args.positive_int,
                         default=gate_calibration.PAIRS,
                         help=f"with --gate: A/A pairs (default {gate_calibration.PAIRS})")
-    parser.add_argument("--max-others", type=_cpus, default=machine_load.OTHERS_LIMIT,
-                        metavar="CPUS",
+    parser.add_argument("--max-others", type=_limit("a number of CPUs"),
+                        default=machine_load.OTHERS_LIMIT, metavar="CPUS",
                         help="with --gate: refuse a pair measured while other processes used "
                         f"more than CPUS on average (default {machine_load.OTHERS_LIMIT}; "
                         "inf keeps every pair, its load still recorded)")
+    parser.add_argument("--max-steal", type=_limit("a fraction of the CPU time"),
+                        default=machine_load.STEAL_LIMIT, metavar="FRACTION",
+                        help="with --gate: refuse a pair during which the hypervisor stole more "
+                        f"than FRACTION of the CPU time (default {machine_load.STEAL_LIMIT}; inf "
+                        "keeps every pair, its steal still recorded)")
     parser.add_argument("--refusals", type=common_args.positive_int,
                         default=gate_calibration.REFUSALS,
                         help="with --gate: busy pairs refused before the calibration stops "
@@ -80,7 +89,8 @@ def _run_gate(args) -> int:
                                                 workdir=args.workdir, machine=args.machine,
                                                 asv_args=tuple(args.asv_args),
                                                 only=args.only, refusals=args.refusals,
-                                                max_others=args.max_others)
+                                                max_others=args.max_others,
+                                                max_steal=args.max_steal)
     js, md = gate_calibration.write_table(table, Path(args.repo) / args.out, raw)
     print(md.read_text(encoding="utf-8"))
     print(f"gate noise table: {js} and {md}")
