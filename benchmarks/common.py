@@ -21,7 +21,7 @@ import numpy as np
 from gilbench import _openmp_helpers
 
 from .harness.measurement import SMOKE, best, interleaved_ratios, per_call, sample
-from .harness.pinning import pinned
+from .harness.pinning import pinned, start_blas_at_one
 from .harness.threads import corner_counts, thread_counts, usable_cpus
 
 __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "THREAD_CORNERS", "GRID_OMP",
@@ -31,6 +31,12 @@ __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "THREAD_CORNER
            "pinned",
            "pinned_blas_exactly", "instruction_table", "InstructionCounts",
            "STRUCTURE_THREADS", "structure_table", "StructureCounts"]
+
+# BLAS at one thread from the suite's import on (Benchmark.pin_blas's
+# default).  Under asv's fork server this import is the server's, and a
+# benchmark process forked from a server at one thread starts no OpenBLAS
+# pool to spin beside what it times (harness.pinning.start_blas_at_one).
+start_blas_at_one()
 
 # GILBENCH_SMOKE=1 shrinks every sweep below to its smallest point, and
 # .harness.measurement every repeat count: for checking that the whole suite

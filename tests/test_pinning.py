@@ -110,3 +110,56 @@ def test_unpinnable_blas_is_empty_for_pthreads_openblas():
         assert pinning.unpinnable_blas()
     else:
         assert pinning.unpinnable_blas() == []
+
+
+#: Imports the suite as asv's fork server does, forks, and in the child
+#: enters the benchmarks' BLAS pin: the threads the child has after the fork,
+#: inside pinned(blas=1), and inside pinned(blas=2) (which must start a pool).
+FORKED_PIN = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import benchmarks.common
+from benchmarks.harness.pinning import pinned, blas_info
+
+def threads():
+    return len(os.listdir("/proc/self/task"))
+
+server = [lib["num_threads"] for lib in blas_info()]
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    seen = {"server": server, "after fork": threads()}
+    with pinned(blas=1):
+        seen["pinned(blas=1)"] = threads()
+    with pinned(blas=2) as pin:
+        seen["pinned(blas=2)"] = threads()
+        seen["counts at 2"] = sorted(set(pin.blas_threads().values()))
+    os.write(w, json.dumps(seen).encode())
+    os._exit(0)
+os.close(w)
+os.waitpid(pid, 0)
+print(os.read(r, 4096).decode())
+"""
+
+
+def test_a_forked_benchmark_pinned_at_one_starts_no_blas_pool():
+    """The suite sets BLAS to one thread when imported, and ``pinned`` leaves
+    a library already at its count alone: a process forked from the suite
+    (asv's fork server) keeps the single thread the fork left it when its
+    benchmark pins BLAS to one, instead of OpenBLAS restarting a pool whose
+    threads spin beside the timing.  Pinning to two in the same child does
+    start threads (the count sees a pool when there is one)."""
+    import json
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    r = subprocess.run([sys.executable, "-c", FORKED_PIN, str(ROOT)], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    seen = json.loads(r.stdout)
+    assert set(seen["server"]) == {1}
+    assert seen["after fork"] == 1
+    assert seen["pinned(blas=1)"] == 1
+    assert seen["counts at 2"] == [2] and seen["pinned(blas=2)"] > 1

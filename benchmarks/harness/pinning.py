@@ -32,7 +32,7 @@ import threading
 from threadpoolctl import ThreadpoolController
 
 __all__ = ["controller", "pinned", "run_pinned", "blas_info", "openmp_info",
-           "unpinnable_blas"]
+           "unpinnable_blas", "start_blas_at_one"]
 
 
 @functools.cache
@@ -76,6 +76,26 @@ def unpinnable_blas() -> list[str]:
     return reasons
 
 
+def start_blas_at_one() -> None:
+    """Set every loaded BLAS library to one thread and leave it there: the
+    suite's default (``Benchmark.pin_blas``), set when the suite is imported.
+
+    asv's fork server imports the suite once and forks every benchmark
+    process from it.  At the fork OpenBLAS stops its thread pool, and in the
+    child it starts a new one whenever it is given a thread count, even the
+    count it already has; the new threads spin about a tenth of a second
+    before they sleep, beside whatever is timed next (docs/main-job.md).  A
+    server already at one thread, and :class:`pinned` leaving a library at its
+    count alone, start no pool in the child: a BLAS call at one thread runs
+    in the calling thread.  The setting claims BLAS for the calling thread
+    (threadpoolctl's rule for a pthreads OpenBLAS) until a :class:`pinned`
+    that changes BLAS in that thread exits.
+    """
+    blas = controller().select(user_api="blas")
+    if any(lib.num_threads != 1 for lib in blas.lib_controllers):
+        blas.limit(limits=1)
+
+
 def _check_count(value, name):
     if value is None:
         return None
@@ -111,17 +131,20 @@ class pinned(contextlib.ContextDecorator):
         return copy.copy(self)
 
     def __enter__(self):
-        limits = {}
-        if self.blas is not None:
-            limits["blas"] = self.blas
-        if self.openmp is not None:
-            limits["openmp"] = self.openmp
+        wanted = {"blas": self.blas, "openmp": self.openmp}
         ctl = controller()
-        if limits:
+        # Only the libraries not at their count already: OpenBLAS restarts its
+        # thread pool whenever it is given a count in a process forked from
+        # one that had a pool (asv's fork server), even the count it has, and
+        # the new threads spin before they sleep (see start_blas_at_one).
+        moving = [lib.filepath for lib in ctl.lib_controllers
+                  if wanted.get(lib.user_api) not in (None, lib.num_threads)]
+        if moving:
             # Entered as threadpoolctl's own context manager: its exit restores
             # the limits *and* releases the "controlling thread" claim that it
             # keeps for pthreads OpenBLAS (otherwise no other thread could pin).
-            self._limiter = ctl.limit(limits=limits)
+            limits = {api: n for api, n in wanted.items() if n is not None}
+            self._limiter = ctl.select(filepath=moving).limit(limits=limits)
             self._limiter.__enter__()
         return self
 

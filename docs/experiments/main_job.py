@@ -12,8 +12,10 @@ the command line (``-- --launch-method spawn``); ``forkserver`` is
 asv.conf.json's.  Each run keeps asv's raw results, its output and a record
 (command, exit, wall seconds, commit) under
 ``docs/data/main-job/<machine>/<method>/run<k>``; a killed series resumes
-with the next missing run.  ``docs/experiments/time_accounting.py`` reads
-them.  Run it on a quiet machine: nothing else may run beside it.
+with the next missing run; ``--label NAME`` (with one method) files them
+under ``<machine>/NAME`` instead, beside the runs of an earlier commit.
+``docs/experiments/time_accounting.py`` reads them.  Run it on a quiet
+machine: nothing else may run beside it.
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--methods", default=",".join(METHODS),
                     help="the launch methods to run, comma-separated (default: both)")
+    ap.add_argument("--label", default=None,
+                    help="the runs' folder under the machine's (default: the method's name), "
+                    "to measure a later commit beside the runs already kept")
     ap.add_argument("--taskset", metavar="CPUS", default=None,
                     help="run on these CPUs only (taskset -c), e.g. 0 for one CPU")
     args = ap.parse_args(argv)
@@ -85,11 +90,14 @@ def main(argv=None) -> int:
     methods = [m for m in args.methods.split(",") if m]
     if not methods or any(m not in METHODS for m in methods):
         ap.error(f"--methods takes {', '.join(METHODS)}")
+    if args.label is not None and (len(methods) != 1
+                                   or not args.label.replace("-", "_").isidentifier()):
+        ap.error("--label needs one --methods and a name of letters, digits, - and _")
     base = ROOT / "docs" / "data" / "main-job" / args.machine
     for k in range(1, args.runs + 1):
         order = methods if k % 2 else methods[::-1]
         for method in order:
-            out = base / method / f"run{k}"
+            out = base / (args.label or method) / f"run{k}"
             if (out / "run.json").is_file():
                 continue
             if out.exists():
