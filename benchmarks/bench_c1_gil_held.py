@@ -16,6 +16,7 @@ from gilbench.kernels.c1_gil_held import KERNELS, VARIANTS
 
 from .common import (
     SIZES,
+    STRUCTURE_THREADS,
     Benchmark,
     InstructionCounts,
     StructureCounts,
@@ -112,3 +113,30 @@ class TrackC1Structure(StructureCounts):
         if count == "gil_acquisitions_per_element":
             return row["per_element"]["gil_ensures"]
         return row["per_call"]["gil_saves"]
+
+
+class TrackC1PrangeStructure(StructureCounts):
+    """C1 at 1 thread and at the usable CPUs: the polynomial's ``noexcept``
+    and ``except *`` cdef calls in a prange, counted exactly per call: the
+    GIL acquisitions per element (one for ``except *``, on whichever thread
+    made the call; none for ``noexcept``) and the threads that ran the
+    region's body.  Taking the GIL back does not shrink the team; it makes
+    the team queue on one lock once per element, which a time on a noisy
+    machine may hide and this count does not."""
+
+    params = (["gil_acquisitions_per_element", "team_members"], ["noexcept", "except"],
+              STRUCTURE_THREADS)
+    param_names = ["count", "variant", "threads"]
+    thread_param = "threads"
+    unit = "count"
+
+    def setup_cache(self):
+        return structure_table({f"{v}/{nt}": ("gilbench.kernels.c1_gil_held",
+                                              f"poly_{v}_prange", "x_out_threads", nt)
+                                for v in ("noexcept", "except") for nt in STRUCTURE_THREADS})
+
+    def track_c1_prange_structure(self, table, count, variant, nt):
+        row = table[f"{variant}/{nt}"]
+        if count == "gil_acquisitions_per_element":
+            return row["per_element"]["gil_ensures"]
+        return row["per_call"]["team_members"]

@@ -12,6 +12,7 @@ from gilbench.kernels.c2_numpy_with_gil import dot_loop_nogil, dot_numpy_with_gi
 
 from .common import (
     SIZES,
+    STRUCTURE_PYTHON_THREADS,
     Benchmark,
     InstructionCounts,
     StructureCounts,
@@ -106,3 +107,27 @@ class TrackC2Structure(StructureCounts):
 
     def track_c2_structure(self, table, way):
         return table[way]["per_call"]["gil_saves"]
+
+
+class TrackC2PythonThreadsStructure(StructureCounts):
+    """C2 from 1 Python thread and from as many as there are usable CPUs,
+    each calling the kernel at once: GIL releases per call, counted exactly.
+    The ``numpy.dot`` call made with the GIL held still releases it once
+    (NumPy does), which is why Python threads that call it run side by side
+    without a ``with nogil`` of ours; the hand-written loop releases it once
+    with its own."""
+
+    params = (["cython_numpy_with_gil", "cython_loop_nogil"], STRUCTURE_PYTHON_THREADS)
+    param_names = ["way", "python_threads"]
+    unit = "GIL releases per call"
+
+    def setup_cache(self):
+        funcs = {"cython_numpy_with_gil": "dot_numpy_with_gil",
+                 "cython_loop_nogil": "dot_loop_nogil"}
+        return structure_table({f"{way}/{nt}": ("gilbench.kernels.c2_numpy_with_gil", func,
+                                                "x_y_python_threads", nt)
+                                for way, func in funcs.items()
+                                for nt in STRUCTURE_PYTHON_THREADS})
+
+    def track_c2_python_threads_structure(self, table, way, nt):
+        return table[f"{way}/{nt}"]["per_call"]["gil_saves"] / nt

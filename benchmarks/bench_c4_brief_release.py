@@ -16,6 +16,7 @@ from gilbench.kernels.c4_brief_release import poll_flag, spin_release_every
 
 from .common import (
     SMOKE,
+    STRUCTURE_PYTHON_THREADS,
     Benchmark,
     InstructionCounts,
     StructureCounts,
@@ -139,3 +140,26 @@ class TrackC4Structure(StructureCounts):
 
     def track_c4_structure(self, table, release):
         return table[release]["per_element"]["gil_saves"]
+
+
+class TrackC4PythonThreadsStructure(StructureCounts):
+    """C4 from 1 Python thread and from as many as there are usable CPUs,
+    each running the spin loop at once: GIL releases per loop step and
+    thread, counted exactly.  With a brief ``with nogil: pass`` every step,
+    one, however many threads wait for the GIL; without, none: Cython does
+    not hand the GIL to a waiting thread by itself."""
+
+    params = (["every_step", "never"], STRUCTURE_PYTHON_THREADS)
+    param_names = ["release", "python_threads"]
+    unit = "GIL releases per step"
+
+    def setup_cache(self):
+        recipes = {"every_step": "iterations_release_every_step_python_threads",
+                   "never": "iterations_never_release_python_threads"}
+        return structure_table({f"{release}/{nt}": ("gilbench.kernels.c4_brief_release",
+                                                    "spin_release_every", recipe, nt)
+                                for release, recipe in recipes.items()
+                                for nt in STRUCTURE_PYTHON_THREADS})
+
+    def track_c4_python_threads_structure(self, table, release, nt):
+        return table[f"{release}/{nt}"]["per_element"]["gil_saves"] / nt

@@ -30,7 +30,8 @@ __all__ = ["SMOKE", "SIZES", "THREADS", "THREADS_OVERSUBSCRIBED", "THREAD_CORNER
            "require_threads", "interleaved_ratios", "sample", "per_call", "best", "usable_cpus",
            "pinned",
            "pinned_blas_exactly", "instruction_table", "InstructionCounts",
-           "STRUCTURE_THREADS", "structure_table", "StructureCounts"]
+           "STRUCTURE_THREADS", "STRUCTURE_PYTHON_THREADS", "structure_table",
+           "StructureCounts"]
 
 # BLAS at one thread from the suite's import on (Benchmark.pin_blas's
 # default).  Under asv's fork server this import is the server's, and a
@@ -226,6 +227,9 @@ class InstructionCounts(Benchmark):
 #: (C9 adds 2 x CPUs, where oversubscription is its point).  Whatever the
 #: smoke setting: a count costs the same at every size.
 STRUCTURE_THREADS = corner_counts()
+#: The Python threads of the structure counts of the claims about Python
+#: threads (C2, C4): 1 and the usable CPUs.
+STRUCTURE_PYTHON_THREADS = corner_counts()
 
 
 def structure_table(points: dict) -> dict:
@@ -234,8 +238,14 @@ def structure_table(points: dict) -> dict:
     OpenMP runtime's and CPython's entry points (:mod:`.harness.structure`);
     for a ``setup_cache``.  ``{"skip": reason}`` where they cannot be
     counted, which :class:`StructureCounts` turns into asv's skip."""
+    import importlib
+
     from .harness import structure
 
+    for module, func, *_ in points.values():
+        if not hasattr(importlib.import_module(module), func):
+            return {"skip": f"{module}.{func} is not in this build of gilbench (a commit from "
+                            "before it was added)"}
     try:
         return structure.per_call(points)
     except structure.Unavailable as exc:

@@ -465,17 +465,20 @@ def gate_coverage() -> str:
     threads = {name: _point_threads(name, bench) for name in table["points"]}
     timed = gate.watched_timed(table, threads)
     cells = {}
+
+    def cell(name, at):
+        return cells.setdefault((_claim(name), at), {"exact": 0, "timed": [], "caught": set()})
+
     for name, row in table["points"].items():
-        if row["status"] not in noise_table.GATEABLE:
-            continue
-        if row["kind"] != gate.EXACT_KIND and name not in timed:
-            continue
-        at = 1 if _point_threads(name, bench) == 1 else "n"
-        c = cells.setdefault((_claim(name), at), {"exact": 0, "timed": [], "caught": set()})
-        if row["kind"] == gate.EXACT_KIND:
-            c["exact"] += 1
-        else:
-            c["timed"].append(row["threshold"])
+        if row["kind"] != gate.EXACT_KIND and name in timed:
+            cell(name, 1 if threads[name] == 1 else "n")["timed"].append(row["threshold"])
+    # The exact counts are gated whatever the table says (a count must not
+    # move at all): every one the suite at this commit has on a machine of
+    # the table's CPUs.
+    suite_threads = {}
+    for name, kind in gate.candidates(ROOT, table["cpus"], threads=suite_threads).items():
+        if kind == gate.EXACT_KIND:
+            cell(name, 1 if suite_threads[name] == 1 else "n")["exact"] += 1
     if got:
         for h in _latest(got[0]):
             for name in h["caught"]:
@@ -498,8 +501,10 @@ def gate_coverage() -> str:
     lines = [f"From `noise/gate/vm.json` ({table['cpus']} usable CPUs; the timed points the "
              f"gate watches within its budget of {gate.GATE_TIMED_BUDGET}) and the reach "
              "experiment. Thresholds in brackets; \"caught\": regressions of the reach "
-             "experiment that these points confirmed. C1, C2 and C4 are claims about one "
-             "thread: nothing of theirs runs on more.", "",
+             "experiment that these points confirmed. The exact counts are the suite's at "
+             "this commit, on a machine of as many CPUs: the gate watches every one, calibrated "
+             "or not. C2's and C4's more threads are Python threads (their claims are about "
+             "them), C1's a prange.", "",
              "| claim | watched at 1 thread | caught there | watched at the usable CPUs | "
              "caught there |", "|---|---|---|---|---|"]
     for claim in ("C1", "C2", "C3", "C4", "C5", "C5b", "C6", "C7", "C8", "C9"):
@@ -824,8 +829,15 @@ def free_threaded_build(machine="vm") -> str:
             "Debian first), once.\n")
 
 MAIN_JOB = ROOT / "docs" / "data" / "main-job"
-#: The launch methods of docs/experiments/main_job.py, before and after.
-MAIN_JOB_SIDES = (("spawn", "spawn (before)"), ("forkserver", "forkserver (after)"))
+#: The series of docs/experiments/main_job.py, oldest first: asv's launch
+#: methods before and after, then the fork server once a forked benchmark
+#: started no OpenBLAS pool (``--label forkserver-blas-at-one``, a later commit).
+MAIN_JOB_SIDES = (("spawn", "spawn (before)"), ("forkserver", "forkserver (after)"),
+                  ("forkserver-blas-at-one", "forkserver, no BLAS pool started (fixed)"))
+#: The point the fork server moved most (docs/main-job.md): C8's one-section
+#: gain at n = 1e5 on one thread.
+C8_FORK_POINT = ("bench_c8_parallel_section.TrackC8NormalizeGain."
+                 "track_c8_normalize_gain(100000, 1)")
 
 
 def _time_accounting():
@@ -869,36 +881,50 @@ def _run_spread(points: list) -> dict:
 
 def main_job_spread(machine="vm") -> str:
     """Per benchmark a rule reads: the run-to-run spread of its timed points
-    (highest / lowest - 1 over the runs, median over its points) with each
-    launch method, and how many of its points spread wider after than
-    before."""
+    (highest / lowest - 1 over the runs, median over its points) in each
+    series of docs/experiments/main_job.py, and how many of its points spread
+    wider than with spawn; then C8's point that the fork server moved, run by
+    run."""
     per = _main_job_runs(machine)
-    if not all(len(per.get(m, {})) >= 2 for m, _ in MAIN_JOB_SIDES):
-        return "Not measured yet: two runs of each launch method are needed.\n"
-    spread = {}
-    for m, _ in MAIN_JOB_SIDES:
-        runs = [run for run, _, _ in per[m].values()]
-        spread[m] = _run_spread([_rule_points(r) for r in runs])
-    before, after = (spread[m] for m, _ in MAIN_JOB_SIDES)
-    common = sorted(before.keys() & after.keys())
+    sides = [(m, title) for m, title in MAIN_JOB_SIDES if len(per.get(m, {})) >= 2]
+    if len(sides) < 2 or sides[0][0] != "spawn":
+        return "Not measured yet: two runs of spawn and of a later series are needed.\n"
+    spread = {m: _run_spread([_rule_points(run) for run, _, _ in per[m].values()])
+              for m, _ in sides}
+    first, later = sides[0][0], sides[1:]
+    common = sorted(set.intersection(*(set(spread[m]) for m, _ in sides)))
     by = {}
     for k in common:
         by.setdefault(k.split("(")[0].rsplit(".", 1)[0], []).append(k)
-    lines = ["| benchmark (points) | spread before | spread after | points wider after |",
-             "|---|---|---|---|"]
+    lines = ["| benchmark (points) | " + " | ".join(f"spread, {t}" for _, t in sides) + " | "
+             + " | ".join(f"points wider than spawn, {t}" for _, t in later) + " |",
+             "|---|" + "---|" * (len(sides) + len(later))]
+
+    def wider(m, keys):
+        return sum(1 for k in keys if spread[m][k] > spread[first][k])
+
     for cls, keys in sorted(by.items()):
-        b = math.expm1(statistics.median(before[k] for k in keys))
-        a = math.expm1(statistics.median(after[k] for k in keys))
-        wider = sum(1 for k in keys if after[k] > before[k])
-        lines.append(f"| `{cls.split('.', 1)[1]}` ({len(keys)}) | {b:.1%} | {a:.1%} | "
-                     f"{wider} |")
-    wider = sum(1 for k in common if after[k] > before[k])
-    n = min(len(per[m]) for m, _ in MAIN_JOB_SIDES)
-    lines += ["", f"{wider} of {len(common)} points spread wider after than before, "
-              f"{len(common) - wider} as wide or narrower ({n} runs a side or more). A single "
-              "point's spread over a few runs is itself a noisy number, and which side of a "
-              "point is wider is close to a coin toss when nothing changed; the medians per "
-              "benchmark are the steadier reading."]
+        cells = [f"{math.expm1(statistics.median(spread[m][k] for k in keys)):.1%}"
+                 for m, _ in sides] + [str(wider(m, keys)) for m, _ in later]
+        lines.append(f"| `{cls.split('.', 1)[1]}` ({len(keys)}) | " + " | ".join(cells) + " |")
+    n = min(len(per[m]) for m, _ in sides)
+    lines += ["", "Points spread wider than with spawn, of " + str(len(common)) + ": "
+              + "; ".join(f"{t}: {wider(m, common)}" for m, t in later)
+              + f" ({n} runs a series or more). A single point's spread over a few runs is "
+              "itself a noisy number, and which side of a point is wider is close to a coin "
+              "toss when nothing changed; the medians per benchmark are the steadier reading.",
+              ""]
+    c8 = [f"{t}: " + ", ".join(f"{run.points[C8_FORK_POINT].value:.2f}"
+                               for run, _, _ in per[m].values() if C8_FORK_POINT in run.points)
+          for m, t in sides]
+    ones = []
+    for m, t in sides:
+        vals = [p.value for run, _, _ in per[m].values() for name, p in run.points.items()
+                if "TrackC8NormalizeGain" in name and name.endswith(", 1)") and p.ok]
+        ones.append(f"{t}: {min(vals):.2f} to {max(vals):.2f}")
+    lines += ["C8's one-section gain at n = 1e5 on one thread, run by run (1.0: one section "
+              "and several short loops take the same time, as they should on one thread): "
+              + "; ".join(c8) + ". All its one-thread points: " + "; ".join(ones) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -973,7 +999,9 @@ def main_job(machine="vm") -> str:
                              f"runs" + (f", {bad} with a failure" if bad else ", none failed")
                              + ".")
     commits = sorted({rec["tested_commit"][:8] for rs in per.values() for _, _, rec in rs.values()})
-    order = "; the order alternated (spawn first in odd runs)"
+    order = ("; spawn and forkserver alternated (spawn first in odd runs)"
+             + ("; the fixed series ran later, on its own commit"
+                if "forkserver-blas-at-one" in per else ""))
     lines += ["", f"`{machine}`, {parts[next(iter(parts))][2]['cpus']} CPUs, commit(s) "
               + ", ".join(f"`{c}`" for c in commits) + order + ". asv time is the sum of the "
               "durations asv recorded (benchmarks and setup_cache; the wheel build left out); "
@@ -986,9 +1014,10 @@ def main_job_summary(machine="vm") -> str:
     """The README's line on command 1's time, from the newest launch
     method's runs of docs/experiments/main_job.py."""
     per = _main_job_runs(machine)
-    if "forkserver" not in per:
+    newest = next((m for m, _ in reversed(MAIN_JOB_SIDES) if m != "spawn" and m in per), None)
+    if newest is None:
         return "Not measured yet.\n"
-    rs = per["forkserver"].values()
+    rs = per[newest].values()
     cpus = next(iter(rs))[2]["cpus"]
     before = per.get("spawn", {}).values()
     return (f"on `{machine}` ({cpus} CPUs), {len(rs)} fresh clone"

@@ -39,7 +39,8 @@ def test_except_value_variant_is_right_when_result_is_minus_one():
     assert out[0] == pytest.approx(np.polynomial.polynomial.polyval(-1.0, COEFFS))
 
 
-ALL = [f for kernel in c1.KERNELS.values() for f in kernel.values()]
+ALL = [f for kernel in c1.KERNELS.values() for f in kernel.values()] + list(
+    c1.PRANGE_KERNELS.values())
 
 
 def _call(func, x, out=None):
@@ -85,3 +86,25 @@ def test_read_only_input_is_accepted():
     x = np.arange(5.0)
     x.flags.writeable = False
     assert c1.sumsq_nogil(x) == 30.0
+
+
+@pytest.mark.parametrize("variant", list(c1.PRANGE_KERNELS))
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("nt", [1, 2, 8])
+def test_poly_in_a_prange_matches_numpy_at_any_thread_count(variant, n, nt, rng):
+    x = rng.uniform(-2, 2, n)
+    out = np.full(n, np.nan)
+    ret = c1.PRANGE_KERNELS[variant](x, out, nt)
+    assert ret is out
+    np.testing.assert_allclose(out, np.polynomial.polynomial.polyval(x, COEFFS), rtol=1e-13)
+
+
+@pytest.mark.parametrize("variant", list(c1.PRANGE_KERNELS))
+@pytest.mark.parametrize("nt, error, match", [
+    (0, ValueError, "num_threads"), (-2, ValueError, "num_threads"),
+    (1.5, TypeError, "num_threads"), (True, TypeError, "num_threads"),
+    ("2", TypeError, "num_threads"), (10**6, ValueError, "num_threads"),
+])
+def test_poly_in_a_prange_refuses_a_bad_thread_count(variant, nt, error, match):
+    with pytest.raises(error, match=match):
+        c1.PRANGE_KERNELS[variant](np.ones(4), np.empty(4), nt)

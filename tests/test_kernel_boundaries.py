@@ -121,6 +121,10 @@ for variant, f in c1.KERNELS["poly"].items():
         f, ("x",), ("out",), call=lambda f, a, nt: f(a["x"], a["out"]),
         reference=lambda a: _poly(a["x"]),
         tol=lambda a: (1e-12, 0.0), threaded=False)
+for variant, f in c1.PRANGE_KERNELS.items():
+    KERNELS[f"c1.poly_{variant}_prange"] = Kernel(
+        f, ("x",), ("out",), call=lambda f, a, nt: f(a["x"], a["out"], nt),
+        reference=lambda a: _poly(a["x"]), tol=lambda a: (1e-12, 0.0))
 for f in (c2.dot_numpy_with_gil, c2.dot_loop_nogil):
     KERNELS[f"c2.{f.__name__}"] = Kernel(
         f, ("x", "y"), call=lambda f, a, nt: f(a["x"], a["y"]),

@@ -10,6 +10,7 @@ from benchmarks.harness.threads import usable_cpus
 
 from helpers import requires_openmp
 
+C1 = "gilbench.kernels.c1_gil_held"
 C5 = "gilbench.kernels.c5_with_gil_in_prange"
 C7 = "gilbench.kernels.c7_prange_overhead"
 C8 = "gilbench.kernels.c8_parallel_section"
@@ -29,6 +30,8 @@ def counted():
         points[f"c8-separate-{nt}"] = (C8, "normalize_separate", "x_out_threads", nt)
         points[f"c8-one-{nt}"] = (C8, "normalize_one_section", "x_out_threads", nt)
         points[f"c9-{nt}"] = (C9, "nested_matmul", "chunks_threads", nt)
+        for v in ("noexcept", "except"):
+            points[f"c1-{v}-{nt}"] = (C1, f"poly_{v}_prange", "x_out_threads", nt)
     return structure.per_call(points)
 
 
@@ -60,6 +63,31 @@ def test_with_gil_every_element_takes_the_gil_once_per_element(counted):
             assert row["per_call"]["gil_ensures"] == 0
             assert row["per_call"]["gil_saves"] == 1
             assert row["per_element"]["gil_saves"] == 0
+
+
+@requires_openmp
+def test_an_except_call_in_a_prange_takes_the_gil_back_once_per_element_on_a_full_team(
+        counted):
+    """C1 at more threads: the ``except *`` call takes the GIL once per
+    element whatever the team, the ``noexcept`` call never; both run on
+    every thread asked for (the GIL makes the team queue, not shrink)."""
+    for label, row in counted.items():
+        if label.startswith("c1-"):
+            _, variant, nt = label.split("-")
+            assert row["per_call"]["regions"] == 1, (label, row)
+            assert row["per_call"]["team_members"] == int(nt), (label, row)
+            want = 1.0 if variant == "except" else 0.0
+            assert row["per_element"]["gil_ensures"] == want, (label, row)
+
+
+def test_a_kernel_missing_from_the_build_is_skipped_saying_so():
+    """A count of a kernel that a commit's gilbench does not have (a commit
+    from before it was added) is asv's skip, with the reason, not a failure."""
+    from benchmarks.common import structure_table
+
+    got = structure_table({"p": (C1, "no_such_kernel", "x", 1)})
+    assert set(got) == {"skip"}
+    assert f"{C1}.no_such_kernel is not in this build of gilbench" in got["skip"]
 
 
 def test_a_thread_pool_made_once_is_not_made_again(counted):
@@ -134,3 +162,38 @@ def test_c2_and_c3_kernels_release_the_gil_once_per_call_or_never():
         assert got[label]["per_call"]["gil_restores"] == saves, label
         assert got[label]["per_element"]["gil_saves"] == 0, label
         assert got[label]["per_call"]["regions"] == 0, label
+
+
+def test_python_threads_each_make_the_gil_transitions_of_one_call():
+    """C2 and C4 from several Python threads at once: every thread's call
+    makes its own transitions, whatever the others do -- NumPy releases the
+    GIL once per ``dot`` called with it held, the brief release once per
+    step, the loop that never releases none -- and the threads the recipe
+    starts are the only ones made."""
+    c2 = "gilbench.kernels.c2_numpy_with_gil"
+    c4 = "gilbench.kernels.c4_brief_release"
+    got = structure.per_call({
+        "numpy-1": (c2, "dot_numpy_with_gil", "x_y_python_threads", 1),
+        "numpy-3": (c2, "dot_numpy_with_gil", "x_y_python_threads", 3),
+        "loop-3": (c2, "dot_loop_nogil", "x_y_python_threads", 3),
+        "every-3": (c4, "spin_release_every", "iterations_release_every_step_python_threads", 3),
+        "never-3": (c4, "spin_release_every", "iterations_never_release_python_threads", 3)})
+    assert got["numpy-1"]["per_call"]["gil_saves"] == 1
+    for label in ("numpy-3", "loop-3"):
+        assert got[label]["per_call"]["gil_saves"] == 3, got[label]
+        assert got[label]["per_element"]["gil_saves"] == 0, got[label]
+    assert got["every-3"]["per_element"]["gil_saves"] == 3.0
+    assert got["never-3"]["per_call"]["gil_saves"] == 0
+    for label, row in got.items():
+        assert row["per_call"]["threads_made"] == int(label.rsplit("-", 1)[1]), (label, row)
+        assert row["per_call"]["regions"] == 0, (label, row)
+
+
+def test_an_error_in_a_python_thread_reaches_the_caller():
+    recipe = structure.RECIPES["x_y_python_threads"]
+
+    def bad(x, y):
+        raise ValueError("x is bad")
+
+    with pytest.raises(ValueError, match="x is bad"):
+        recipe(bad, 10, 2)()

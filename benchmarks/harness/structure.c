@@ -14,9 +14,14 @@
  *   gil_saves      PyEval_SaveThread: releasing the GIL (`with nogil`)
  *   gil_restores   PyEval_RestoreThread: taking it back after a release
  *
- * A call from inside the runtime or the interpreter itself is not counted
- * (it does not go through the dynamic linker): only what the kernels ask
- * for.  Counts are totals over all threads, exact (atomic). */
+ * A call of a CPython entry point from inside the interpreter itself is not
+ * counted, only what extension modules (the kernels, NumPy) ask for: a
+ * CPython built with a shared libpython and without
+ * -fno-semantic-interposition (pyenv's) calls its own PyEval_SaveThread
+ * through the dynamic linker whenever a lock or a thread join blocks, as
+ * often as the scheduler decides; the caller's object (dladdr of the return
+ * address) tells them apart.  Counts are totals over all threads, exact
+ * (atomic). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
@@ -48,6 +53,17 @@ static void *real_symbol(const char *name) {
 #define REAL(ret, name, args) \
     static ret (*real_##name) args; \
     if (!real_##name) real_##name = (ret (*) args)real_symbol(#name)
+
+/* The shared object (or executable) that holds the code at ``addr``. */
+static const void *object_of(const void *addr) {
+    Dl_info info;
+    return dladdr(addr, &info) ? info.dli_fbase : NULL;
+}
+
+/* Inside one of the CPython wrappers below: whether its caller is the object
+ * that defines the real entry point (the interpreter calling itself). */
+#define FROM_THE_INTERPRETER(real) \
+    (object_of(__builtin_return_address(0)) == object_of((const void *)(real)))
 
 typedef void (*body_fn)(void *);
 struct body { body_fn fn; void *data; };
@@ -93,19 +109,19 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 
 int PyGILState_Ensure(void) {
     REAL(int, PyGILState_Ensure, (void));
-    atomic_fetch_add(&counts[ENSURES], 1);
+    if (!FROM_THE_INTERPRETER(real_PyGILState_Ensure)) atomic_fetch_add(&counts[ENSURES], 1);
     return real_PyGILState_Ensure();
 }
 
 void *PyEval_SaveThread(void) {
     REAL(void *, PyEval_SaveThread, (void));
-    atomic_fetch_add(&counts[SAVES], 1);
+    if (!FROM_THE_INTERPRETER(real_PyEval_SaveThread)) atomic_fetch_add(&counts[SAVES], 1);
     return real_PyEval_SaveThread();
 }
 
 void PyEval_RestoreThread(void *tstate) {
     REAL(void, PyEval_RestoreThread, (void *));
-    atomic_fetch_add(&counts[RESTORES], 1);
+    if (!FROM_THE_INTERPRETER(real_PyEval_RestoreThread)) atomic_fetch_add(&counts[RESTORES], 1);
     real_PyEval_RestoreThread(tstate);
 }
 

@@ -111,8 +111,40 @@ def _chunks_threads(f, n, nt):
     return lambda: f(a, b, out, nt)
 
 
+def _in_python_threads(recipe):
+    """``recipe``'s call made by ``nt`` Python threads at once, each on its
+    own data, started together and joined: the kernels of the claims about
+    Python threads (C2, C4) at more than one thread.  An exception in a
+    thread is raised in the caller.  The counts are of all ``nt`` calls."""
+    def make(f, n, nt):
+        import threading
+
+        calls = [recipe(f, n, 1) for _ in range(nt)]
+
+        def call():
+            start, errors = threading.Barrier(nt), []
+
+            def run(c):
+                start.wait()
+                try:
+                    c()
+                except BaseException as exc:  # handed to the caller
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if errors:
+                raise errors[0]
+        return call
+    return make
+
+
 #: How a kernel f is called on n elements (or chunks, or loop steps) by nt
-#: threads; the single-thread kernels' recipes take no thread count.
+#: threads; the single-thread kernels' recipes take no thread count, and a
+#: ``*_python_threads`` recipe calls one in each of nt Python threads.
 RECIPES = {
     "x": _x,
     "x_out": _x_out,
@@ -125,6 +157,10 @@ RECIPES = {
     "x_out_4stages_threads": _x_out_4stages_threads,
     "x_gil_every_element_threads": _x_gil_every_element_threads,
     "chunks_threads": _chunks_threads,
+    "x_y_python_threads": _in_python_threads(_x_y),
+    "iterations_release_every_step_python_threads":
+        _in_python_threads(_iterations_release_every_step),
+    "iterations_never_release_python_threads": _in_python_threads(_iterations_never_release),
 }
 
 

@@ -24,10 +24,17 @@ Two loop bodies: ``sumsq`` (sum of squares, a streaming reduction) and
 ``poly`` (a degree-8 polynomial per element written to ``out``: arithmetic
 dominates).  The article's claim is that the first three variants run at the
 same speed.
+
+At more threads, :func:`poly_noexcept_prange` and :func:`poly_except_prange`
+run the polynomial's two cdef calls in a prange: the ``except *`` call takes
+the GIL back after every element on every thread of the team, so the cost
+that C1 names becomes a lock the team queues on (counted exactly by
+``TrackC1ThreadsStructure``).
 """
 
 cimport numpy as cnp
-from gilbench._checks cimport check_array, check_same_length
+from cython.parallel cimport prange
+from gilbench._checks cimport check_array, check_num_threads, check_same_length
 from gilbench.kernels._bodies cimport poly8
 
 cnp.import_array()  # NumPy's C API, used by the argument checks
@@ -181,6 +188,39 @@ def poly_except_value(x, out):
     return out
 
 
+# --- the polynomial's cdef calls in a prange --------------------------------
+
+def poly_noexcept_prange(x, out, num_threads=1):
+    """C1 at more threads: ``out[i] = p(x[i])`` via a ``noexcept nogil`` cdef
+    call per element, in a prange on ``num_threads`` threads.  Returns
+    ``out``."""
+    cdef int nt = check_num_threads(num_threads)
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef double[::1] ov = check_array(out, "out", writable=True)
+    check_same_length(xv.shape[0], ov.shape[0], "x", "out")
+    cdef Py_ssize_t i, n = xv.shape[0]
+    with nogil:
+        for i in prange(n, num_threads=nt, schedule="static"):
+            ov[i] = _poly_noexcept(xv[i])
+    return out
+
+
+def poly_except_prange(x, out, num_threads=1):
+    """C1 at more threads: ``out[i] = p(x[i])`` via a ``void ... except *
+    nogil`` cdef call per element, in a prange on ``num_threads`` threads:
+    each thread takes the GIL back after each of its calls.  Returns
+    ``out``."""
+    cdef int nt = check_num_threads(num_threads)
+    cdef const double[::1] xv = check_array(x, "x")
+    cdef double[::1] ov = check_array(out, "out", writable=True)
+    check_same_length(xv.shape[0], ov.shape[0], "x", "out")
+    cdef Py_ssize_t i, n = xv.shape[0]
+    with nogil:
+        for i in prange(n, num_threads=nt, schedule="static"):
+            _poly_except(xv[i], &ov[i])
+    return out
+
+
 #: The five ways, in the order the benchmarks report them (first = baseline).
 VARIANTS = ("gil", "nogil", "noexcept", "except", "except_value")
 #: {loop body: {variant: kernel}}.
@@ -190,3 +230,5 @@ KERNELS = {
     "poly": {"gil": poly_gil, "nogil": poly_nogil, "noexcept": poly_noexcept,
              "except": poly_except, "except_value": poly_except_value},
 }
+#: {variant: kernel} of the polynomial's cdef calls in a prange.
+PRANGE_KERNELS = {"noexcept": poly_noexcept_prange, "except": poly_except_prange}
