@@ -12,7 +12,12 @@ clone, a change a contributor could well propose:
   iteration per chunk;
 * ``gil-in-prange``: a check for Ctrl-C, under the GIL, in every iteration
   of C7's prange reduction;
-* ``more-work``: C1's GIL-held sum of squares does 50 % more dependent adds.
+* ``more-work``: C1's GIL-held sum of squares does 50 % more dependent adds;
+* ``void-helper``: C1's ``noexcept`` helper made to write through a pointer,
+  its ``noexcept`` lost on the way (a ``void`` cdef function then takes the
+  GIL back after every call, in the prange kernel on every thread);
+* ``drop-brief-release``: C4's spin loop without its brief release (no time
+  gets worse; Python threads waiting for the GIL starve).
 
 The heads are measured in a shuffled order (the seed is recorded) together
 with BASE, the gate's way (:func:`gilbench.gate.measure`: the exact counts
@@ -46,6 +51,8 @@ from pathlib import Path
 from gilbench import _asv, gate
 
 ROOT = Path(__file__).resolve().parents[2]
+C1 = "src/gilbench/kernels/c1_gil_held.pyx"
+C4 = "src/gilbench/kernels/c4_brief_release.pyx"
 C7 = "src/gilbench/kernels/c7_prange_overhead.pyx"
 C7_LOOP = '''        for i in prange(n, num_threads=nt, schedule="static"):
             s += xv[i] * xv[i]
@@ -75,6 +82,20 @@ REGRESSIONS = {
                         "cimport numpy as cnp\nfrom cpython.exc cimport PyErr_CheckSignals\n")]),
     "more-work": ("C1's GIL-held sum of squares does 50% more dependent adds", "1 thread",
                   []),
+    "void-helper": ("C1's noexcept helper refactored to write through a pointer, its "
+                    "noexcept lost (a void cdef function then checks for an exception, under "
+                    "the GIL, after every call)", "1 thread and usable CPUs",
+                    [(C1, "cdef double _poly_noexcept(double v) noexcept nogil:\n"
+                          "    return poly8(v)",
+                      "cdef void _poly_noexcept(double v, double* dst) nogil:\n"
+                      "    dst[0] = poly8(v)"),
+                     (C1, "ov[i] = _poly_noexcept(xv[i])", "_poly_noexcept(xv[i], &ov[i])"),
+                     (C1, "ov[i] = _poly_noexcept(xv[i])", "_poly_noexcept(xv[i], &ov[i])")]),
+    "drop-brief-release": ("C4's spin loop no longer releases the GIL (the release looked "
+                           "useless)", "1 thread and usable CPUs, counts only",
+                           [(C4, "            with nogil:\n                pass\n"
+                                 "            next_release += every",
+                             "            next_release += every")]),
 }
 
 
