@@ -838,6 +838,15 @@ MAIN_JOB_SIDES = (("spawn", "spawn (before)"), ("forkserver", "forkserver (after
 #: gain at n = 1e5 on one thread.
 C8_FORK_POINT = ("bench_c8_parallel_section.TrackC8NormalizeGain."
                  "track_c8_normalize_gain(100000, 1)")
+#: Points docs/main-job.md discusses, shown run by run: (point, what it is).
+MAIN_JOB_RUN_BY_RUN = (
+    ("bench_c8_parallel_section.TrackC8NormalizeGain.track_c8_normalize_gain(1000, 2)",
+     "C8's deciding ratio (normalize, n = 1000, 2 threads)"),
+    ("bench_c4_brief_release.TrackC4CostPerRelease.track_c4_ns_per_release",
+     "C4's cost per release (ns)"),
+    ("bench_c7_prange_overhead.TrackC7RegionOverhead.track_c7_region_us('empty', 2)",
+     "C7's region cost (empty, 2 threads; us)"),
+)
 
 
 def _time_accounting():
@@ -925,6 +934,12 @@ def main_job_spread(machine="vm") -> str:
     lines += ["C8's one-section gain at n = 1e5 on one thread, run by run (1.0: one section "
               "and several short loops take the same time, as they should on one thread): "
               + "; ".join(c8) + ". All its one-thread points: " + "; ".join(ones) + "."]
+    for point, what in MAIN_JOB_RUN_BY_RUN:
+        lines += ["", f"{what}, run by run: " + "; ".join(
+            f"{t}: " + ", ".join(f"{run.points[point].value:.3g}"
+                                 for run, _, _ in per[m].values()
+                                 if point in run.points and run.points[point].ok)
+            for m, t in sides) + "."]
     return "\n".join(lines) + "\n"
 
 
