@@ -12,7 +12,7 @@ from gilbench.kernels.c2_numpy_with_gil import dot_loop_nogil, dot_numpy_with_gi
 
 from .common import (
     SIZES,
-    STRUCTURE_PYTHON_THREADS,
+    STRUCTURE_THREADS,
     Benchmark,
     InstructionCounts,
     StructureCounts,
@@ -117,7 +117,7 @@ class TrackC2PythonThreadsStructure(StructureCounts):
     without a ``with nogil`` of ours; the hand-written loop releases it once
     with its own."""
 
-    params = (["cython_numpy_with_gil", "cython_loop_nogil"], STRUCTURE_PYTHON_THREADS)
+    params = (["cython_numpy_with_gil", "cython_loop_nogil"], STRUCTURE_THREADS)
     param_names = ["way", "python_threads"]
     unit = "GIL releases per call"
 
@@ -127,7 +127,7 @@ class TrackC2PythonThreadsStructure(StructureCounts):
         return structure_table({f"{way}/{nt}": ("gilbench.kernels.c2_numpy_with_gil", func,
                                                 "x_y_python_threads", nt)
                                 for way, func in funcs.items()
-                                for nt in STRUCTURE_PYTHON_THREADS})
+                                for nt in STRUCTURE_THREADS})
 
     def track_c2_python_threads_structure(self, table, way, nt):
         return table[f"{way}/{nt}"]["per_call"]["gil_saves"] / nt

@@ -16,7 +16,7 @@ from gilbench.kernels.c4_brief_release import poll_flag, spin_release_every
 
 from .common import (
     SMOKE,
-    STRUCTURE_PYTHON_THREADS,
+    STRUCTURE_THREADS,
     Benchmark,
     InstructionCounts,
     StructureCounts,
@@ -149,7 +149,7 @@ class TrackC4PythonThreadsStructure(StructureCounts):
     one, however many threads wait for the GIL; without, none: Cython does
     not hand the GIL to a waiting thread by itself."""
 
-    params = (["every_step", "never"], STRUCTURE_PYTHON_THREADS)
+    params = (["every_step", "never"], STRUCTURE_THREADS)
     param_names = ["release", "python_threads"]
     unit = "GIL releases per step"
 
@@ -159,7 +159,7 @@ class TrackC4PythonThreadsStructure(StructureCounts):
         return structure_table({f"{release}/{nt}": ("gilbench.kernels.c4_brief_release",
                                                     "spin_release_every", recipe, nt)
                                 for release, recipe in recipes.items()
-                                for nt in STRUCTURE_PYTHON_THREADS})
+                                for nt in STRUCTURE_THREADS})
 
     def track_c4_python_threads_structure(self, table, release, nt):
         return table[f"{release}/{nt}"]["per_element"]["gil_saves"] / nt

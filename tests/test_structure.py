@@ -88,6 +88,9 @@ def test_a_kernel_missing_from_the_build_is_skipped_saying_so():
     got = structure_table({"p": (C1, "no_such_kernel", "x", 1)})
     assert set(got) == {"skip"}
     assert f"{C1}.no_such_kernel is not in this build of gilbench" in got["skip"]
+    module = "gilbench.kernels.no_such_module"
+    got = structure_table({"p": (module, "f", "x", 1)})
+    assert f"{module}.f is not in this build of gilbench" in got["skip"]
 
 
 def test_a_thread_pool_made_once_is_not_made_again(counted):

@@ -83,8 +83,8 @@ def start_blas_at_one() -> None:
     asv's fork server imports the suite once and forks every benchmark
     process from it.  At the fork OpenBLAS stops its thread pool, and in the
     child it starts a new one whenever it is given a thread count, even the
-    count it already has; the new threads spin about a tenth of a second
-    before they sleep, beside whatever is timed next (docs/main-job.md).  A
+    count it already has; the new threads spin before they sleep, beside
+    whatever is timed next (docs/main-job.md, and the probe's output there).  A
     server already at one thread, and :class:`pinned` leaving a library at its
     count alone, start no pool in the child: a BLAS call at one thread runs
     in the calling thread.  The setting claims BLAS for the calling thread

@@ -29,7 +29,7 @@ At more threads, :func:`poly_noexcept_prange` and :func:`poly_except_prange`
 run the polynomial's two cdef calls in a prange: the ``except *`` call takes
 the GIL back after every element on every thread of the team, so the cost
 that C1 names becomes a lock the team queues on (counted exactly by
-``TrackC1ThreadsStructure``).
+``TrackC1PrangeStructure``).
 """
 
 cimport numpy as cnp
