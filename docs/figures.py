@@ -297,11 +297,12 @@ def _aa_runs(aa_dir: Path | None = None):
                                                                    machine=rec["machine"]))
         first = _judged(d / "first", rec["machine"], rec["base"], rec["head"], table)
         names = {m.name for m in first.first_failures}
-        again = set()
-        if names:
+        timed = {m.name for m in first.to_confirm}
+        again = names - timed      # exact counts fail as measured
+        if timed:
             conf = _judged(d / "confirmation", rec["machine"], rec["base"], rec["head"], table,
-                           watched=names)
-            again = {m.name for m in conf.moved if m.kind in gate.CONFIRMED_FAILS} & names
+                           watched=timed)
+            again |= {m.name for m in conf.moved if m.kind in gate.CONFIRMED_FAILS} & timed
         hard = {m.name for m in first.moved if m.kind in gate.HARD_FAILS}
         if sorted(again | hard) != sorted(recorded["failures"]):
             raise ValueError(f"{rec['name']}: its raw results give the failures "
@@ -371,13 +372,31 @@ def _reach_batch(out: Path):
         if names != {m["name"] for m in h["first"] if m["kind"] in gate.CONFIRMED_FAILS}:
             raise ValueError(f"reach {out.name}/{h['regression']}: the raw first measurement "
                              "disagrees with reach.json")
+        # What fails the gate (gate.Gate.failures): what vanished or newly
+        # failed, the exact counts that moved (as measured), and the timed
+        # points the confirmation moved again.
         caught = {m.name: m for m in first.moved if m.kind in gate.HARD_FAILS}
-        if names:
+        caught |= {m.name: m for m in first.first_failures if gate.EXACT.search(m.name)}
+        timed = {m.name for m in first.to_confirm}
+        if timed:
             conf = _judged(out / "confirmation" / h["regression"], rec["machine"], rec["base"],
-                           h["sha"], table, watched=names)
+                           h["sha"], table, watched=timed)
             caught |= {m.name: m for m in conf.moved if m.kind in gate.CONFIRMED_FAILS
-                       and m.name in names}
+                       and m.name in timed}
         h["caught"] = caught
+        # Exact counts that failed first and were measured again anyway
+        # (batches made before the gate stopped re-measuring them): (base,
+        # head) of each measurement.
+        again_dir = out / "confirmation" / h["regression"]
+        h["exact_again"] = []
+        exact_first = [m for m in first.first_failures if gate.EXACT.search(m.name)]
+        if exact_first and again_dir.is_dir():
+            conf_run = {side: results.load_commit(again_dir, rec["machine"], sha).points
+                        for side, sha in (("base", rec["base"]), ("head", h["sha"]))}
+            for m in exact_first:
+                b, hd = conf_run["base"].get(m.name), conf_run["head"].get(m.name)
+                if b is not None and hd is not None and b.ok and hd.ok:
+                    h["exact_again"].append(((m.base, m.head), (b.value, hd.value)))
         h["batch"] = out.name
         h["bench"] = bench
     return rec, table
@@ -428,6 +447,12 @@ def gate_reach() -> str:
         lines.append(f"| {h['batch']} | {h['regression']}: {h['what']} | {h['expected']} | "
                      f"{'yes' if h['caught'] else 'NO'} | {say(at[1])} | {say(at['n'])} | "
                      f"{f'{big:.3g}' if big else '-'} |")
+    again = [pair for h in heads for pair in h["exact_again"]]
+    if again:
+        same = sum(first == second for first, second in again)
+        lines += ["", f"Exact counts that moved in a first measurement and were measured "
+                  f"again (the batches made before the gate stopped re-measuring them): "
+                  f"{same} of {len(again)} read the same base and head values both times."]
     lines += ["", "Out of sample: the thresholds were set by the calibration's runs."]
     return "\n".join(lines) + "\n"
 

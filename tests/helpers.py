@@ -98,6 +98,10 @@ FIXED_DATES = {"GIT_AUTHOR_DATE": "2099-01-01T00:00:00+0000",
                "GIT_COMMITTER_DATE": "2099-01-01T00:00:00+0000"}
 #: What the gate tests calibrate and gate: an exact count and a time.
 GATE_BENCHES = r"TrackC1Instructions|TimeC4ReleaseEvery"
+#: The benchmark modules of the gate tests' clone: those of GATE_BENCHES,
+#: C6's (which a HEAD of theirs deletes) and the machine's.
+GATE_SUITE = ("bench_c1_gil_held.py", "bench_c4_brief_release.py", "bench_c6_scan.py",
+              "bench_machine.py")
 
 
 def gate_env(home) -> dict:

@@ -4,9 +4,10 @@
   much work again (an extra dependent add over half the elements), loosens
   its own gate table and deletes a benchmark module; asv builds it (only C1's
   kernel is recompiled); the gate, run from BASE's checkout as the workflow
-  runs it, exits 1, names the instruction count that rose (confirmed), judges
-  by BASE's table and fails on the removed module.  Instruction counts are
-  exact, so this cannot flake.
+  runs it, exits 1, names the instruction count that rose (failing as
+  measured: an exact count is not measured again), judges by BASE's table
+  and fails on the removed module.  Instruction counts are exact, so this
+  cannot flake.
 * A fresh A/A gate run on the gate calibration's pair of identical commits
   passes.
 * A benchmark that fails at HEAD only (on purpose, GILBENCH_FAIL_BENCHMARK,
@@ -126,9 +127,10 @@ def test_gate_fails_naming_the_slower_kernel(slowed):
     assert SLOWED in r.stdout
     assert "uncalibrated mode" in r.stdout
     # Only the kernel that changed moved: the other nine counts are exact.
-    # It moved in the first measurement and again in the confirmation.
-    assert r.stdout.count("| regression |") == 2, r.stdout
-    assert "Confirmation" in r.stdout
+    # An exact count fails as measured: no confirmation was run for it.
+    assert r.stdout.count("| regression |") == 1, r.stdout
+    assert "1 exact counts moved: they fail as measured" in r.stdout
+    assert "Confirmation" not in r.stdout
     # Only the gated benchmark ran (asv's own report of what it measured).
     assert "TrackC1Instructions" in r.stdout and "TrackC9Instructions" not in r.stdout
 
@@ -166,8 +168,7 @@ def test_head_is_judged_by_bases_rules(slowed):
 
 def test_the_summary_parses_as_markdown_with_its_table(slowed):
     _, summary = slowed
-    (table, confirmed) = markdown_tables(summary.read_text())
-    assert confirmed == table
+    (table,) = markdown_tables(summary.read_text())
     header, *rows = table
     assert header == ["benchmark", "base", "head", "ratio", "noise floor", "threshold",
                       "result"]
@@ -177,19 +178,42 @@ def test_the_summary_parses_as_markdown_with_its_table(slowed):
     assert row[4] == "exact"
 
 
-def test_the_first_measurement_and_the_confirmation_are_kept_apart(slowed):
-    """asv's result files hold the confirmation's values of the points it
-    measured again; the gate keeps each measurement's own files, which give
-    back the values its summary judged."""
+def test_the_first_measurement_is_kept_and_no_exact_count_is_measured_again(slowed):
+    """The gate keeps the raw results it judged, which give back the values
+    of its summary; with only an exact count failing, there is no second
+    measurement (and no raw confirmation)."""
     r, summary = slowed
     raw = summary.parent / "head" / gate.RAW_DIR
-    tables = markdown_tables(summary.read_text())
-    for where, table in zip(("first", "confirmation"), tables, strict=True):
-        header, row = table
-        base, head = (results.load_commit(raw / where, "gate-test", sha)
-                      for sha in _shas(r.stdout))
-        assert float(row[1]) == pytest.approx(base.points[SLOWED].value, rel=1e-3)
-        assert float(row[2]) == pytest.approx(head.points[SLOWED].value, rel=1e-3)
+    ((header, row),) = markdown_tables(summary.read_text())
+    base, head = (results.load_commit(raw / "first", "gate-test", sha)
+                  for sha in _shas(r.stdout))
+    assert float(row[1]) == pytest.approx(base.points[SLOWED].value, rel=1e-3)
+    assert float(row[2]) == pytest.approx(head.points[SLOWED].value, rel=1e-3)
+    assert not (raw / "confirmation").exists()
+
+
+def test_a_moved_exact_count_fails_as_measured_and_a_timed_point_must_move_again():
+    """The confirmation measures again only the timed points that failed: a
+    timed point that does not move again passes, an exact count that moved
+    fails without a second measurement; without a confirmation
+    (``--no-confirm``) every first failure fails."""
+    exact = "bench_c1_gil_held.TrackC1Instructions.track_c1_instructions('sumsq', 'nogil')"
+    timed = "bench_c4_brief_release.TimeC4ReleaseEvery.time_c4_release_every(1)"
+    first = [gate.Moved(exact, 4.0, 6.0, 1.5, 1.02, None, gate.REGRESSION),
+             gate.Moved(timed, 1e-4, 2e-4, 2.0, 1.25, 1.1, gate.REGRESSION)]
+    g = gate.Gate(base="b" * 40, head="c" * 40, machine="m", table_note="t", moved=first)
+    assert [m.name for m in g.to_confirm] == [timed]
+    assert [m.name for m in g.failures] == [exact, timed]        # not confirmed yet
+    g.confirmation = []                                           # the timed one held
+    assert [m.name for m in g.failures] == [exact] and not g.passed
+    text = gate.to_markdown(g)
+    assert "1 exact counts moved: they fail as measured" in text
+    assert "none moved again; not a failure" in text
+    g.confirmation = [gate.Moved(timed, 1e-4, 2.1e-4, 2.1, 1.25, 1.1, gate.REGRESSION)]
+    assert [m.name for m in g.failures] == [exact, timed]
+    only_timed = gate.Gate(base="b" * 40, head="c" * 40, machine="m", table_note="t",
+                           moved=first[1:], confirmation=[])
+    assert only_timed.passed
 
 
 def _shas(stdout: str) -> list[str]:

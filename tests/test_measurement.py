@@ -120,9 +120,11 @@ def test_shared_counts_are_counted_once_per_build_and_exact(valgrind, tmp_path):
     kept.unlink()   # counted again from scratch: the same numbers
     assert instructions.per_element_shared(one, universe, sizes=(100, 1100),
                                            cache_dir=tmp_path) == first
-    # Another universe is another key: nothing read from the first.
-    instructions.per_element_shared(one, universe[:1], sizes=(100, 1100), cache_dir=tmp_path)
-    assert len(list(tmp_path.glob("gilbench-instructions-*.json"))) == 2
+    # Another universe (or other sizes) is another file: nothing is read
+    # from the first.
+    assert instructions._build_key(universe[:1], (100, 1100)) != kept.stem.split("-")[-1]
+    assert instructions._build_key(universe, (100, 1200)) != kept.stem.split("-")[-1]
+    assert instructions._build_key(universe, (100, 1100)) == kept.stem.split("-")[-1]
 
 
 def test_under_asv_each_commit_and_run_counts_for_itself(monkeypatch):

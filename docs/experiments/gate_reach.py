@@ -24,8 +24,9 @@ with BASE, the gate's way (:func:`gilbench.gate.measure`: the exact counts
 once, the times in interleaved rounds), over the points the gate watches
 here (the exact counts and the timed points of ``noise/gate/<machine>.json``
 within the gate's time budget, :func:`gilbench.gate.watched_timed`).
-Each head is judged against BASE by :func:`gilbench.gate.judge`, and what
-failed is measured again, BASE and that head (the gate's confirmation).
+Each head is judged against BASE by :func:`gilbench.gate.judge`, and the
+timed points that failed are measured again, BASE and that head (the gate's
+confirmation; a moved exact count fails as measured, as in the gate).
 The raw asv results of the first measurement and of each confirmation are
 kept apart under ``noise/gate-reach/<batch>/`` (default: the machine's
 name), with ``reach.json``;
@@ -198,7 +199,9 @@ def main(argv=None) -> int:
                        watched=set(kinds))
         h["gated"] = g.gated
         h["first"] = _moved(g)
-        failing = {m.name: kinds[m.name] for m in g.first_failures}
+        # As the gate: the timed points are measured again; a moved exact
+        # count fails as measured (it reads the same in every run).
+        failing = {m.name: kinds[m.name] for m in g.to_confirm}
         h["confirmation"] = []
         if failing:
             gate.measure(work, [base, h["sha"]], failing, machine=machine)
@@ -207,7 +210,7 @@ def main(argv=None) -> int:
             again = gate.judge(raw, machine, base, h["sha"], table, verdicts=False,
                                watched=set(failing))
             h["confirmation"] = _moved(again)
-        print(f"{h['regression']}: {len(failing)} failing first, "
+        print(f"{h['regression']}: {len(g.first_failures)} failing first, "
               f"{sum(m['kind'] in gate.CONFIRMED_FAILS for m in h['confirmation'])} again",
               flush=True)
     record = {"base": base, "tested_commit": tested, "machine": machine, "seed": seed,

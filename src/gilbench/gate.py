@@ -32,8 +32,10 @@ benchmark's own noise, judged by the rules BASE committed.
     factor, and Welch's test on the medians of the rounds where samples
     exist): for times, costs and instruction counts only a rise, for the
     other ``track_`` values (ratios, whose good direction depends on the
-    claim; structure counts) a move either way -- **confirmed**: the failing benchmarks are
-    measured again, interleaved, and a point fails only if it fails again;
+    claim; structure counts) a move either way -- **confirmed**: the failing timed
+    benchmarks are measured again, interleaved, and a point fails only if it
+    fails again (an exact count fails as measured: it reads the same in every
+    run);
   - a point gated at BASE that is missing, skipped, failed or NaN at HEAD,
     and a benchmark module that HEAD removes (**what vanishes fails**);
   - a benchmark that ran at BASE and fails at HEAD;
@@ -63,8 +65,8 @@ from gilbench.harness import instructions
 from gilbench.harness.threads import usable_cpus
 from gilbench.significance import better
 
-__all__ = ["Gate", "gate", "judge", "compare", "asv_settings", "gated_points", "to_markdown",
-           "candidates", "point_regex", "table_at", "as_dict", "measure", "keep_raw",
+__all__ = ["Gate", "Moved", "gate", "judge", "compare", "asv_settings", "gated_points",
+           "to_markdown", "candidates", "point_regex", "table_at", "as_dict", "measure", "keep_raw",
            "suite_settings", "watched_timed", "TABLE", "GATE_RATIOS", "RAW_DIR",
            "GATE_TIMED_BUDGET",
            "EXACT", "GATE_ROUNDS", "GATE_REPEAT", "GATE_LAUNCH", "CALIBRATED", "UNCALIBRATED"]
@@ -289,14 +291,24 @@ class Gate:
         return [m for m in self.moved if m.kind in CONFIRMED_FAILS]
 
     @property
+    def to_confirm(self) -> list:
+        """The first failures the confirmation measures again: the timed and
+        in-process ones.  An exact count is the same in every run of one
+        build (identical across repeated runs and A/A builds: docs/gate.md),
+        so measuring it again would only read the same number."""
+        return [m for m in self.first_failures if not EXACT.search(m.name)]
+
+    @property
     def failures(self) -> list:
-        """What fails the gate: vanished points and new failures at once;
-        moved points only if the confirmation moved them again."""
+        """What fails the gate: vanished points, new failures and moved
+        exact counts at once; moved timed points only if the confirmation
+        moved them again."""
         hard = [m for m in self.moved if m.kind in HARD_FAILS]
         if self.confirmation is None:
             return hard + self.first_failures
         again = {m.name for m in self.confirmation if m.kind in CONFIRMED_FAILS}
-        return hard + [m for m in self.first_failures if m.name in again]
+        return hard + [m for m in self.first_failures
+                       if EXACT.search(m.name) or m.name in again]
 
     @property
     def verdict_changes(self) -> list:
@@ -496,7 +508,9 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     out.removed_modules = removed
     out.notes += notes
     if confirm and out.first_failures:
-        names = {m.name: kinds.get(m.name, TIME_KIND) for m in out.first_failures}
+        out.confirmation = []
+    if confirm and out.to_confirm:
+        names = {m.name: kinds.get(m.name, TIME_KIND) for m in out.to_confirm}
         measure(repo, shas, names, asv_args=(*config, *asv_args), machine=machine)
         keep_raw(results_dir, machine, shas, raw / "confirmation")
         second = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
@@ -646,13 +660,17 @@ def to_markdown(g: Gate) -> str:
         lines += ["First measurement:", ""] + _moved_table(g.moved)
     else:
         lines += ["No gated point moved beyond its threshold.", ""]
-    if g.confirmation is not None:
+    exact = [m for m in g.first_failures if EXACT.search(m.name)]
+    if g.confirmation is not None and exact:
+        lines += [f"{len(exact)} exact counts moved: they fail as measured, since an exact "
+                  "count reads the same in every run (not measured again).", ""]
+    if g.confirmation is not None and g.to_confirm:
         if g.confirmation:
-            lines += ["Confirmation (the failing benchmarks measured again, interleaved):",
-                      ""] + _moved_table(g.confirmation)
+            lines += ["Confirmation (the failing timed benchmarks measured again, "
+                      "interleaved):", ""] + _moved_table(g.confirmation)
         else:
-            lines += ["Confirmation (the failing benchmarks measured again, interleaved): "
-                      "none moved again; not a failure.", ""]
+            lines += ["Confirmation (the failing timed benchmarks measured again, "
+                      "interleaved): none moved again; not a failure.", ""]
     if g.verdicts:
         lines += ["| claim | base | head |", "|---|---|---|"]
         failing = {v[0] for v in g.verdict_failures}
