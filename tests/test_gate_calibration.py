@@ -164,14 +164,15 @@ def test_a_pair_measured_on_a_busy_machine_is_refused(gate_calibrated):
     refused, its load recorded, and with no refusal left the calibration
     stops with one line (exit 2), keeping the quiet pair it had.  (The
     fixture's clone is its own scratch clone; it calibrates a checkout of
-    the clone's base commit.)"""
+    the clone's base commit, on C4's structure counts: two builds and two
+    short counting processes, the spinner busy throughout.)"""
     work = gate_calibrated["work"]
     spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         r = subprocess.run([sys.executable, "-m", "gilbench", "calibrate", "--gate", "--pairs",
                             "2", "--repo", str(gate_calibrated["checkout"]), "--workdir",
                             str(work), "--machine",
-                            "gate-test", "--only", "TimeC4ReleaseEvery", "--max-others", "0.3",
+                            "gate-test", "--only", "TrackC4Structure", "--max-others", "0.3",
                             "--max-steal", "inf", "--refusals", "1", "--out",
                             str(work / "busy-out"), "--", "--quick"],
                            cwd=work, env=gate_calibrated["env"], capture_output=True, text=True,

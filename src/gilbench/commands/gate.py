@@ -33,7 +33,7 @@ def add_arguments(parser) -> None:
                         help="gate only the benchmark classes matching REGEX (e.g. C1)")
     parser.add_argument("--no-confirm", action="store_true",
                         help="fail on the first measurement, without measuring failing "
-                        "points again")
+                        "timed points again (a moved exact count always fails as measured)")
     parser.add_argument("--summary", default=None, metavar="FILE",
                         help="also write the markdown summary here ($GITHUB_STEP_SUMMARY is "
                         "appended to when set)")
