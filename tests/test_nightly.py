@@ -114,8 +114,8 @@ def nights(github):
                                  text=True, env=failing)
     o["after1"] = stored_files(bare)
     o["results_a_after1"] = _result_of(bare, o["a"])
-    # B: an empty commit over A with fixed dates, the same commit as the gate
-    # tests' (so asv builds it once a session).
+    # B: an empty commit over A with fixed dates (the same commit in every
+    # clone of A, and the newest).
     o["b"] = gate_calibration.identical_commit(proj, env=env)
     o["killed2"] = killed_night(proj, failing, signal.SIGTERM)
     o["after2"] = stored_files(bare)
