@@ -106,7 +106,8 @@ def test_instruction_counts_are_exact_and_grow_with_work(valgrind):
 def test_shared_counts_are_counted_once_per_build_and_exact(valgrind, tmp_path):
     """The suite's count tables share one valgrind process per build: the
     first counts the whole universe and keeps it; the next reads it; the
-    values are what that process counted, exact on a second count."""
+    values are what that process counted (a second count gives the same:
+    the test above)."""
     universe = list(POINTS.values())
     one = {"a": POINTS["sumsq_nogil"]}
     first = instructions.per_element_shared(one, universe, sizes=(100, 1100), cache_dir=tmp_path)
@@ -117,9 +118,7 @@ def test_shared_counts_are_counted_once_per_build_and_exact(valgrind, tmp_path):
     again = instructions.per_element_shared(other, universe, sizes=(100, 1100),
                                             cache_dir=tmp_path)
     assert again == {"b": table["gilbench.kernels.c1_gil_held:poly_nogil:x_out"]}
-    kept.unlink()   # counted again from scratch: the same numbers
-    assert instructions.per_element_shared(one, universe, sizes=(100, 1100),
-                                           cache_dir=tmp_path) == first
+    assert first == {"a": table["gilbench.kernels.c1_gil_held:sumsq_nogil:x"]}
     # Another universe (or other sizes) is another file: nothing is read
     # from the first.
     assert instructions._build_key(universe[:1], (100, 1100)) != kept.stem.split("-")[-1]
