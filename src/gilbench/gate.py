@@ -662,8 +662,8 @@ def to_markdown(g: Gate) -> str:
         lines += ["No gated point moved beyond its threshold.", ""]
     exact = [m for m in g.first_failures if EXACT.search(m.name)]
     if g.confirmation is not None and exact:
-        lines += [f"{len(exact)} exact counts moved: they fail as measured, since an exact "
-                  "count reads the same in every run (not measured again).", ""]
+        lines += [f"Exact counts that moved: {len(exact)}. They fail as measured (not "
+                  "measured again): an exact count reads the same in every run.", ""]
     if g.confirmation is not None and g.to_confirm:
         if g.confirmation:
             lines += ["Confirmation (the failing timed benchmarks measured again, "
