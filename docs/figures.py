@@ -376,7 +376,7 @@ def _reach_batch(out: Path):
         # failed, the exact counts that moved (as measured), and the timed
         # points the confirmation moved again.
         caught = {m.name: m for m in first.moved if m.kind in gate.HARD_FAILS}
-        caught |= {m.name: m for m in first.first_failures if gate.EXACT.search(m.name)}
+        caught |= {m.name: m for m in first.exact_failures}
         timed = {m.name for m in first.to_confirm}
         if timed:
             conf = _judged(out / "confirmation" / h["regression"], rec["machine"], rec["base"],
@@ -389,7 +389,7 @@ def _reach_batch(out: Path):
         # head) of each measurement.
         again_dir = out / "confirmation" / h["regression"]
         h["exact_again"] = []
-        exact_first = [m for m in first.first_failures if gate.EXACT.search(m.name)]
+        exact_first = first.exact_failures
         if exact_first and again_dir.is_dir():
             conf_run = {side: results.load_commit(again_dir, rec["machine"], sha).points
                         for side, sha in (("base", rec["base"]), ("head", h["sha"]))}
@@ -431,8 +431,9 @@ def gate_reach() -> str:
                      f"every head the gate's way over the {len(r['watched'])} points it "
                      f"watches, {r['first_seconds'] / 60:.1f} min, then the gate's "
                      "confirmation for each head.")
-    lines += ["", "| batch | regression | expected at | caught | confirmed or vanished points "
-              "at 1 thread | at the usable CPUs | largest confirmed ratio |",
+    lines += ["", "| batch | regression | expected at | caught | failing points at 1 thread "
+              "(an exact count as measured, a time confirmed) or vanished | at the usable "
+              "CPUs | largest ratio of a failing point |",
               "|---|---|---|---|---|---|---|"]
     for h in heads:
         at = {1: [], "n": []}

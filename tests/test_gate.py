@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import collections
 import json
-import re
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +30,9 @@ from pathlib import Path
 import pytest
 from test_claims import changed, write_results
 
+from benchmarks.bench_c1_gil_held import TrackC1PrangeStructure
+from benchmarks.bench_c4_brief_release import TrackC4PythonThreadsStructure
+from benchmarks.harness.threads import usable_cpus
 from docs.experiments.gate_reach import inject
 from gilbench import claims, gate, results
 
@@ -234,17 +237,18 @@ def test_the_gate_passes_a_fresh_a_a_run(gate_calibrated):
     base, head = gate_calibrated["pair"]
     work = gate_calibrated["work"]
     only = "TrackC1PrangeStructure|TrackC4PythonThreadsStructure"
-    # Each at 1 thread and at this machine's usable CPUs (one count on a
-    # 1-CPU machine): two classes, at least three points each.
-    wanted = [n for n in gate.candidates(work) if re.search(only, n.split("(")[0])]
-    assert len(wanted) >= 6, wanted
+    # Every point of the two classes (asv's params: a grid), each at 1
+    # thread and at this machine's usable CPUs (one count on a 1-CPU machine).
+    classes = (TrackC1PrangeStructure, TrackC4PythonThreadsStructure)
+    assert all(cls.params[-1] == sorted({1, usable_cpus()}) for cls in classes)
+    wanted = sum(math.prod(len(p) for p in cls.params) for cls in classes)
     r = subprocess.run([sys.executable, "-m", "gilbench", "gate", base, head, "--repo",
                         str(work), "--machine", "gate-test", "--only", only, "--", "--quick"],
                        cwd=work, env=gate_calibrated["env"], capture_output=True, text=True,
                        timeout=1200)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "gilbench gate: passed" in r.stdout, r.stdout
-    assert f"uncalibrated mode, {len(wanted)} gated points" in r.stdout, r.stdout
+    assert f"uncalibrated mode, {wanted} gated points" in r.stdout, r.stdout
     assert "No gated point moved beyond its threshold." in r.stdout
 
 

@@ -291,11 +291,17 @@ class Gate:
         return [m for m in self.moved if m.kind in CONFIRMED_FAILS]
 
     @property
+    def exact_failures(self) -> list:
+        """The first failures that are exact counts: they fail as measured.
+        An exact count is the same in every run of one build (identical
+        across repeated runs and A/A builds: docs/gate.md), so measuring it
+        again would only read the same number."""
+        return [m for m in self.first_failures if EXACT.search(m.name)]
+
+    @property
     def to_confirm(self) -> list:
-        """The first failures the confirmation measures again: the timed and
-        in-process ones.  An exact count is the same in every run of one
-        build (identical across repeated runs and A/A builds: docs/gate.md),
-        so measuring it again would only read the same number."""
+        """The first failures the confirmation measures again: the timed
+        ones (every first failure but :attr:`exact_failures`)."""
         return [m for m in self.first_failures if not EXACT.search(m.name)]
 
     @property
@@ -307,8 +313,8 @@ class Gate:
         if self.confirmation is None:
             return hard + self.first_failures
         again = {m.name for m in self.confirmation if m.kind in CONFIRMED_FAILS}
-        return hard + [m for m in self.first_failures
-                       if EXACT.search(m.name) or m.name in again]
+        exact = {m.name for m in self.exact_failures}
+        return hard + [m for m in self.first_failures if m.name in exact or m.name in again]
 
     @property
     def verdict_changes(self) -> list:
@@ -660,7 +666,7 @@ def to_markdown(g: Gate) -> str:
         lines += ["First measurement:", ""] + _moved_table(g.moved)
     else:
         lines += ["No gated point moved beyond its threshold.", ""]
-    exact = [m for m in g.first_failures if EXACT.search(m.name)]
+    exact = g.exact_failures
     if g.confirmation is not None and exact:
         lines += [f"Exact counts that moved: {len(exact)}. They fail as measured (not "
                   "measured again): an exact count reads the same in every run.", ""]
