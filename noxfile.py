@@ -99,16 +99,48 @@ def calibrate(session):
     session.run("gilbench", "calibrate", *session.posargs)
 
 
+#: Where ``nox -s gate`` checks out BASE to install the gate's tool from.
+GATE_TOOL_TREE = os.path.join(".nox", "gate-tool")
+
+
+def _gate_base(session) -> str:
+    """BASE's full hash: the first of the gate's arguments that is not an
+    option (``origin/main`` when none is given, as ``gilbench gate``)."""
+    given = [a for a in session.posargs if not a.startswith("-")]
+    rev = given[0] if given else "origin/main"
+    r = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        session.log(f"gilbench gate: {rev!r} is not a commit of this checkout")
+        raise SystemExit(2)
+    return r.stdout.strip()
+
+
 @nox.session
 def gate(session):
     """The regression gate: ``nox -s gate -- BASE [HEAD]`` benchmarks both
     commits on this machine in interleaved rounds and judges HEAD by BASE's
     rules (gilbench.gate).  Its exit code is the gate's: 0 passed, 1 failed,
     2 could not run; the markdown summary goes to stdout and
-    $GITHUB_STEP_SUMMARY."""
-    session.install("virtualenv", TOOL, ".[report]")
+    $GITHUB_STEP_SUMMARY.
+
+    The tool that judges is BASE's, whatever is checked out here: BASE is
+    checked out in a worktree (:data:`GATE_TOOL_TREE`) and the session
+    installs gilbench from it, so the gate process never imports the package
+    of the checkout it runs from (a HEAD whose import sets ``OMP_WAIT_POLICY``
+    would otherwise set it for both sides: docs/gate.md)."""
+    base = _gate_base(session)
+    tree = os.path.abspath(GATE_TOOL_TREE)
+    subprocess.run(["git", "worktree", "prune"], check=True)
+    if not os.path.isdir(tree):
+        subprocess.run(["git", "worktree", "add", "-q", "--detach", tree, base], check=True)
+    subprocess.run(["git", "checkout", "-q", "--detach", base], cwd=tree, check=True)
+    subprocess.run(["git", "clean", "-qfdx"], cwd=tree, check=True)
+    session.log(f"gilbench gate: the tool is BASE's ({base[:8]}, from {GATE_TOOL_TREE})")
+    session.install("virtualenv", TOOL, f"{tree}[report]")
     # Not session.run: nox turns every non-zero exit into 1, and the gate's
-    # 1 (failed) and 2 (could not run) must reach the caller apart.
+    # 1 (failed) and 2 (could not run) must reach the caller apart.  Run
+    # outside the checkout's src/ so that nothing there shadows the install.
     env = dict(os.environ, PATH=os.pathsep.join([session.bin, os.environ.get("PATH", "")]))
     code = subprocess.call([os.path.join(session.bin, "gilbench"), "gate", *session.posargs],
                            env=env)

@@ -13,7 +13,10 @@ own side of the gate is measured.  The measured package (the kernels,
 * :mod:`.instructions`: exact instruction counts under callgrind
   (client requests compiled from ``callgrind.c``);
 * :mod:`.machine`: the cache and memory sizes the bandwidth kernels need;
-* :mod:`.release_numbers`: the number a run records for its Cython release.
+* :mod:`.release_numbers`: the number a run records for its Cython release;
+* :mod:`.runtime`: the runtime record (OpenMP and BLAS settings, libraries,
+  CPU topology) and the one rule for which of the caller's variables the
+  benchmarks see.
 
 The gilbench tool (report, gate, nightly, plan, ``gilbench info``) needs some
 of these rules too: its build from the checkout (meson option ``tool``)

@@ -32,7 +32,12 @@ import threading
 from threadpoolctl import ThreadpoolController
 
 __all__ = ["controller", "pinned", "run_pinned", "blas_info", "openmp_info",
-           "unpinnable_blas", "start_blas_at_one"]
+           "unpinnable_blas", "start_blas_at_one", "blas_as_left_by_package"]
+
+#: {library path: threads} of every BLAS as it was when the suite first set
+#: BLAS to one thread (:func:`start_blas_at_one`): what the package under
+#: test, imported before, left it at.  The runtime record reads it.
+_AS_LEFT: dict | None = None
 
 
 @functools.cache
@@ -91,9 +96,18 @@ def start_blas_at_one() -> None:
     (threadpoolctl's rule for a pthreads OpenBLAS) until a :class:`pinned`
     that changes BLAS in that thread exits.
     """
+    global _AS_LEFT
     blas = controller().select(user_api="blas")
+    if _AS_LEFT is None:
+        _AS_LEFT = {lib.filepath: lib.num_threads for lib in blas.lib_controllers}
     if any(lib.num_threads != 1 for lib in blas.lib_controllers):
         blas.limit(limits=1)
+
+
+def blas_as_left_by_package() -> dict | None:
+    """{library path: threads} of every BLAS before the suite pinned it (None
+    when :func:`start_blas_at_one` has not run in this process)."""
+    return None if _AS_LEFT is None else dict(_AS_LEFT)
 
 
 def _check_count(value, name):

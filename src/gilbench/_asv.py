@@ -10,6 +10,10 @@ goes through here.
 * :func:`run_commits`: ``asv run`` over a list of commits (asv's
   ``HASHFILE:``), the file removed whatever happens.
 * :func:`step_summary`: the job summary of GitHub Actions.
+* :func:`benchmark_environ`: the environment every ``asv run`` gets, with
+  the caller's thread-changing variables cleared (or, with
+  ``GILBENCH_KEEP_RUNTIME=1``, kept, and the machine name says so:
+  :func:`machine`); :mod:`gilbench.harness.runtime` holds the rule.
 
 Only asv's command line and its public module names are used here.
 """
@@ -25,11 +29,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from gilbench.harness import runtime
 from gilbench.harness.threads import usable_cpus
 
 __all__ = ["ASV", "CommandError", "run", "git", "asv", "machine", "resolve", "first_parent",
            "hashfile", "run_commits", "step_summary", "ASV_BENCHMARK_FAILED", "default_machine",
-           "config"]
+           "config", "benchmark_environ", "BENCHMARKING", "RECORD_REGEX", "with_record"]
 
 #: asv, run by the interpreter that runs gilbench (so nox's and CI's
 #: virtualenvs use their own asv).
@@ -74,8 +79,50 @@ def git(*args, cwd, check: bool = True, env=None) -> subprocess.CompletedProcess
     return run(["git", *args], cwd=cwd, check=check, env=env)
 
 
+#: The asv commands that start benchmark processes.
+BENCHMARKING = ("run", "continuous", "find", "dev")
+_told = set()
+
+
+def benchmark_environ(env=None) -> dict:
+    """``env`` (default os.environ) as asv's benchmark processes get it: the
+    thread-changing variables of :mod:`gilbench.harness.runtime` removed,
+    unless ``GILBENCH_KEEP_RUNTIME=1`` keeps them.  Says once on stderr what
+    it cleared or kept.  ValueError for a bad ``GILBENCH_KEEP_RUNTIME``."""
+    out, found, kept = runtime.controlled_environ(env)
+    if found and tuple(found.items()) not in _told:
+        _told.add(tuple(found.items()))
+        names = ", ".join(f"{k}={v}" for k, v in found.items())
+        if kept:
+            print(f"gilbench: kept {names} for the benchmarks ({runtime.KEEP}=1): the runtime "
+                  "record and both pages name them", file=sys.stderr)
+        else:
+            print(f"gilbench: cleared {names} for the benchmarks (the suite chooses the "
+                  f"runtime; {runtime.KEEP}=1 keeps them)", file=sys.stderr)
+    return out
+
+
+#: The benchmarks every run carries whatever ``-b`` selects: the runtime
+#: record and what the run ran on (bench_runtime, bench_machine).
+RECORD_REGEX = r"^bench_runtime\.|^bench_machine\."
+
+
+def with_record(asv_args) -> list:
+    """``asv_args`` with :data:`RECORD_REGEX` added to a ``-b`` selection, so
+    that a run of a subset still records its runtime (no ``-b``: asv runs
+    everything, the record included)."""
+    args = list(asv_args)
+    if any(a in ("-b", "--bench") or a.startswith("--bench=") for a in args):
+        args += ["-b", RECORD_REGEX]
+    return args
+
+
 def asv(*args, cwd, check: bool = True, capture: bool = True, env=None,
         ok=(0,)) -> subprocess.CompletedProcess:
+    """asv with ``args``; a command that benchmarks (:data:`BENCHMARKING`)
+    gets :func:`benchmark_environ`."""
+    if args and args[0] in BENCHMARKING:
+        env = benchmark_environ(env)
     return run([*ASV, *args], cwd=cwd, check=check, capture=capture, env=env, ok=ok)
 
 
@@ -206,10 +253,22 @@ def machine(repo, name: str | None = None, *, env=None) -> str:
     """Record this machine for asv (``asv machine --yes``; the usable CPUs,
     after the affinity mask, as its ``num_cpu``) and return the name its
     results are filed under: ``name``, else :func:`default_machine`, else
-    asv's own default (the host name)."""
+    asv's own default (the host name); with the caller's thread-changing
+    variables kept (``GILBENCH_KEEP_RUNTIME=1``), that name followed by
+    them (``vm+OMP_WAIT_POLICY=PASSIVE``), so that asv never files such a
+    run with the default runs."""
     name = name or default_machine()
     if name is not None and (not name.strip() or "/" in name or name in (".", "..")):
         raise ValueError(f"not a usable machine name: {name!r}")
+    _, found, kept = runtime.controlled_environ(env)
+    if kept and found:
+        if name is None:
+            from asv.machine import Machine
+
+            name = Machine.get_unique_machine_name()
+        suffix = runtime.machine_suffix(found)
+        if not name.endswith(suffix):
+            name += suffix
     args = ["machine", "--yes", "--num_cpu", str(usable_cpus())]
     if name:
         args += ["--machine", name]

@@ -39,6 +39,11 @@ benchmark's own noise, judged by the rules BASE committed.
   - a point gated at BASE that is missing, skipped, failed or NaN at HEAD,
     and a benchmark module that HEAD removes (**what vanishes fails**);
   - a benchmark that ran at BASE and fails at HEAD;
+  - a runtime setting that HEAD's package changes when it is imported (a
+    wait policy, a binding, a thread limit, a BLAS pin: the ``import`` items
+    of :mod:`gilbench.harness.runtime`'s record, taken on both sides,
+    :func:`compare_runtime`); a *machine* item that differs between the two
+    sides means the machine changed mid-gate: exit 2;
   - in calibrated mode, a claim whose verdict changed (except a move into or
     out of "inconclusive", the band a rule keeps for values within its
     noise: reported, not failed).
@@ -61,11 +66,12 @@ from pathlib import Path
 
 from gilbench import _asv, claims, noise_table, plan, results
 from gilbench.claims import CLAIMS, INCONCLUSIVE, NOT_MEASURED
-from gilbench.harness import instructions
+from gilbench.harness import instructions, runtime
 from gilbench.harness.threads import usable_cpus
 from gilbench.significance import better
 
-__all__ = ["Gate", "Moved", "gate", "judge", "compare", "asv_settings", "gated_points",
+__all__ = ["Gate", "Moved", "gate", "record", "compare_runtime", "RECORD_SETTINGS", "judge",
+           "compare", "asv_settings", "gated_points",
            "to_markdown", "candidates", "point_regex", "table_at", "as_dict", "measure", "keep_raw",
            "suite_settings", "watched_timed", "TABLE", "GATE_RATIOS", "RAW_DIR",
            "GATE_TIMED_BUDGET",
@@ -116,6 +122,40 @@ def suite_settings() -> list[str]:
     would count the same instructions again, for minutes), interleaved,
     :data:`GATE_LAUNCH`."""
     return ["--interleave-rounds", "--record-samples", *GATE_LAUNCH]
+
+
+#: The runtime record (bench_runtime): not timed, so it runs under the
+#: launch method that costs least (one server per environment imports the
+#: suite and the package, each item a fork of it).
+RECORD_SETTINGS = ["--launch-method", "forkserver", "-b", r"^bench_runtime\."]
+
+
+def record(repo, shas: list, *, asv_args=(), machine: str | None = None) -> None:
+    """Take the runtime record of ``shas`` (:mod:`gilbench.harness.runtime`)."""
+    _asv.run_commits(repo, shas, *RECORD_SETTINGS, *asv_args, machine=machine)
+
+
+def compare_runtime(base_run, head_run, out: Gate) -> None:
+    """Set ``out.runtime_changes`` from the two runs' records: an item a
+    package can change at import that differs fails the gate; a build item
+    that differs is named; a machine item that differs means the machine
+    changed between the two sides: ValueError (the gate cannot judge)."""
+    base, head = base_run.runtime, head_run.runtime
+    if not base or not head:
+        side = "BASE's" if not base else "HEAD's"
+        out.notes.append(f"{side} run recorded no runtime (bench_runtime): the records were "
+                         "not compared")
+        return
+    diffs = runtime.differences(base, head)
+    moved = [d for d in diffs if d.group == "machine"]
+    if moved:
+        raise ValueError("the machine changed between BASE's and HEAD's runs ("
+                         + "; ".join(map(str, moved)) + "): the gate cannot judge HEAD")
+    out.runtime_changes = [d for d in diffs if d.group == "import"]
+    built = [d for d in diffs if d.group == "build"]
+    if built:
+        out.notes.append("HEAD's build differs in its runtime record (" + "; ".join(map(str, built))
+                         + ")")
 
 
 def measure(repo, shas: list, kinds: dict, *, extra_regex: str = "", asv_args=(),
@@ -278,6 +318,9 @@ class Gate:
     confirmation: list | None = None                   # Moved, second measurement
     verdicts: list = field(default_factory=list)       # (claim, base status, head status)
     removed_modules: list = field(default_factory=list)
+    #: runtime.Difference of the records' import items: what HEAD's package
+    #: changed when it was imported (fails).
+    runtime_changes: list = field(default_factory=list)
     notes: list = field(default_factory=list)          # HEAD changes the table, the gate...
     seconds: float = 0.0
 
@@ -334,7 +377,8 @@ class Gate:
 
     @property
     def passed(self) -> bool:
-        return not (self.failures or self.verdict_failures or self.removed_modules)
+        return not (self.failures or self.verdict_failures or self.removed_modules
+                    or self.runtime_changes)
 
 
 def gated_points(table: dict | None) -> dict:
@@ -505,12 +549,15 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     # asv's exit 2 (a benchmark failed) is judged below; anything else raises.
     measure(repo, shas, kinds, extra_regex=_benchmark_regex([], classes) if classes else "",
             asv_args=(*config, *asv_args), machine=machine)
+    record(repo, shas, asv_args=(*config, *asv_args), machine=machine)
     results_dir = _asv.results_dir(repo)
     keep_raw(results_dir, machine, shas, raw / "first")
     shown = f"{table_path} at {shas[0][:8]}"
     out = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
                 verdicts=verdicts, watched=watch)
     _can_judge(results_dir, machine, shas, out)
+    compare_runtime(results.load_commit(results_dir, machine, shas[0]),
+                    results.load_commit(results_dir, machine, shas[1]), out)
     out.removed_modules = removed
     out.notes += notes
     if confirm and out.first_failures:
@@ -643,6 +690,9 @@ def as_dict(g: Gate) -> dict:
             "first": moved(g.moved),
             "confirmation": None if g.confirmation is None else moved(g.confirmation),
             "failures": sorted(failing), "removed_modules": g.removed_modules,
+            "runtime_changes": [{"item": d.item, "base": runtime.describe(d.item, d.base),
+                                 "head": runtime.describe(d.item, d.head)}
+                                for d in g.runtime_changes],
             "verdicts": [{"claim": c, "base": a, "head": b} for c, a, b in g.verdicts],
             "verdict_failures": [v[0] for v in g.verdict_failures], "notes": g.notes,
             "raw": str(RAW_DIR)}
@@ -662,6 +712,13 @@ def to_markdown(g: Gate) -> str:
     if g.removed_modules:
         lines += ["Benchmark modules removed at HEAD (fails): "
                   + ", ".join(f"`{m}`" for m in g.removed_modules), ""]
+    if g.runtime_changes:
+        lines += ["HEAD's package changes the runtime when it is imported (fails: every "
+                  "benchmark of HEAD ran under it):", "", "| runtime item | base | head |",
+                  "|---|---|---|"]
+        lines += [f"| {d.item} | {runtime.describe(d.item, d.base)} | "
+                  f"{runtime.describe(d.item, d.head)} |" for d in g.runtime_changes]
+        lines.append("")
     if g.moved:
         lines += ["First measurement:", ""] + _moved_table(g.moved)
     else:

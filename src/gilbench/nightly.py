@@ -481,7 +481,8 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
         _log(f"benchmarking commit {k}/{len(commits)} of {tracked} on {machine}: {commit[:8]}")
         try:
             night.asv_exit = max(night.asv_exit,
-                                 _asv.run_commits(repo, [commit], *asv_args, machine=machine,
+                                 _asv.run_commits(repo, [commit], *_asv.with_record(asv_args),
+                                                  machine=machine,
                                                   env=asv_env))
         except _asv.CommandError as exc:
             night.asv_exit = exc.returncode

@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from gilbench import claims
+from gilbench import claims, runtime_record
 from gilbench.claims import CLAIMS, FAILS, HOLDS, INCONCLUSIVE, NO_GIL, NOT_MEASURED, verdicts
 from gilbench.harness.release_numbers import sort_key
 from gilbench.results import Run
@@ -292,8 +292,16 @@ def to_text(runs) -> str:
                      + (", GIL off" if run.without_gil else ""))
         if run.gil_came_back:
             lines.append(f"    not judged as a run without the GIL: {run.gil_came_back}")
+        lines.append(f"    runtime: {runtime_record.summary(run)}")
+        lines += [f"    runtime record changed at {c['commit'][:8]} (since {c['since'][:8]}): "
+                  + "; ".join(c["differences"]) for c in runtime_record.changes(run)]
         lines += [f"    {note}" for note in run.left_out]
     lines.append("")
+    differ = runtime_record.differing(runs) if len(runs) > 1 else []
+    if differ:
+        lines.append("runtime records differ between these runs:")
+        lines += [f"  {row['item']}: " + " | ".join(row["values"]) for row in differ]
+        lines.append("")
     width = max(len(r.label) for r in runs)
     width = max(width, 12, *(23 for r in runs if r.smoke))
     lines.append("claim  " + "  ".join(r.label.ljust(width) for r in runs) + "  title")
@@ -328,6 +336,16 @@ def to_markdown(runs) -> str:
     out += [f"- `{r.label}`: not judged as a run without the GIL: {r.gil_came_back}"
             for r in runs if r.gil_came_back]
     out += [f"- `{r.label}`: {note}" for r in runs for note in r.left_out]
+    out += [f"- `{r.label}` runtime: {runtime_record.summary(r)}" for r in runs]
+    out += [f"- `{r.label}`: runtime record changed at `{c['commit'][:8]}` (since "
+            f"`{c['since'][:8]}`): " + "; ".join(c["differences"])
+            for r in runs for c in runtime_record.changes(r)]
+    differ = runtime_record.differing(runs) if len(runs) > 1 else []
+    if differ:
+        out += ["", "Runtime records that differ between these runs:", "",
+                "| item | " + " | ".join(r.label for r in runs) + " |",
+                "|---|" + "---|" * len(runs)]
+        out += [f"| {row['item']} | " + " | ".join(row["values"]) + " |" for row in differ]
     out.append("")
     out += _changes_markdown(j.changes)
     for c in CLAIMS:
@@ -357,6 +375,8 @@ def to_json(runs) -> str:
                       "label": r.label, "commit": r.commit, "date": _date(r),
                       "usable_cpus": r.cpus, "usable_cpus_from": r.cpus_source,
                       "smoke_run": r.smoke, "left_out": r.left_out,
+                      "settings": r.settings, "runtime": runtime_record.as_dict(r),
+                      "runtime_changes": runtime_record.changes(r),
                       "verdicts": [dict(t[c.id][r.label].as_dict(), machine=r.machine,
                                         cython=r.cython, python=r.python) for c in CLAIMS]}
                      for r in runs],
@@ -602,7 +622,36 @@ th{background:#f4f4f4;text-align:left}.holds{background:#d9f2d9}.fails{backgroun
 .no-GIL-on-this-build{background:#dbe6f6}
 section{border-top:2px solid #ddd;margin-top:2em}img{max-width:100%}
 .rule{color:#444;font-size:.9em;white-space:pre-wrap}.note{color:#666;font-size:.85em}
+.differs{background:#fff0c0}.kept{background:#fde2c8}
 """
+
+
+def _runtime_section(runs: list[Run]) -> list[str]:
+    """The runtime record of every run side by side, the items where they
+    differ marked, and the commits where a run's record changed."""
+    e = html.escape
+    table = runtime_record.rows(runs)
+    if not table:
+        return ["<section id='runtime'><h2>Runtime record</h2><p class='note'>No run here "
+                "recorded its runtime (bench_runtime).</p></section>"]
+    differ = [row["item"] for row in table if row["differs"]]
+    parts = ["<section id='runtime'><h2>Runtime record</h2><p>What decides how threads "
+             "behave besides their count, read inside a benchmark process after the package "
+             "under test was imported (<code>gilbench.harness.runtime</code>). "
+             + (f"Items that differ between these runs: <b>{e(', '.join(differ))}</b>."
+                if differ else "The runs agree on every item compared.") + "</p>"]
+    for r in runs:
+        parts += [f"<p class='note'>{e(r.label)}: record changed at <code>"
+                  f"{e(c['commit'][:8])}</code> (since <code>{e(c['since'][:8])}</code>): "
+                  f"{e('; '.join(c['differences']))}</p>" for c in runtime_record.changes(r)]
+    parts.append("<table id='runtime-record'><tr><th>item</th><th>group</th>"
+                 + "".join(f"<th>{e(r.label)}</th>" for r in runs) + "</tr>")
+    for row in table:
+        parts.append(f"<tr class='{'differs' if row['differs'] else ''}'><td>{e(row['item'])}"
+                     f"</td><td>{e(row['group'])}</td>"
+                     + "".join(f"<td>{e(v)}</td>" for v in row["values"]) + "</tr>")
+    parts.append("</table></section>")
+    return parts
 
 
 def _names_a_file(note: str) -> bool:
@@ -633,7 +682,8 @@ def write_html(runs, out_dir, notes=()) -> Path:
              "<b>no GIL on this build</b> marks a claim whose premise is the GIL, measured on "
              "a free-threaded Python whose GIL stayed off: its values are shown, not judged."
              "</p><table><tr><th>machine</th><th>Python</th><th>Cython</th><th>usable CPUs</th>"
-             "<th>commit</th><th>date</th></tr>"]
+             "<th>commit</th><th>date</th><th>runtime (<a href='#runtime'>record</a>)</th>"
+             "</tr>"]
     for r in runs:
         python = (r.python or "?") + (
             "" if not r.free_threaded else " (GIL off)" if r.without_gil
@@ -641,7 +691,9 @@ def write_html(runs, out_dir, notes=()) -> Path:
         parts.append(f"<tr><td>{e(r.machine)}</td><td>{e(python)}</td>"
                      f"<td>{e(r.cython or '?')}</td>"
                      f"<td>{r.cpus or 'unknown'}</td>"
-                     f"<td><code>{e(r.commit[:8])}</code></td><td>{_date(r)}</td></tr>")
+                     f"<td><code>{e(r.commit[:8])}</code></td><td>{_date(r)}</td>"
+                     f"<td class='{'kept' if r.settings else ''}'>"
+                     f"{e(runtime_record.summary(r))}</td></tr>")
     parts.append("</table>")
     if notes:
         parts.append("<p class='note'>Not in these results:</p><ul class='notes'>"
@@ -714,6 +766,7 @@ def write_html(runs, out_dir, notes=()) -> Path:
             parts.append("<p class='rule'>Thresholds: " + ", ".join(
                 f"{e(k)} {_fmt(val)}" for k, val in thresholds.items()) + "</p>")
         parts.append("</section>")
+    parts += _runtime_section(runs)
     parts.append("</body></html>")
     path = out_dir / "index.html"
     path.write_text("\n".join(parts), encoding="utf-8")

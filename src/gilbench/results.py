@@ -41,7 +41,7 @@ __all__ = ["Point", "Run", "load", "load_commit", "machines", "commits", "unread
            "restore_machine_json", "parse_name", "measured_releases", "measured_pythons",
            "measured_environments",
            "CPUS_BENCHMARK", "SMOKE_BENCHMARK", "CYTHON_BENCHMARK", "GIL_BENCHMARK",
-           "FREE_THREADED_BENCHMARK"]
+           "FREE_THREADED_BENCHMARK", "RUNTIME_BENCHMARK"]
 
 #: The benchmark that records the usable CPUs of every run.
 CPUS_BENCHMARK = "bench_machine.TrackMachine.track_usable_cpus"
@@ -53,6 +53,8 @@ CYTHON_BENCHMARK = "bench_machine.TrackMachine.track_cython_release"
 #: and whether the GIL was on while the benchmarks ran.
 FREE_THREADED_BENCHMARK = "bench_machine.TrackMachine.track_free_threaded_build"
 GIL_BENCHMARK = "bench_machine.TrackMachine.track_gil_enabled"
+#: The runtime record: one point per item (gilbench.harness.runtime).
+RUNTIME_BENCHMARK = "bench_runtime.TrackRuntime.track_runtime"
 
 OK, FAILED, SKIPPED, ABSENT = "ok", "failed", "skipped", "absent"
 _REASONS = {
@@ -151,7 +153,26 @@ class Run:
             parts.append(f"Python {self.python}")
         if self.cython:
             parts.append(f"Cython {self.cython}")
-        return ", ".join(parts)
+        label = ", ".join(parts)
+        settings = self.settings
+        return f"{label} (under {settings})" if settings else label
+
+    @property
+    def runtime(self) -> dict:
+        """The runtime record of the run, {item: value} (None for an item
+        skipped or failed there); {} for a run that recorded none (a suite
+        older than the record, or a ``-b`` that left it out)."""
+        return {p.params.get("item"): (p.value if p.ok else None)
+                for p in self.points.values() if p.benchmark == RUNTIME_BENCHMARK}
+
+    @property
+    def settings(self) -> str:
+        """The thread-changing variables the benchmark processes saw set
+        (``OMP_WAIT_POLICY=passive``), or "" for the suite's own settings
+        (or a run without a record)."""
+        from gilbench.harness.runtime import settings_text
+
+        return settings_text(self.runtime)
 
     def _flag(self, benchmark: str) -> bool | None:
         p = self.points.get(benchmark)

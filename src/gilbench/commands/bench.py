@@ -42,6 +42,7 @@ def run(args) -> int:
     asv_args = list(args.asv_args)
     if not asv_args or asv_args[0].startswith("-"):
         asv_args.insert(0, "HEAD^!")  # the current commit, unless a range is given
+    asv_args = _asv.with_record(asv_args)
     machine = _asv.machine(args.repo, args.machine)
     problems = {}
     if releases:
