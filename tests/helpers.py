@@ -101,7 +101,7 @@ GATE_BENCHES = r"TrackC1Instructions|TimeC4ReleaseEvery"
 #: The benchmark modules of the gate tests' clone: those of GATE_BENCHES,
 #: C6's (which a HEAD of theirs deletes) and the machine's.
 GATE_SUITE = ("bench_c1_gil_held.py", "bench_c4_brief_release.py", "bench_c6_scan.py",
-              "bench_machine.py")
+              "bench_machine.py", "bench_runtime.py")
 
 
 def gate_env(home) -> dict:

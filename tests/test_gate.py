@@ -104,6 +104,12 @@ def slowed(tmp_path_factory, asv_env_dir, gate_calibrated):
         {"protocol": "gate", "machine": "gate-test", "pairs": 1, "created": "test",
          "points": loose}))
     (repo / "benchmarks" / "bench_c6_scan.py").unlink()
+    # "Be polite": HEAD's package makes idle OpenMP threads sleep when it is
+    # imported -- in the benchmark processes of HEAD only, since the gate
+    # process never imports the package under test.
+    init = repo / "src" / "gilbench" / "__init__.py"
+    init.write_text("import os\nos.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')\n"
+                    + init.read_text())
     harness = repo / HARNESS
     text = harness.read_text()
     assert "out[label] = (b - a) / (n2 - n1)" in text
@@ -112,10 +118,12 @@ def slowed(tmp_path_factory, asv_env_dir, gate_calibrated):
     git("add", "-A", cwd=repo)
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m",
         "sumsq_nogil: 50% more dependent adds; a looser table; counts halved by the "
-        "harness; no C6 benchmarks", cwd=repo)
+        "harness; no C6 benchmarks; idle OpenMP threads sleep", cwd=repo)
     head = git("rev-parse", "HEAD", cwd=repo)
     share_asv_env(repo, asv_env_dir)
     summary = tmp / "summary.md"
+    # The caller's shell spins idle threads less: cleared for both sides.
+    env["GOMP_SPINCOUNT"] = "1000"
     r = subprocess.run([sys.executable, "-m", "gilbench", "gate", base, head, "--repo",
                         str(repo), "--machine", "gate-test",
                         "--only", "TrackC1Instructions", "--summary", str(summary),
@@ -137,6 +145,23 @@ def test_gate_fails_naming_the_slower_kernel(slowed):
     assert "Confirmation" not in r.stdout
     # Only the gated benchmark ran (asv's own report of what it measured).
     assert "TrackC1Instructions" in r.stdout and "TrackC9Instructions" not in r.stdout
+
+
+def test_a_head_whose_import_sets_the_wait_policy_fails_by_its_record(slowed):
+    r, summary = slowed
+    text = summary.read_text()
+    assert "HEAD's package changes the runtime when it is imported (fails" in text
+    rows = {row[0]: row[1:] for t in markdown_tables(text) for row in t[1:]
+            if t[0][0] == "runtime item"}
+    assert rows["env OMP_WAIT_POLICY"] == ["unset", "passive"]
+    assert rows["openmp spin count"] == ["300000", "0"]     # libgomp's own display
+    assert rows["env set at import"] == ["0", "1"]
+    # The caller's GOMP_SPINCOUNT reached neither side.
+    assert "env GOMP_SPINCOUNT" not in rows
+    assert "cleared GOMP_SPINCOUNT=1000 for the benchmarks" in r.stderr
+    raw = summary.parent / "head" / gate.RAW_DIR / "first"
+    runs = [results.load_commit(raw, "gate-test", sha) for sha in _shas(r.stdout)]
+    assert [run.runtime["env GOMP_SPINCOUNT"] for run in runs] == [-1.0, -1.0]
 
 
 def test_asv_recompiled_only_the_kernel_that_changed(slowed, asv_env_dir):
@@ -172,7 +197,8 @@ def test_head_is_judged_by_bases_rules(slowed):
 
 def test_the_summary_parses_as_markdown_with_its_table(slowed):
     _, summary = slowed
-    (table,) = markdown_tables(summary.read_text())
+    (table, runtime_table) = markdown_tables(summary.read_text())
+    assert runtime_table[0] == ["runtime item", "base", "head"]
     header, *rows = table
     assert header == ["benchmark", "base", "head", "ratio", "noise floor", "threshold",
                       "result"]
@@ -188,7 +214,8 @@ def test_the_first_measurement_is_kept_and_no_exact_count_is_measured_again(slow
     measurement (and no raw confirmation)."""
     r, summary = slowed
     raw = summary.parent / "head" / gate.RAW_DIR
-    ((header, row),) = markdown_tables(summary.read_text())
+    ((header, row),) = [t for t in markdown_tables(summary.read_text())
+                        if t[0][0] == "benchmark"]
     base, head = (results.load_commit(raw / "first", "gate-test", sha)
                   for sha in _shas(r.stdout))
     assert float(row[1]) == pytest.approx(base.points[SLOWED].value, rel=1e-3)

@@ -5,6 +5,7 @@ benchmark once on its smallest parameters with no failure; ``asv publish``
 writes the HTML report, and the report lists the benchmarks of every claim.
 """
 
+import ast
 import json
 import os
 import re
@@ -14,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.harness import runtime
+from benchmarks.harness.threads import usable_cpus
+from gilbench import results
+from gilbench.results import RUNTIME_BENCHMARK
 from gilbench.vendor_html import vendor_html
 
 from chromium import ARTIFACTS, chromium, dump_dom, screenshot, serve
@@ -82,9 +87,33 @@ def test_every_benchmark_runs_once_without_failure(smoke_run):
         assert any(claim in n for n in names), f"no {claim} benchmark in {names}"
     # Every benchmark produced a value at every parameter combination it ran
     # (a failure or a skip leaves a null).
+    # The runtime record may skip an item this machine cannot show (a VM has
+    # no cpufreq): only where reading it here says why not.
+    unreadable = set()
+    for item in runtime.ITEMS:
+        try:
+            runtime.value(item)
+        except NotImplementedError:
+            unreadable.add(item)
     for name, value in data["results"].items():
         values = value[0] if isinstance(value[0], list) else [value[0]]
+        if name == RUNTIME_BENCHMARK:
+            items = [ast.literal_eval(p) for p in value[1][0]]
+            missing = {i for i, v in zip(items, values, strict=True) if v is None}
+            assert missing <= unreadable, f"record items with no value: {missing - unreadable}"
+            continue
         assert values and all(v is not None for v in values), f"{name} produced no result"
+
+
+def test_a_plain_asv_run_records_the_callers_variables(smoke_run):
+    """asv run by hand hands the caller's environment to the benchmarks: the
+    record says so (the smoke settings start OpenBLAS on one thread), and
+    the report labels every verdict of the run with it."""
+    tmp, _, _ = smoke_run
+    (run,) = results.load(tmp / "results")
+    assert run.runtime["env OPENBLAS_NUM_THREADS"] == 1.0
+    assert run.runtime["cpus usable"] == usable_cpus()
+    assert "OPENBLAS_NUM_THREADS=1" in run.label
 
 
 def test_publish_writes_a_report_listing_every_claim(smoke_run):

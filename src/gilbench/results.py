@@ -155,7 +155,10 @@ class Run:
             parts.append(f"Cython {self.cython}")
         label = ", ".join(parts)
         settings = self.settings
-        return f"{label} (under {settings})" if settings else label
+        # A run that kept the caller's variables is filed under a machine
+        # name that already says them (gilbench._asv.machine).
+        named = all(p.split("=")[0] + "=" in self.machine for p in settings.split(", "))
+        return f"{label} (under {settings})" if settings and not named else label
 
     @property
     def runtime(self) -> dict:
