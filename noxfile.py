@@ -104,16 +104,20 @@ GATE_TOOL_TREE = os.path.join(".nox", "gate-tool")
 
 
 def _gate_base(session) -> str:
-    """BASE's full hash: the first of the gate's arguments that is not an
-    option (``origin/main`` when none is given, as ``gilbench gate``)."""
-    given = [a for a in session.posargs if not a.startswith("-")]
-    rev = given[0] if given else "origin/main"
-    r = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        session.log(f"gilbench gate: {rev!r} is not a commit of this checkout")
-        raise SystemExit(2)
-    return r.stdout.strip()
+    """BASE's full hash: the first of the gate's arguments before asv's
+    (``--``) that is not an option and names a commit (an option's value,
+    ``--machine vm``, does not); ``origin/main`` when none is given, as
+    ``gilbench gate``."""
+    args = list(session.posargs)
+    args = args[:args.index("--")] if "--" in args else args
+    given = [a for a in args if not a.startswith("-")] or ["origin/main"]
+    for rev in given:
+        r = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            return r.stdout.strip()
+    session.log(f"gilbench gate: {given[0]!r} is not a commit of this checkout")
+    raise SystemExit(2)
 
 
 @nox.session
