@@ -158,7 +158,7 @@ def test_a_head_whose_import_sets_the_wait_policy_fails_by_its_record(slowed):
     assert rows["env set at import"] == ["0", "1"]
     # The caller's GOMP_SPINCOUNT reached neither side.
     assert "env GOMP_SPINCOUNT" not in rows
-    assert "cleared GOMP_SPINCOUNT=1000 for the benchmarks" in r.stderr
+    assert "gilbench: cleared GOMP_SPINCOUNT=1000" in r.stderr
     raw = summary.parent / "head" / gate.RAW_DIR / "first"
     runs = [results.load_commit(raw, "gate-test", sha) for sha in _shas(r.stdout)]
     assert [run.runtime["env GOMP_SPINCOUNT"] for run in runs] == [-1.0, -1.0]
@@ -197,7 +197,7 @@ def test_head_is_judged_by_bases_rules(slowed):
 
 def test_the_summary_parses_as_markdown_with_its_table(slowed):
     _, summary = slowed
-    (table, runtime_table) = markdown_tables(summary.read_text())
+    (runtime_table, table) = markdown_tables(summary.read_text())
     assert runtime_table[0] == ["runtime item", "base", "head"]
     header, *rows = table
     assert header == ["benchmark", "base", "head", "ratio", "noise floor", "threshold",
