@@ -1105,6 +1105,74 @@ def main_job_plan(machine="vm") -> str:
                      f"{p['estimated_seconds'] / 60:.1f} min | | |")
     return "\n".join(lines) + "\n"
 
+RUNTIME = ROOT / "docs" / "data" / "runtime"
+REGION = "bench_c7_prange_overhead.TrackC7RegionOverhead.track_c7_region_us"
+
+
+def runtime_record(machine="vm") -> str:
+    """README command 1 with a caller's ``OMP_WAIT_POLICY=PASSIVE`` cleared,
+    kept, and on one CPU (docs/experiments/runtime_runs.py): what each
+    run's record says, C7's region cost it measured, the items where the
+    records differ, and what the record cost."""
+    out = RUNTIME / machine
+    meta = json.loads((out / "runs.json").read_text())
+    by_machine = {r.machine: r for r in results.load(out / "results")}
+    names = {"cleared": machine, "one-cpu": f"{machine}-1cpu"}
+    kept = next(m for m in by_machine if m.startswith(machine + "+"))
+    names["kept"] = kept
+    lines = ["| run | the caller's shell | asv machine | the record's settings | "
+             "OpenMP spin count | usable CPUs, cores | C7 empty region, 1 / 2 threads | "
+             "record's asv time |", "|---|---|---|---|---|---|---|---|"]
+    from gilbench.harness import runtime
+
+    for name in ("cleared", "kept", "one-cpu"):
+        run, info = by_machine[names[name]], meta["runs"][name]
+        rec = run.runtime
+        caller = " ".join(f"{k}={v}" for k, v in info["caller"].items()) or "-"
+        if info["command"].startswith("taskset"):
+            caller += " (taskset -c 0)"
+        cost = [run.point(REGION, kind="empty", threads=t) for t in (1, 2)]
+        cells = " / ".join(f"{p.value:.3g} us" if p.ok else "-" for p in cost)
+        lines.append(f"| {name} | {caller} | `{run.machine}` | {run.settings or 'the suite s'}"
+                     .replace("the suite s", "the suite's (none set)")
+                     + f" | {runtime.describe('openmp spin count', rec.get('openmp spin count'))}"
+                     f" | {rec.get('cpus usable', 0):g}, {rec.get('cores usable', 0):g} | {cells}"
+                     f" | {run.durations.get(results.RUNTIME_BENCHMARK, math.nan):.1f} s |")
+    from gilbench import runtime_record as rr
+
+    pair = [by_machine[names["cleared"]], by_machine[names["one-cpu"]]]
+    differ = rr.differing(pair)
+    lines += ["", f"Records of `{pair[0].machine}` and `{pair[1].machine}` (same host, the "
+              "second under `taskset -c 0`) differ in: "
+              + "; ".join(f"{row['item']} ({' vs '.join(row['values'])})" for row in differ)
+              + f". Commit `{meta['commit'][:8]}`; raw results in docs/data/runtime/{machine}/."]
+    return "\n".join(lines) + "\n"
+
+
+def gate_from_checkout(machine="vm") -> str:
+    """The documented gate command from pull requests' own checkouts
+    (docs/experiments/gate_from_checkout.py): exit code, what the summary's
+    runtime table names, wall time."""
+    out = ROOT / "docs" / "data" / "gate-from-checkout" / machine
+    meta = json.loads((out / "summary.json").read_text())
+    lines = ["| pull request (its import) | exit | runtime items named in the summary | "
+             "gate's --only | wall time |", "|---|---|---|---|---|"]
+    for name, info in meta.items():
+        text = (out / name / "stdout.txt").read_text()
+        items = []
+        for t in re.finditer(r"^\| runtime item \| base \| head \|\n\|---\|---\|---\|\n"
+                             r"((?:\|.*\|\n)+)", text, re.M):
+            items += [f"{row.split('|')[1].strip()}: {row.split('|')[2].strip()} -> "
+                      f"{row.split('|')[3].strip()}" for row in t.group(1).splitlines()]
+        lines.append(f"| {name}: {info['message']} | {info['exit']} | "
+                     f"{'; '.join(items) or 'none'} | {info['only'] or '(all)'} | "
+                     f"{info['wall_s'] / 60:.1f} min |")
+    lines += ["", f"`python3 -m nox -s gate -- main HEAD --machine {machine}` from each pull "
+              "request's checkout (BASE `" + next(iter(meta.values()))["base"][:8] + "`); "
+              "passive-wait is the case that passed before, the others were made up for this "
+              "run and are used by no test."]
+    return "\n".join(lines) + "\n"
+
 
 FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
            "gate-calibration": gate_calibration, "gate-reach": gate_reach,
@@ -1116,7 +1184,8 @@ FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate
            "free-threaded-build": free_threaded_build,
            "free-threaded-verdicts": free_threaded_verdicts, "main-job": main_job,
            "main-job-summary": main_job_summary, "main-job-plan": main_job_plan,
-           "main-job-spread": main_job_spread}
+           "main-job-spread": main_job_spread, "runtime-record": runtime_record,
+           "gate-from-checkout": gate_from_checkout}
 
 
 def render(text: str) -> str:

@@ -237,3 +237,33 @@ def test_the_gate_fails_a_setting_changed_at_import_and_cannot_judge_a_changed_m
     with pytest.raises(ValueError, match="the machine changed .*cpus usable: 2 -> 1"):
         gate.compare_runtime(base, _run("vm", "b" * 40, dict(rec, **{"cpus usable": 1.0})),
                              gate.Gate(base="a", head="b", machine="vm", table_note=None))
+
+
+def test_a_subset_run_still_carries_the_record():
+    assert _asv.with_record(["HEAD^!"]) == ["HEAD^!"]          # no -b: asv runs everything
+    args = _asv.with_record(["HEAD^!", "-b", "C7"])
+    assert args == ["HEAD^!", "-b", "C7", "-b", _asv.RECORD_REGEX]
+    import re
+
+    assert re.search(_asv.RECORD_REGEX, f"{RUNTIME_BENCHMARK}('env OMP_WAIT_POLICY')")
+    assert re.search(_asv.RECORD_REGEX, "bench_machine.TrackMachine.track_usable_cpus")
+    assert not re.search(_asv.RECORD_REGEX, "bench_c7_prange_overhead.TimeC7Sizes.time_x")
+
+
+def test_the_claims_page_sets_two_topologies_side_by_side_in_a_real_browser(tmp_path):
+    from chromium import ARTIFACTS, chromium, dump_dom, screenshot
+
+    chromium()
+    rec = _base_record()
+    two_cores = _run("vm", "a" * 40, rec)
+    one_core = _run("laptop", "b" * 40, dict(rec, **{"cpus usable": 2.0, "cores usable": 1.0,
+                                                     "smt siblings": 2.0}))
+    page = report.write_html([two_cores, one_core], tmp_path / "page")
+    dom = dump_dom(page.as_uri(), tmp_path / "chrome")
+    assert "<h2>Runtime record</h2>" in dom
+    assert '<tr class="differs"><td>cores usable</td><td>machine</td><td>2</td><td>1</td></tr>' \
+        in dom
+    assert '<tr class="differs"><td>smt siblings</td>' in dom
+    assert '<tr class=""><td>numpy</td><td>build</td><td>2.4.6</td><td>2.4.6</td></tr>' in dom
+    screenshot(page.as_uri(), ARTIFACTS / "claims_page_runtime.png", tmp_path / "chrome",
+               size=(1280, 6000))

@@ -73,7 +73,7 @@ def summary(run: Run) -> str:
     settings = run.settings
     parts = [f"under {settings}" if settings else "the suite's settings (no OMP_/BLAS "
              "variable set)"]
-    if rec.get("openmp runtime") is not None:
+    if rec.get("openmp runtime"):     # 0: none loaded
         parts.append(f"OpenMP {say('openmp runtime')} (wait policy {say('openmp wait policy')}"
                      f", spin count {say('openmp spin count')})")
     blas = int(rec.get("blas libraries") or 0)
