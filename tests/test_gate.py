@@ -456,3 +456,34 @@ def test_a_base_that_measured_nothing_cannot_judge_and_a_head_that_did_not_build
     empty = gate.Gate(base="c" * 40, head="b" * 40, machine="m", table_note=None)
     with pytest.raises(ValueError, match="watched nothing"):
         gate._can_judge(tmp_path, "m", shas, empty)
+
+
+@pytest.mark.slow
+def test_nox_gate_from_heads_checkout_judges_with_bases_tool(tmp_path):
+    """``python3 -m nox -s gate -- BASE HEAD`` from a pull request's own
+    checkout installs the tool from BASE: HEAD's package, which marks every
+    gilbench CLI process that imports it (and sets the wait policy, as a
+    "polite" pull request would), is never imported by the gate process.
+    A bad ``--only`` makes the gate exit 2 right after the tool starts, so
+    this costs one install, not a gate."""
+    clone = tmp_path / "pr"
+    git("clone", "-q", "--no-local", str(ROOT), str(clone), cwd=tmp_path)
+    base = git("rev-parse", "HEAD", cwd=ROOT)
+    git("checkout", "-q", "-B", "pr", base, cwd=clone)
+    init = clone / "src" / "gilbench" / "__init__.py"
+    init.write_text("import os, sys\n"
+                    "if os.path.basename(sys.argv[0]) == 'gilbench':\n"
+                    "    open(os.environ['GILBENCH_TEST_MARK'], 'w').write('HEAD was imported')\n"
+                    "os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')\n" + init.read_text())
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am", "be polite",
+        cwd=clone)
+    mark = tmp_path / "mark"
+    env = dict(gate_env(tmp_path / "home"), GILBENCH_TEST_MARK=str(mark))
+    r = subprocess.run([sys.executable, "-m", "nox", "-s", "gate", "--", base, "HEAD",
+                        "--only", "("], cwd=clone, env=env, capture_output=True, text=True,
+                       timeout=900)
+    out = r.stdout + r.stderr
+    assert r.returncode == 2, out[-3000:]
+    assert f"the tool is BASE's ({base[:8]}" in out
+    assert "is not a regular expression" in out
+    assert not mark.exists(), "the gate process imported HEAD's package"
