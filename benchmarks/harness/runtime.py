@@ -58,7 +58,7 @@ from pathlib import Path
 __all__ = ["VARIABLES", "PREFIXES", "KEEP", "ITEMS", "GROUPS", "VOCABULARIES", "UNSET",
            "controlled", "controlled_environ", "kept_variables", "machine_suffix",
            "caller_environment", "record", "value", "describe", "settings_text",
-           "differences", "Difference"]
+           "differences", "Difference", "proc_stat"]
 
 #: ``GILBENCH_KEEP_RUNTIME=1``: hand the caller's thread-changing variables
 #: to the benchmarks (recorded and labelled) instead of clearing them.
@@ -424,7 +424,13 @@ def _cpu_model() -> str:
     return m.group(1).strip()
 
 
-def _proc_stat():
+_HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def proc_stat() -> tuple[float, float, float] | None:
+    """(busy seconds, steal seconds, total seconds) of all CPUs so far, from
+    ``/proc/stat``; None where it cannot be read (not Linux).  Busy is user,
+    nice, system, irq and softirq; the total adds idle, iowait and steal."""
     try:
         with open("/proc/stat", encoding="ascii") as f:
             fields = f.readline().split()
@@ -432,10 +438,10 @@ def _proc_stat():
         return None
     if not fields or fields[0] != "cpu":
         return None
-    v = [int(x) for x in fields[1:9]] + [0] * 8
+    v = [int(x) for x in fields[1:9]] + [0] * max(0, 9 - len(fields))
     user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
-    return user + nice + system + irq + softirq, steal, user + nice + system + idle + iowait \
-        + irq + softirq + steal
+    busy = user + nice + system + irq + softirq
+    return busy / _HZ, steal / _HZ, (busy + idle + iowait + steal) / _HZ
 
 
 #: Seconds over which the load items sample /proc/stat.
@@ -445,16 +451,14 @@ LOAD_WINDOW = 0.3
 def _sample_load(what: str) -> float:
     """The steal fraction or the other processes' CPUs over LOAD_WINDOW
     seconds (this process sleeps meanwhile, so all the busy time is others')."""
-    a = _proc_stat()
+    a = proc_stat()
     if a is None:
         raise NotImplementedError("/proc/stat is not readable here")
     time.sleep(LOAD_WINDOW)
-    b = _proc_stat()
-    hz = os.sysconf("SC_CLK_TCK")
-    busy, steal, total = ((y - x) for x, y in zip(a, b, strict=True))
+    busy, steal, total = ((y - x) for x, y in zip(a, proc_stat(), strict=True))
     if what == "load steal":
         return steal / total if total else 0.0
-    return busy / hz / LOAD_WINDOW
+    return busy / LOAD_WINDOW
 
 
 def value(name: str, ctx: _Context | None = None) -> float:

@@ -19,10 +19,11 @@ refused that cannot be seen.
 
 from __future__ import annotations
 
-import os
 import resource
 import time
 from dataclasses import dataclass
+
+from gilbench.harness.runtime import proc_stat
 
 __all__ = ["Load", "OTHERS_LIMIT", "STEAL_LIMIT"]
 
@@ -31,22 +32,6 @@ OTHERS_LIMIT = 0.25
 #: ... or the hypervisor stole more than this fraction of the CPU time.
 STEAL_LIMIT = 0.10
 
-_HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _stat() -> tuple[float, float, float] | None:
-    """(busy seconds, steal seconds, total seconds) of all CPUs so far."""
-    try:
-        with open("/proc/stat", encoding="ascii") as f:
-            fields = f.readline().split()
-    except OSError:
-        return None
-    if not fields or fields[0] != "cpu":
-        return None
-    v = [int(x) for x in fields[1:9]] + [0] * max(0, 9 - len(fields))
-    user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
-    busy = user + nice + system + irq + softirq
-    return busy / _HZ, steal / _HZ, (busy + idle + iowait + steal) / _HZ
 
 
 def _ours() -> float:
@@ -74,12 +59,12 @@ class Load:
     steal: float | None = None
 
     def __enter__(self) -> Load:
-        self._t0, self._s0, self._o0 = time.monotonic(), _stat(), _ours()
+        self._t0, self._s0, self._o0 = time.monotonic(), proc_stat(), _ours()
         return self
 
     def __exit__(self, *exc) -> None:
         self.wall = time.monotonic() - self._t0
-        s1 = _stat()
+        s1 = proc_stat()
         self.ours = ours = _ours() - self._o0
         if self._s0 is None or s1 is None or self.wall <= 0:
             return

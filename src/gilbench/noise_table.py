@@ -56,6 +56,9 @@ ERRATIC_PATTERNS = (
      "a ratio to the best point of a grid that holds oversubscribed points"),
     (r"\.TrackC4FlagSeen\.track_c4_flag_seen\(100000\)",
      "the starved window: whether the setter thread gets the GIL is a race"),
+    (r"^bench_runtime\.TrackRuntime\.",
+     "the runtime record: a read-out of settings and machine (the gate compares records "
+     "by their own rule), its load items a sample of the machine, not of the code"),
 )
 
 
