@@ -1131,7 +1131,7 @@ def runtime_record(machine="vm") -> str:
         caller = " ".join(f"{k}={v}" for k, v in info["caller"].items()) or "-"
         if info["command"].startswith("taskset"):
             caller += " (taskset -c 0)"
-        cost = [run.point(REGION, kind="empty", threads=t) for t in (1, 2)]
+        cost = [run.point(REGION, region="empty", threads=t) for t in (1, 2)]
         cells = " / ".join(f"{p.value:.3g} us" if p.ok else "-" for p in cost)
         lines.append(f"| {name} | {caller} | `{run.machine}` | {run.settings or 'the suite s'}"
                      .replace("the suite s", "the suite's (none set)")
@@ -1145,7 +1145,9 @@ def runtime_record(machine="vm") -> str:
     lines += ["", f"Records of `{pair[0].machine}` and `{pair[1].machine}` (same host, the "
               "second under `taskset -c 0`) differ in: "
               + "; ".join(f"{row['item']} ({' vs '.join(row['values'])})" for row in differ)
-              + f". Commit `{meta['commit'][:8]}`; raw results in docs/data/runtime/{machine}/."]
+              + f". Commit `{meta['commit'][:8]}`; one run each, in this order, on a shared "
+              "machine (single track values: their spread is not known from these runs); raw "
+              f"results in docs/data/runtime/{machine}/."]
     return "\n".join(lines) + "\n"
 
 

@@ -621,6 +621,8 @@ def describe(name: str, number) -> str:
         return f"{number:g} B"
     if item.kind == "fraction":
         return f"{100 * number:.1f}%"
+    if item.group == "load":
+        return f"{number:.2f} CPUs"
     if item.kind == "mhz":
         return f"{number:g} MHz"
     if name == "openmp spin count" and number >= 1e18:

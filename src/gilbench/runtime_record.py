@@ -35,8 +35,9 @@ def rows(runs: list[Run]) -> list[dict]:
         recorded = [v for r, v in zip(runs, values, strict=True) if name in r.runtime]
         differs = _group(name) != "load" and len(set(recorded)) > 1
         out.append({"item": name, "group": _group(name),
-                    "values": [runtime.describe(name, v) if name in r.runtime
-                               else "not recorded" for r, v in zip(runs, values, strict=True)],
+                    "values": [("skipped here" if v is None else runtime.describe(name, v))
+                               if name in r.runtime else "not recorded"
+                               for r, v in zip(runs, values, strict=True)],
                     "differs": differs})
     return out
 
@@ -74,8 +75,10 @@ def summary(run: Run) -> str:
     parts = [f"under {settings}" if settings else "the suite's settings (no OMP_/BLAS "
              "variable set)"]
     if rec.get("openmp runtime"):     # 0: none loaded
-        parts.append(f"OpenMP {say('openmp runtime')} (wait policy {say('openmp wait policy')}"
-                     f", spin count {say('openmp spin count')})")
+        # libgomp displays PASSIVE for an unset policy too; what tells them
+        # apart is how long an idle thread spins before it sleeps.
+        parts.append(f"OpenMP {say('openmp runtime')}: an idle thread spins "
+                     f"{say('openmp spin count')} iterations before it sleeps")
     blas = int(rec.get("blas libraries") or 0)
     if blas:
         libs = [f"{say(f'blas{i} api')} {say(f'blas{i} version')} "
