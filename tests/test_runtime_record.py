@@ -234,6 +234,11 @@ def test_the_gate_fails_a_setting_changed_at_import_and_cannot_judge_a_changed_m
     gate.compare_runtime(base, _run("vm", "b" * 40, dict(rec, numpy=20500.0,
                                                          **{"load steal": 0.5})), out)
     assert out.passed and any("numpy: 2.4.6 -> 2.5.0" in n for n in out.notes)
+    # A binding set at import narrows the process's CPUs: HEAD's doing.
+    out = gate.Gate(base="a" * 40, head="b" * 40, machine="vm", table_note=None)
+    gate.compare_runtime(base, _run("vm", "b" * 40, dict(rec, **{"env OMP_PROC_BIND": 3.0,
+                                                                 "cpus usable": 1.0})), out)
+    assert [d.item for d in out.runtime_changes] == ["env OMP_PROC_BIND", "cpus usable"]
     with pytest.raises(ValueError, match="the machine changed .*cpus usable: 2 -> 1"):
         gate.compare_runtime(base, _run("vm", "b" * 40, dict(rec, **{"cpus usable": 1.0})),
                              gate.Gate(base="a", head="b", machine="vm", table_note=None))

@@ -137,9 +137,12 @@ def record(repo, shas: list, *, asv_args=(), machine: str | None = None) -> None
 
 def compare_runtime(base_run, head_run, out: Gate) -> None:
     """Set ``out.runtime_changes`` from the two runs' records: an item a
-    package can change at import that differs fails the gate; a build item
-    that differs is named; a machine item that differs means the machine
-    changed between the two sides: ValueError (the gate cannot judge)."""
+    package can change at import that differs fails the gate, and with it
+    any machine item that moved too (a binding set at import narrows the
+    process's CPUs: the pull request did that, not the machine); a build
+    item that differs is named; a machine item that differs while nothing
+    of the import does means the machine changed between the two sides:
+    ValueError (the gate cannot judge)."""
     base, head = base_run.runtime, head_run.runtime
     if not base or not head:
         side = "BASE's" if not base else "HEAD's"
@@ -147,11 +150,12 @@ def compare_runtime(base_run, head_run, out: Gate) -> None:
                          "not compared")
         return
     diffs = runtime.differences(base, head)
+    imported = [d for d in diffs if d.group == "import"]
     moved = [d for d in diffs if d.group == "machine"]
-    if moved:
+    if moved and not imported:
         raise ValueError("the machine changed between BASE's and HEAD's runs ("
                          + "; ".join(map(str, moved)) + "): the gate cannot judge HEAD")
-    out.runtime_changes = [d for d in diffs if d.group == "import"]
+    out.runtime_changes = imported + moved
     built = [d for d in diffs if d.group == "build"]
     if built:
         out.notes.append("HEAD's build differs in its runtime record (" + "; ".join(map(str, built))
