@@ -166,11 +166,14 @@ def result_of_text(files: dict, commit: str):
 
 def test_a_commit_that_records_nothing_is_given_up_after_retries_with_the_reason(
         remote, killed_before_its_push):
-    """A new commit whose every night records nothing (no benchmark selected):
-    measured RETRIES nights, then given up and named, not retried forever."""
+    """A new commit whose every night records nothing (no benchmark selected:
+    its suite has none of the night's selection, nor the runtime record and
+    the machine facts every run carries): measured RETRIES nights, then given
+    up and named, not retried forever."""
     proj, env = remote["proj"], remote["env"]
     (proj / "nothing.txt").write_text("nothing\n")
     git("add", "nothing.txt", cwd=proj)
+    git("rm", "-q", "benchmarks/bench_runtime.py", "benchmarks/bench_machine.py", cwd=proj)
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "nothing", cwd=proj)
     commit = git("rev-parse", "HEAD", cwd=proj).stdout.strip()
     outs = [night(proj, env, bench="NoSuchBenchmarkAnywhere")

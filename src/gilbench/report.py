@@ -336,7 +336,7 @@ def to_markdown(runs) -> str:
     out += [f"- `{r.label}`: not judged as a run without the GIL: {r.gil_came_back}"
             for r in runs if r.gil_came_back]
     out += [f"- `{r.label}`: {note}" for r in runs for note in r.left_out]
-    out += [f"- `{r.label}` runtime: {runtime_record.summary(r)}" for r in runs]
+    out += [f"- `{r.label}` runtime: {runtime_record.summary(r)}" for r in runs if r.runtime]
     out += [f"- `{r.label}`: runtime record changed at `{c['commit'][:8]}` (since "
             f"`{c['since'][:8]}`): " + "; ".join(c["differences"])
             for r in runs for c in runtime_record.changes(r)]
