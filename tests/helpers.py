@@ -52,18 +52,23 @@ def schedule_work_reference(n, inner, balanced=True):
 
 # --- valgrind: exact instruction counts -----------------------------------------
 
-def require_valgrind() -> None:
-    """Skip (outside CI) or fail (CI=true: .ci/run and the workflows install
-    valgrind) when exact instruction counts cannot be taken here."""
-    from benchmarks.harness import instructions
-
-    why = instructions.unavailable_reason()
+def require(what: str, why: str | None, fix: str) -> None:
+    """The one rule for a missing tool: nothing when ``why`` is None; else a
+    skip outside CI, and under ``CI=true`` a failure (CI installs every tool
+    the tests need: ``fix`` says how)."""
     if why is None:
         return
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"instruction counts unavailable in CI: {why} (.ci/run installs valgrind "
-                    "as root: apt-get install valgrind)")
-    pytest.skip(f"instruction counts unavailable: {why}; in CI this test fails instead")
+        pytest.fail(f"{what} unavailable in CI: {why} ({fix})")
+    pytest.skip(f"{what} unavailable: {why}; in CI this test fails instead")
+
+
+def require_valgrind() -> None:
+    """Instruction counts (callgrind): :func:`require`."""
+    from benchmarks.harness import instructions
+
+    require("instruction counts", instructions.unavailable_reason(),
+            ".ci/run installs valgrind as root: apt-get install valgrind")
 
 
 def share_asv_env(clone, env_dir) -> None:

@@ -18,11 +18,9 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from benchmarks.harness import structure
 
-from helpers import ROOT, requires_openmp
+from helpers import ROOT, require, requires_openmp
 
 #: What asv's forkserver does before it forks: import every benchmark module
 #: (asv_runner.server, action "preimport").  Prints the interposer's counts.
@@ -46,9 +44,8 @@ def counts_while_importing(benchmark_dir) -> dict:
     started on one thread (OPENBLAS_NUM_THREADS=1) so that what is counted is
     the suite's own doing: OpenBLAS's own pool shuts itself down around a
     fork (pthread_atfork) and starts again in the child."""
-    reason = structure.unavailable_reason()
-    if reason:
-        pytest.skip(reason)
+    require("the structure counts' interposer", structure.unavailable_reason(),
+            "it is compiled with the C compiler the build needs anyway")
     env = dict(os.environ, LD_PRELOAD=str(structure.interposer()), OPENBLAS_NUM_THREADS="1")
     env.pop("PYTHONPATH", None)
     # From the suite's parent directory, as asv's server runs: a package of
