@@ -4,6 +4,7 @@ block once per element block, for every thread count."""
 import numpy as np
 import pytest
 
+from benchmarks.harness import structure
 from gilbench.kernels.c5_with_gil_in_prange import (
     BLOCKS,
     gil_roundtrips,
@@ -11,7 +12,7 @@ from gilbench.kernels.c5_with_gil_in_prange import (
     prange_with_gil,
 )
 
-from helpers import SIZES, THREADS
+from helpers import SIZES, THREADS, require
 
 
 @pytest.mark.parametrize("nt", THREADS)
@@ -28,7 +29,21 @@ def test_sums_and_entries(nt, every, n, rng):
         assert entered == (0 if block == "never" else blocks)
 
 
-def test_roundtrips():
+def test_roundtrips_take_the_gil_once_per_count():
+    """Counted, not returned: the interposer counts every time the kernel
+    takes the GIL back (``with gil`` from nogil code) and releases it."""
+    require("the structure counts' interposer", structure.unavailable_reason(),
+            "it is compiled with the C compiler the build needs anyway")
+    counts = structure.per_call({"rt": ("gilbench.kernels.c5_with_gil_in_prange",
+                                        "gil_roundtrips", "iterations", 1)})["rt"]
+    n = structure.SIZES[0]
+    assert counts["per_element"]["gil_ensures"] == 1.0
+    assert counts["per_call"]["gil_ensures"] == n
+    # Each ``with gil`` hands the GIL back when it ends, and the one ``with
+    # nogil`` released it first.
+    assert counts["per_element"]["gil_saves"] == 1.0
+    assert counts["per_call"]["gil_saves"] == n + 1
+    assert counts["per_call"]["regions"] == 0
     assert gil_roundtrips(1000) == 1000
 
 
