@@ -6,12 +6,15 @@ says what the gate can watch on a machine of any size."""
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import subprocess
 import sys
 
 import pytest
 
+from benchmarks.bench_c1_gil_held import TrackC1Instructions
+from benchmarks.bench_c4_brief_release import TimeC4ReleaseEvery
 from gilbench import gate, gate_calibration, noise_table, plan
 
 from helpers import GATE_BENCHES, ROOT
@@ -33,8 +36,14 @@ def test_the_table_covers_what_was_asked_on_the_gates_protocol(gate_calibrated):
     (load,) = table["loads"]
     assert (load["base"], load["head"]) == tuple(gate_calibrated["pair"])
     assert load["wall_s"] > 0 and load["others_cpus"] >= 0 and 0 <= load["steal"] <= 1
-    wanted = {n for n in gate.candidates(gate_calibrated["work"])
-              if any(c in n for c in GATE_BENCHES.split("|"))}
+    # Expected from the two classes' own params (not from gate.candidates,
+    # which the calibration itself uses): every instruction count, and the
+    # C4 time at every release interval (it has no size or thread axis).
+    assert GATE_BENCHES == "TrackC1Instructions|TimeC4ReleaseEvery"
+    wanted = {f"bench_c1_gil_held.TrackC1Instructions.track_c1_instructions({k!r}, {v!r})"
+              for k, v in itertools.product(*TrackC1Instructions.params)}
+    wanted |= {f"bench_c4_brief_release.TimeC4ReleaseEvery.time_c4_release_every({k!r})"
+               for k in TimeC4ReleaseEvery.params[0]}
     assert set(table["points"]) == wanted
     kinds = {row["kind"] for row in table["points"].values()}
     assert kinds == {"exact", "time"}
