@@ -8,8 +8,6 @@ import functools
 
 import numpy as np
 
-from gilbench.kernels.c2_numpy_with_gil import dot_loop_nogil, dot_numpy_with_gil
-
 from .common import (
     SIZES,
     STRUCTURE_THREADS,
@@ -22,6 +20,10 @@ from .common import (
     structure_table,
     vector,
 )
+from .harness.build_contents import kernels
+
+dot_loop_nogil, dot_numpy_with_gil = kernels("c2_numpy_with_gil", "dot_loop_nogil",
+                                             "dot_numpy_with_gil")
 
 WAYS = {
     "cython_numpy_with_gil": dot_numpy_with_gil,

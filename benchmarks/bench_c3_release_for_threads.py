@@ -10,8 +10,6 @@
 import threading
 import time
 
-from gilbench.kernels.c3_release_for_threads import spin_gil, spin_nogil
-
 from .common import (
     SMOKE,
     THREADS_OVERSUBSCRIBED,
@@ -22,6 +20,9 @@ from .common import (
     sample,
     structure_table,
 )
+from .harness.build_contents import kernels
+
+spin_gil, spin_nogil = kernels("c3_release_for_threads", "spin_gil", "spin_nogil")
 
 WAYS = {"gil": spin_gil, "nogil": spin_nogil}
 #: Iterations per call: about 10 ms of work (the loop runs ~1.4 ns/step).

@@ -12,8 +12,6 @@ import time
 
 import numpy as np
 
-from gilbench.kernels.c4_brief_release import poll_flag, spin_release_every
-
 from .common import (
     SMOKE,
     STRUCTURE_THREADS,
@@ -25,6 +23,9 @@ from .common import (
     interleaved_ratios,
     structure_table,
 )
+from .harness.build_contents import kernels
+
+poll_flag, spin_release_every = kernels("c4_brief_release", "poll_flag", "spin_release_every")
 
 N = 10_000 if SMOKE else 1_000_000
 RELEASE_EVERY = [0, 1, 10, 100, 1000, 10_000, 100_000, 1_000_000]

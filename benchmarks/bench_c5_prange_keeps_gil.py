@@ -20,10 +20,6 @@ the top of a section costs.
 
 import functools
 
-from gilbench import kernels
-from gilbench._build_info import cython_version
-from gilbench.kernels.c5_with_gil_in_prange import prange_plain, prange_with_gil, section_gil_once
-
 from .common import (
     SMOKE,
     THREAD_CORNERS,
@@ -32,16 +28,21 @@ from .common import (
     interleaved_ratios,
     vector,
 )
+from .harness.build_contents import Missing, kernels, require
 
-try:  # built with Cython >= 3.3, at a commit that has the kernel
-    from gilbench.kernels.c5_prange_keeps_gil import prange_keeps_gil
+# Looked up by the way that needs it (require_way): a module-level name
+# that a benchmark reaches would skip all of its ways.
+if isinstance(kernels("c5_prange_keeps_gil", "prange_keeps_gil"), Missing):
+    # Built with a Cython older than 3.3 (the build's own reason), or a
+    # commit from before the kernel (which has none).
+    NO_PRANGE_KEEPS_GIL = kernels("gilbench.kernels", "NO_PRANGE_KEEPS_GIL") or (
+        f"not in this build of gilbench (Cython "
+        f"{kernels('gilbench._build_info', 'cython_version') or 'unknown'})")
+else:
     NO_PRANGE_KEEPS_GIL = None
-except ImportError:
-    prange_keeps_gil = None
-    # The build's own reason; a commit from before the kernel has none.
-    NO_PRANGE_KEEPS_GIL = getattr(kernels, "NO_PRANGE_KEEPS_GIL", None) or (
-        f"not in this build of gilbench (Cython {cython_version})")
 
+#: The module of the nogil ways (each looked up by the way that needs it).
+C5 = "c5_with_gil_in_prange"
 N = 1000 if SMOKE else 100_000
 #: Elements per section in the acquisition benchmark: small, so that the
 #: section's own work does not drown the acquisitions.
@@ -52,27 +53,33 @@ WAYS = ["kept", "with_gil", "section_once"]
 PARALLEL_CORNERS = [c for c in THREAD_CORNERS if c > 1]
 
 
-def require_way(way: str | None) -> None:
-    """Skip (asv's NotImplementedError) a way this build cannot run."""
-    if way == "kept" and NO_PRANGE_KEEPS_GIL is not None:
-        raise NotImplementedError(f"prange keeping the GIL: {NO_PRANGE_KEEPS_GIL}")
+#: The kernel of each way but ``kept``, in :data:`C5`.
+WAY_KERNELS = {"plain": "prange_plain", "with_gil": "prange_with_gil",
+               "section_once": "section_gil_once"}
+
+
+def require_way(way: str | None):
+    """The kernel of ``way``; asv's skip (NotImplementedError) for a way this
+    build cannot run."""
+    if way == "kept":
+        if NO_PRANGE_KEEPS_GIL is not None:
+            raise NotImplementedError(f"prange keeping the GIL: {NO_PRANGE_KEEPS_GIL}")
+        return require("c5_prange_keeps_gil", "prange_keeps_gil")
+    return require(C5, WAY_KERNELS[way]) if way is not None else None
 
 
 def make_call(way: str, nt: int, n: int = N):
     """The zero-argument call a benchmark times: ``way`` over ``n`` elements
     on ``nt`` threads, one Python operation per element (per thread for
     ``section_once``); ``plain`` is the same loop with no Python work."""
-    x = vector(n)
-    if way == "plain":
-        return functools.partial(prange_plain, x, 1, nt)
-    if way == "kept":
-        require_way(way)
-        return functools.partial(prange_keeps_gil, x, 1, nt)
+    if way not in ("plain", *WAYS):
+        raise ValueError(f"way must be one of {['plain', *WAYS]}, got {way!r}")
+    x, kernel = vector(n), require_way(way)
+    if way in ("plain", "kept"):
+        return functools.partial(kernel, x, 1, nt)
     if way == "with_gil":
-        return functools.partial(prange_with_gil, x, 1, nt, "python")
-    if way == "section_once":
-        return functools.partial(section_gil_once, x, 1, nt, True)
-    raise ValueError(f"way must be one of {['plain', *WAYS]}, got {way!r}")
+        return functools.partial(kernel, x, 1, nt, "python")
+    return functools.partial(kernel, x, 1, nt, True)
 
 
 class _Ways(Benchmark):
@@ -155,6 +162,7 @@ class TrackC5SectionAcquisition(_Ways):
 
     def track_c5_section_acquisition_ns(self, nt):
         x = vector(SECTION_N)
+        section_gil_once = require_way("section_once")
         without = functools.partial(section_gil_once, x, 64, nt, False)
         with_gil = functools.partial(section_gil_once, x, 64, nt, True)
         # libgomp may give a smaller team than asked: count the acquisitions.

@@ -9,13 +9,6 @@ acquire/release from nogil code on one thread.
 
 import functools
 
-from gilbench.kernels.c5_with_gil_in_prange import (
-    BLOCKS,
-    gil_roundtrips,
-    prange_plain,
-    prange_with_gil,
-)
-
 from .common import (
     SMOKE,
     STRUCTURE_THREADS,
@@ -29,6 +22,12 @@ from .common import (
     structure_table,
     vector,
 )
+from .harness.build_contents import kernels
+
+gil_roundtrips, prange_plain, prange_with_gil = kernels(
+    "c5_with_gil_in_prange", "gil_roundtrips", "prange_plain", "prange_with_gil")
+#: The kinds of ``with gil`` block the kernel runs (its ``block`` argument).
+BLOCKS = ("never", "empty", "python")
 
 N = 1000 if SMOKE else 100_000
 #: Elements per block; one ``with gil`` block per element block (a smoke run

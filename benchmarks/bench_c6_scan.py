@@ -9,8 +9,6 @@ import functools
 
 import numpy as np
 
-from gilbench.kernels import c6_scan as k6
-
 from .common import (
     SMOKE,
     STRUCTURE_THREADS,
@@ -24,6 +22,10 @@ from .common import (
     structure_table,
     vector,
 )
+from .harness.build_contents import module_names
+
+k6 = module_names("c6_scan", "cumsum_naive", "cumsum_scan", "cumsum_seq", "recurrence_naive",
+                  "recurrence_scan", "recurrence_seq")
 
 A = 0.9  # the recurrence's coefficient: |a| < 1 keeps it bounded
 SCAN_SIZES = [10**4] if SMOKE else [10**4, 10**6, 10**7]

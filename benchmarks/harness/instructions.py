@@ -30,6 +30,7 @@ import tempfile
 from pathlib import Path
 
 from . import compiled
+from .build_contents import OLD_ARGUMENTS, other_arguments
 
 __all__ = ["Unavailable", "RECIPES", "per_element", "per_element_shared", "unavailable_reason"]
 
@@ -162,20 +163,28 @@ def _child(spec: dict) -> None:
     zero, dump = requests.gilbench_cg_zero, requests.gilbench_cg_dump
     zero.argtypes, zero.restype = [], None
     dump.argtypes, dump.restype = [ctypes.c_char_p], None
+    uncounted = {}
     for label, (module, func, recipe) in spec["points"].items():
         f = getattr(importlib.import_module(module), func)
         for n in spec["sizes"]:
             call = RECIPES[recipe](f, n)
-            call()  # first-call effects (imports, caches) stay out of the count
+            try:
+                call()  # first-call effects (imports, caches) stay out of the count
+            except OLD_ARGUMENTS as exc:
+                uncounted[label] = other_arguments(module, func, exc)
+                break
             name = f"{label}@{n}".encode()
             zero()
             call()
             dump(name)
+    print(json.dumps({"uncounted": uncounted}))
 
 
 def per_element(points: dict, sizes=SIZES, timeout: float = 900) -> dict[str, float]:
     """{label: instructions per element} for ``points`` = {label: (module,
-    function, recipe)} (recipe: a key of :data:`RECIPES`).  Raises
+    function, recipe)} (recipe: a key of :data:`RECIPES`); ``{"skip":
+    reason}`` for a point whose kernel refuses the recipe's arguments (an
+    older build's, :data:`.build_contents.OLD_ARGUMENTS`).  Raises
     :class:`Unavailable` where valgrind or the client requests are missing,
     ValueError for a bad point, RuntimeError when valgrind fails."""
     reason = unavailable_reason()
@@ -208,8 +217,9 @@ def per_element(points: dict, sizes=SIZES, timeout: float = 900) -> dict[str, fl
         if r.returncode != 0:
             raise RuntimeError(f"valgrind exited {r.returncode}:\n{r.stderr[-3000:]}")
         counts = _read_dumps(Path(tmp))
-    out = {}
-    for label in points:
+    uncounted = json.loads(r.stdout.strip().splitlines()[-1])["uncounted"]
+    out = {label: {"skip": why} for label, why in uncounted.items()}
+    for label in (label for label in points if label not in out):
         a, b = counts.get(f"{label}@{n1}"), counts.get(f"{label}@{n2}")
         if a is None or b is None:
             raise RuntimeError(f"callgrind wrote no dump for {label!r} (got {sorted(counts)})")

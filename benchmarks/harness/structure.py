@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 from . import compiled
+from .build_contents import OLD_ARGUMENTS, other_arguments
 
 __all__ = ["COUNTS", "RECIPES", "SIZES", "REPEATS", "Unavailable", "per_call",
            "unavailable_reason", "interposer"]
@@ -198,8 +199,12 @@ def _child(spec: dict) -> None:
     for label, (module, func, recipe, nt) in spec["points"].items():
         f = getattr(importlib.import_module(module), func)
         calls = [RECIPES[recipe](f, n, nt) for n in spec["sizes"]]
-        for call in calls:
-            call()  # the thread pool and first-call effects stay out of the counts
+        try:
+            for call in calls:
+                call()  # the thread pool and first-call effects stay out of the counts
+        except OLD_ARGUMENTS as exc:
+            out[label] = {"skip": other_arguments(module, func, exc)}
+            continue
         seen = []
         for _ in range(spec["repeats"]):
             row = []
@@ -216,7 +221,9 @@ def _child(spec: dict) -> None:
 def per_call(points: dict, sizes=SIZES, repeats: int = REPEATS,
              timeout: float = 600) -> dict[str, dict]:
     """{label: {"per_call": {count: n}, "per_element": {count: x}}} for
-    ``points`` = {label: (module, function, recipe, threads)}.  Raises
+    ``points`` = {label: (module, function, recipe, threads)}; ``{"skip":
+    reason}`` for a point whose kernel refuses the recipe's arguments (an
+    older build's, :data:`.build_contents.OLD_ARGUMENTS`).  Raises
     :class:`Unavailable` where the interposer cannot be built, ValueError for
     a bad point, RuntimeError when the child fails or two repeats differ."""
     n1, n2 = sizes
@@ -241,6 +248,9 @@ def per_call(points: dict, sizes=SIZES, repeats: int = REPEATS,
     raw = json.loads(r.stdout.strip().splitlines()[-1])
     out = {}
     for label, seen in raw.items():
+        if isinstance(seen, dict):   # {"skip": reason}: an older build's kernel
+            out[label] = seen
+            continue
         if any(rep != seen[0] for rep in seen[1:]):
             raise RuntimeError(f"{label}: the counts differ between repeats, they are not "
                                f"exact: {seen}")

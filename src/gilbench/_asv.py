@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -151,6 +152,11 @@ def absolute_config(repo) -> dict:
     conf = config(repo)
     for key, default in DIRECTORIES.items():
         conf[key] = str((repo / conf.get(key, default)).resolve())
+    # {conf_dir} is where asv found the config (it runs from there): this
+    # checkout, wherever the copy is written (the per-commit build script).
+    for key in ("build_command", "install_command", "uninstall_command"):
+        if key in conf:
+            conf[key] = [c.replace("{conf_dir}", shlex.quote(str(repo))) for c in conf[key]]
     return conf
 
 
