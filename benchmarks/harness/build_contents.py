@@ -69,6 +69,9 @@ class Missing:
 
     def __init__(self, module: str, name: str, why: str):
         self.module, self.name, self.why = module, name, why
+        # Named like the function it stands for: a count that names its
+        # kernel by ``f.__name__`` names the missing one, and skips it.
+        self.__name__ = self.__qualname__ = name
 
     @property
     def reason(self) -> str:
@@ -188,6 +191,15 @@ def _walk(obj, module: str, seen: set, found: list) -> None:
     elif isinstance(obj, types.FunctionType):
         if obj.__module__.partition(".")[0] == module.partition(".")[0]:
             _walk_code(obj.__code__, obj.__globals__, module, seen, found)
+            # What a wrapper or closure calls: functools.wraps' original,
+            # and the values its cells hold.
+            for cell in obj.__closure__ or ():
+                try:
+                    _walk(cell.cell_contents, module, seen, found)
+                except ValueError:   # an empty cell
+                    pass
+            if hasattr(obj, "__wrapped__"):
+                _walk(obj.__wrapped__, module, seen, found)
     elif isinstance(obj, type):
         if obj.__module__.partition(".")[0] == module.partition(".")[0]:
             for klass in obj.__mro__:
