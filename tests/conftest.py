@@ -54,7 +54,8 @@ def valgrind():
 SHARED_FIXTURES = {"asv_env_dir": "asv-env", "gate_calibrated": "asv-env",
                    "calibrated": "calibration", "smoke_run": "smoke",
                    "serial_build": "minimal-build", "ft_run": "free-threaded",
-                   "old_commit_measured": "old-commit"}
+                   "old_commit_measured": "old-commit",
+                   "first_commit_measured": "first-commit"}
 
 
 @pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups

