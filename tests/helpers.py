@@ -1,11 +1,15 @@
 """What the tests share that is not a fixture: the suite's smoke settings,
 the sizes and thread counts kernels are checked at, the oracles kernels are
 checked against, the valgrind requirement, and the scratch clones and
-environments the asv-running tests set up.  The fixtures themselves, and the
+environments the asv-running tests set up, and real asv on the checkout
+with its outputs in a scratch directory.  The fixtures themselves, and the
 hook that groups the tests sharing one, are in conftest.py."""
 
+import json
 import os
+import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +118,24 @@ def gate_env(home) -> dict:
     for var in ("GITHUB_STEP_SUMMARY", "GILBENCH_MACHINE", "RUNNER_ENVIRONMENT", "GILBENCH_CYTHON"):
         env.pop(var, None)
     return env
+
+
+def asv(args, tmp_path, *, env_extra=None, check=True, timeout=900):
+    """Run real asv from the repository root with a config whose outputs go to tmp_path."""
+    conf = json.loads(re.sub(r"^\s*//.*$", "", (ROOT / "asv.conf.json").read_text(), flags=re.M))
+    conf.update({
+        "repo": str(ROOT),
+        "benchmark_dir": str(ROOT / "benchmarks"),
+        "env_dir": str(tmp_path / "env"),
+        "results_dir": str(tmp_path / "results"),
+        "html_dir": str(tmp_path / "html"),
+    })
+    conf_path = tmp_path / "asv.conf.json"
+    conf_path.write_text(json.dumps(conf))
+    env = dict(os.environ, HOME=str(tmp_path))  # asv's machine file goes to $HOME
+    env.update(env_extra or {})
+    r = subprocess.run([sys.executable, "-m", "asv", *args, "--config", str(conf_path)],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError(f"asv {' '.join(args)} exited {r.returncode}\n{r.stdout}\n{r.stderr}")
+    return r

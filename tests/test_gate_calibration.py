@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import itertools
 import json
+import re
 import subprocess
 import sys
 
@@ -15,9 +16,10 @@ import pytest
 
 from benchmarks.bench_c1_gil_held import TrackC1Instructions
 from benchmarks.bench_c4_brief_release import TimeC4ReleaseEvery
+from benchmarks.harness.threads import usable_cpus
 from gilbench import gate, gate_calibration, noise_table, plan
 
-from helpers import GATE_BENCHES, ROOT
+from helpers import GATE_BENCHES, ROOT, asv
 
 
 def _table(cal):
@@ -99,9 +101,6 @@ def test_what_the_gate_can_watch_at_any_size(cpus):
     got = gate.candidates(ROOT, cpus=cpus)
     assert set(got.values()) == {"exact", "time", "ratio"}
     benches = {b["benchmark"]: b for b in plan.discover(ROOT, cpus)}
-    exact = sum(b["points"] for b in benches.values()
-                if b["class"].endswith(("Instructions", "Structure")))
-    assert sum(k == "exact" for k in got.values()) == exact
     structure = {n for n, k in got.items() if "Structure." in n}
     # The parallel claims at the usable CPUs; the single-thread ones (C1, C4)
     # at their one thread.
@@ -125,6 +124,24 @@ def test_what_the_gate_can_watch_at_any_size(cpus):
                 assert v in (1, cpus), name
     if cpus == 64:
         assert len(got) <= len(gate.candidates(ROOT, cpus=2)) + 10
+
+
+def test_the_gate_watches_every_exact_count_asv_discovers(tmp_path):
+    """Every exact count point of the suite as asv itself discovers it on
+    this machine (``asv run --bench just-discover``, asv's benchmarks.json:
+    not gilbench's planner, which gate.candidates reads), and no other."""
+    asv(["machine", "--yes", "--machine", "discover"], tmp_path)
+    asv(["run", "-E", "existing", "--bench", "just-discover", "--machine", "discover"],
+        tmp_path)
+    found = json.loads((tmp_path / "results" / "benchmarks.json").read_text())
+    exact = set()
+    for name, b in found.items():
+        if isinstance(b, dict) and re.search(r"\.Track\w*(Instructions|Structure)\.", name):
+            exact |= {f"{name}({', '.join(combo)})" if combo else name
+                      for combo in itertools.product(*b["params"])}
+    assert exact, sorted(found)
+    got = gate.candidates(ROOT, cpus=usable_cpus())
+    assert {n for n, k in got.items() if k == "exact"} == exact
 
 
 def test_point_regex_selects_exactly_its_points():

@@ -1,8 +1,10 @@
 """``pip install .`` gives the whole tool, the way pip users and packagers
 install: a fresh virtualenv, build isolation on (pip fetches the build
 requirements itself), nothing installed by hand.  Also an sdist built with
-``python -m build``, installed the same way.  The wheel asv measures per
-commit is the kernels only: tests/test_build_minimal.py.
+``python -m build``, installed the same way (meson-python's sdist is
+``meson dist``: the committed tree, so it tests HEAD, not uncommitted
+edits).  The wheel asv measures per commit is the kernels only:
+tests/test_build_minimal.py.
 
 Real builds from PyPI's packages (a few minutes): marked slow.
 """

@@ -22,7 +22,7 @@ from gilbench.results import RUNTIME_BENCHMARK
 from gilbench.vendor_html import vendor_html
 
 from chromium import ARTIFACTS, chromium, dump_dom, screenshot, serve
-from helpers import SMOKE_ENV
+from helpers import SMOKE_ENV, asv
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The article's claims: each names the benchmarks that measure it (C5b's are
@@ -30,27 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CLAIMS_IN_SUITE = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]
 #: Every verdict the report gives, in its order.
 VERDICTS = ["C1", "C2", "C3", "C4", "C5", "C5b", "C6", "C7", "C8", "C9"]
-
-
-def asv(args, tmp_path, *, env_extra=None, check=True, timeout=900):
-    """Run real asv from the repository root with a config whose outputs go to tmp_path."""
-    conf = json.loads(re.sub(r"^\s*//.*$", "", (ROOT / "asv.conf.json").read_text(), flags=re.M))
-    conf.update({
-        "repo": str(ROOT),
-        "benchmark_dir": str(ROOT / "benchmarks"),
-        "env_dir": str(tmp_path / "env"),
-        "results_dir": str(tmp_path / "results"),
-        "html_dir": str(tmp_path / "html"),
-    })
-    conf_path = tmp_path / "asv.conf.json"
-    conf_path.write_text(json.dumps(conf))
-    env = dict(os.environ, HOME=str(tmp_path))  # asv's machine file goes to $HOME
-    env.update(env_extra or {})
-    r = subprocess.run([sys.executable, "-m", "asv", *args, "--config", str(conf_path)],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    if check and r.returncode != 0:
-        raise AssertionError(f"asv {' '.join(args)} exited {r.returncode}\n{r.stdout}\n{r.stderr}")
-    return r
 
 
 @pytest.fixture(scope="module")
