@@ -42,7 +42,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -307,13 +306,6 @@ def write_table(table: dict, out_dir, results_dir=None) -> tuple[Path, Path]:
     js, md = noise_table.write_table(table, out / f"{table['machine']}.json",
                                      out / f"{table['machine']}.md", to_markdown(table))
     if results_dir is not None:
-        raw = out / table["machine"] / "results"
-        (raw / table["machine"]).mkdir(parents=True, exist_ok=True)
-        src = Path(results_dir)
-        shutil.copy2(src / "benchmarks.json", raw / "benchmarks.json")
-        shutil.copy2(src / table["machine"] / "machine.json", raw / table["machine"])
-        wanted = {c for pair in table["commits"] for c in pair}
-        for f in (src / table["machine"]).glob("*.json"):
-            if f.name.split("-")[0] in {c[:8] for c in wanted}:
-                shutil.copy2(f, raw / table["machine"] / f.name)
+        noise_table.copy_raw(results_dir, out / table["machine"] / "results", table["machine"],
+                             [c for pair in table["commits"] for c in pair])
     return js, md

@@ -170,11 +170,17 @@ def to_markdown(table: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_table(table: dict, out_dir) -> tuple[Path, Path]:
-    """Write ``<out_dir>/<machine>.json`` and its page ``.md``."""
+def write_table(table: dict, out_dir, results_dir=None) -> tuple[Path, Path]:
+    """Write ``<out_dir>/<machine>.json`` and its page ``.md``, and copy the
+    raw asv results of the runs from ``results_dir`` to
+    ``<out_dir>/<machine>/results/``."""
     out_dir = Path(out_dir)
-    return noise_table.write_table(table, out_dir / f"{table['machine']}.json",
-                                   out_dir / f"{table['machine']}.md", to_markdown(table))
+    js, md = noise_table.write_table(table, out_dir / f"{table['machine']}.json",
+                                     out_dir / f"{table['machine']}.md", to_markdown(table))
+    if results_dir is not None:
+        noise_table.copy_raw(results_dir, out_dir / table["machine"] / "results",
+                             table["machine"], table["commits"])
+    return js, md
 
 
 # --------------------------------------------------------------------------

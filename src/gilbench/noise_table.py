@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 
 __all__ = ["STABLE", "GATED", "NOISY", "ERRATIC", "GATEABLE", "FACTORS", "LADDER", "HEADROOM",
            "THREAD_PARAMS", "ERRATIC_PATTERNS", "erratic_reason", "rung", "parse_table",
-           "load_table", "write_table", "asv_thresholds"]
+           "load_table", "write_table", "copy_raw", "asv_thresholds"]
 
 #: A point's status in a table: gated at a threshold of 1.05 or below, gated
 #: at a wider rung, never gated (even the widest rung is inside its noise),
@@ -147,6 +148,22 @@ def write_table(table: dict, js: Path, md: Path, markdown: str) -> tuple[Path, P
     js.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     md.write_text(markdown, encoding="utf-8")
     return js, md
+
+
+def copy_raw(results_dir, raw: Path, machine: str, commits) -> Path:
+    """Copy the raw asv results a table was made of -- ``machine``'s result
+    files of ``commits``, its machine.json and asv's benchmarks.json -- from
+    ``results_dir`` to ``raw`` (an asv results directory), so that the
+    table can be derived again from what is committed beside it."""
+    src, raw = Path(results_dir), Path(raw)
+    (raw / machine).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src / "benchmarks.json", raw / "benchmarks.json")
+    shutil.copy2(src / machine / "machine.json", raw / machine)
+    short = {c[:8] for c in commits}
+    for f in (src / machine).glob("*.json"):
+        if f.name.split("-")[0] in short:
+            shutil.copy2(f, raw / machine / f.name)
+    return raw
 
 
 #: The levels of asv's regressions_thresholds (fractions).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gilbench import gate_calibration, machine_load, noise
+from gilbench import _asv, gate_calibration, machine_load, noise
 from gilbench.commands import common_args
 
 NAME = "calibrate"
@@ -102,15 +102,17 @@ def run(args) -> int:
         raise ValueError("--only needs --gate")
     if args.gate:
         return _run_gate(args)
+    work = (Path(args.workdir) if args.workdir
+            else Path(args.repo).resolve() / ".asv" / noise.WORKDIR)
     if args.reanalyze:
         if not args.machine:
             raise ValueError("--reanalyze needs --machine")
-        table = noise.reanalyze(args.workdir or Path(args.repo) / ".asv" / noise.WORKDIR,
-                                args.machine)
+        table = noise.reanalyze(work, args.machine)
     else:
-        table = noise.calibrate(args.repo, runs=args.runs, workdir=args.workdir,
+        table = noise.calibrate(args.repo, runs=args.runs, workdir=work,
                                 machine=args.machine, asv_args=tuple(args.asv_args))
-    js, md = noise.write_table(table, Path(args.repo) / args.out)
+    # The raw runs go beside the table, as the gate's do.
+    js, md = noise.write_table(table, Path(args.repo) / args.out, _asv.results_dir(work))
     print(md.read_text(encoding="utf-8"))
     print(f"noise table: {js} and {md}")
     return 0
