@@ -27,7 +27,9 @@ and this script rewrites what is between them from the data:
   the interpreter took to build (``build.json``).
 
 Run ``python docs/figures.py`` after committing new data; ``--check`` (what the
-tests run) exits 1 and names every block that differs from its data.
+tests run) exits 1 and names every block that differs from its data.  A
+figure that reads a commit the clone lacks (a shallow clone) stops the
+script with exit 2 and one line saying so.
 """
 
 from __future__ import annotations
@@ -54,6 +56,25 @@ BLOCK = re.compile(r"(<!-- figure: (?P<name>[\w-]+) \(docs/figures.py\) -->\n)(?
 
 def _runs():
     return results.load(DATA)
+
+
+class MissingHistory(ValueError):
+    """A figure reads a commit this clone does not have."""
+
+
+def _have(*commits: str) -> None:
+    """Raise :class:`MissingHistory`, in one line, when a commit a figure
+    reads through git is not in this clone (a shallow clone)."""
+    for sha in commits:
+        if _asv.git("cat-file", "-e", f"{sha}^{{commit}}", cwd=ROOT, check=False).returncode:
+            raise MissingHistory(
+                f"commit {sha[:8]} is not in this clone's history (a shallow clone?): the "
+                "figures read old commits through git; `git fetch --unshallow` (on GitHub: "
+                "actions/checkout with fetch-depth: 0)")
+
+
+def _git(*args: str) -> str:
+    return _asv.git(*args, cwd=ROOT).stdout.strip()
 
 
 def _asv_minutes(run) -> float | None:
@@ -293,6 +314,7 @@ def _aa_runs(aa_dir: Path | None = None):
         rec = json.loads(run_json.read_text())
         rec["name"] = f"{d.parent.name}/{d.name}"
         recorded = json.loads((d / "gate.json").read_text())
+        _have(rec["base"])
         table = gate.table_at(ROOT, rec["base"], gate.TABLE.format(noise="noise",
                                                                    machine=rec["machine"]))
         first = _judged(d / "first", rec["machine"], rec["base"], rec["head"], table)
@@ -414,7 +436,8 @@ def _reach():
 
 
 def _commit_time(sha: str) -> int:
-    return int(_asv.git("show", "-s", "--format=%ct", sha, cwd=ROOT).stdout.strip())
+    _have(sha)
+    return int(_git("show", "-s", "--format=%ct", sha))
 
 
 def gate_reach() -> str:
@@ -641,8 +664,8 @@ def _measured_code(commit: str) -> tuple:
     """git's tree ids of what a benchmark measures at ``commit``: the kernels,
     the benchmarks and the build files."""
     paths = ["src/gilbench/kernels", "benchmarks", "meson.build", "pyproject.toml"]
-    return tuple(_asv.git("rev-parse", f"{commit}:{p}", cwd=ROOT).stdout.strip()
-                 for p in paths)
+    _have(commit)
+    return tuple(_git("rev-parse", f"{commit}:{p}") for p in paths)
 
 
 def cython_c5(machine="vm") -> str:
@@ -1183,6 +1206,113 @@ def gate_from_checkout(machine="vm") -> str:
     return "\n".join(lines) + "\n"
 
 
+HISTORY = ROOT / "docs" / "data" / "history"
+BISECT = ROOT / "docs" / "data" / "bisect"
+#: Claims in the order the pages list them.
+_CLAIM_ORDER = ("C1", "C2", "C3", "C4", "C5", "C5b", "C6", "C7", "C8", "C9")
+
+
+def _subject(sha: str) -> str:
+    _have(sha)
+    subject = _git("log", "-1", "--format=%s", sha)
+    return subject if len(subject) <= 60 else subject[:57].rstrip() + "..."
+
+
+def _moves(before, after) -> list:
+    """(name, before, after, relative move) of every point measured in both
+    runs whose value changed."""
+    out = []
+    for name, p in after.points.items():
+        q = before.points.get(name)
+        if p.ok and q is not None and q.ok and p.value != q.value:
+            out.append((name, q.value, p.value, p.value / q.value - 1 if q.value else math.inf))
+    return out
+
+
+def history(machine="vm") -> str:
+    """Today's suite's exact counts over main's history
+    (docs/experiments/history.py): per sampled commit, how many of each
+    claim's counts gave a value, and the counts that moved past the gate's
+    smallest threshold since the sample before."""
+    base = HISTORY / machine
+    rec = json.loads((base / "run.json").read_text())
+    threshold = noise_table.LADDER[0]
+    runs = [results.load(base / "results", machine=machine, commit=c)[0] for c in rec["commits"]]
+    claims_seen = {_claim(p.benchmark) for r in runs for p in r.points.values()}
+    order = [c for c in _CLAIM_ORDER if c in claims_seen]
+    lines = ["| commit | " + " | ".join(order) + f" | moved past {threshold:g}x since the "
+             "sample before |", "|---" * (len(order) + 2) + "|"]
+    first_whole, jitter, failed = {}, [], 0
+    for i, run in enumerate(runs):
+        cells = []
+        for c in order:
+            pts = [p for p in run.points.values() if _claim(p.benchmark) == c]
+            ok = sum(p.ok for p in pts)
+            failed += sum(p.status == "failed" for p in pts)
+            cells.append(f"{ok}/{len(pts)}")
+            if pts and ok == len(pts):
+                first_whole.setdefault(c, i)
+        big = []
+        if i:
+            for name, a, b, rel in _moves(runs[i - 1], run):
+                if max(a, b) / min(a, b) >= threshold:
+                    big.append(f"`{name.split('.', 1)[1]}` {a:.6g} -> {b:.6g}")
+                else:
+                    jitter.append(abs(rel))
+        lines.append(f"| `{run.commit[:8]}` | " + " | ".join(cells) + " | "
+                     + ("; ".join(big) or "-") + " |")
+    first = ", ".join(f"{c} from `{runs[i].commit[:8]}`" for c, i in
+                      sorted(first_whole.items(), key=lambda kv: (kv[1], order.index(kv[0]))))
+    lines += ["", f"`{machine}`: `{rec['command']}` in a fresh clone of "
+              f"`{rec['suite_commit'][:8]}` over every {rec['every']}th commit of main and "
+              f"HEAD ({len(runs)} commits), exit {rec['exit']}, {rec['seconds'] / 60:.1f} min. "
+              f"ok/total: points that gave a value, of that claim's exact counts; the rest "
+              f"were skipped ({failed} failed). Every count measured whole: {first}.",
+              "", f"Moves smaller than {threshold:g}x between samples: {len(jitter)}, the largest "
+              f"{max(jitter, default=0):.3%}."]
+    return "\n".join(lines) + "\n"
+
+
+def bisect() -> str:
+    """The commit ``asv find`` named between two history samples
+    (docs/experiments/find_commit.py): every commit it measured, the found one's
+    value and its parent's, from asv's raw results."""
+    machine = "vm"
+    base = BISECT / machine
+    rec = json.loads((base / "run.json").read_text())
+    runs = {}
+    for r in results.load(base / "results", machine=machine, earlier=64):
+        for run in [r, *r.earlier]:
+            runs[run.commit] = run
+    bench = rec["benchmark"]
+    found, parent = rec["found"], rec["parent"]
+    if found not in runs or parent not in runs:
+        raise ValueError(f"{base}: asv find's results lack the found commit or its parent")
+    moves = _moves(runs[parent], runs[found])
+    moves = [m for m in moves if m[0].startswith(bench)]
+    name, a, b, rel = max(moves, key=lambda m: abs(m[3]))
+    lo, hi = rec["range"]
+    lines = ["| commit | " + f"`{name.split('.', 2)[2]}` |", "|---|---|"]
+    for sha in reversed(_git_list(lo, hi)):
+        if sha in runs:
+            p = runs[sha].points.get(name)
+            v = f"{p.value:.6g}" if p is not None and p.ok else (p.status if p else "-")
+            mark = " (found)" if sha == found else (" (parent)" if sha == parent else "")
+            lines.append(f"| `{sha[:8]}`{mark} | {v} |")
+    lines += ["", f"`{machine}`: `{rec['command']}` in a fresh clone of "
+              f"`{rec['suite_commit'][:8]}`: {rec['commits_in_range']} commits in the range, "
+              f"{len(runs)} measured, exit {rec['exit']}, {rec['seconds'] / 60:.1f} min. Found "
+              f"`{found[:8]}` ({_subject(found)}): `{name.split('.', 1)[1]}` {a:.6g} at its "
+              f"parent, {b:.6g} there ({rel:+.2%})."]
+    return "\n".join(lines) + "\n"
+
+
+def _git_list(lo: str, hi: str) -> list:
+    """``lo`` and the first-parent commits after it up to ``hi``, newest first."""
+    _have(lo, hi)
+    return _git("rev-list", "--first-parent", f"{lo}^..{hi}").split()
+
+
 FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
            "gate-calibration": gate_calibration, "gate-reach": gate_reach,
            "gate-coverage": gate_coverage, "gate-rounds": gate_rounds,
@@ -1194,7 +1324,8 @@ FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate
            "free-threaded-verdicts": free_threaded_verdicts, "main-job": main_job,
            "main-job-summary": main_job_summary, "main-job-plan": main_job_plan,
            "main-job-spread": main_job_spread, "runtime-record": runtime_record,
-           "gate-from-checkout": gate_from_checkout}
+           "gate-from-checkout": gate_from_checkout, "history": history,
+           "bisect": bisect}
 
 
 def render(text: str) -> str:
@@ -1212,13 +1343,21 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 naming each page whose figures differ")
     args = parser.parse_args(argv)
+    try:
+        return _write(args.check)
+    except MissingHistory as exc:
+        print(f"docs/figures.py: {exc}", file=sys.stderr)
+        return 2
+
+
+def _write(check: bool) -> int:
     stale = []
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
         new = render(text)
         if new != text:
             stale.append(page.relative_to(ROOT) if page.is_relative_to(ROOT) else page)
-            if not args.check:
+            if not check:
                 page.write_text(new, encoding="utf-8")
     # The noise tables' own pages.
     for js in sorted((ROOT / "noise").glob("*.json")):
@@ -1226,7 +1365,7 @@ def main(argv=None) -> int:
         want = noise.to_markdown(noise_table.load_table(js))
         if not md.is_file() or md.read_text(encoding="utf-8") != want:
             stale.append(md.relative_to(ROOT))
-            if not args.check:
+            if not check:
                 md.write_text(want, encoding="utf-8")
     # The gate's tables' pages.
     for js in sorted((ROOT / "noise" / "gate").glob("*.json")):
@@ -1234,12 +1373,12 @@ def main(argv=None) -> int:
         want = gate_cal.to_markdown(json.loads(js.read_text(encoding="utf-8")))
         if not md.is_file() or md.read_text(encoding="utf-8") != want:
             stale.append(md.relative_to(ROOT))
-            if not args.check:
+            if not check:
                 md.write_text(want, encoding="utf-8")
-    verb = "differ from their data" if args.check else "regenerated"
+    verb = "differ from their data" if check else "regenerated"
     for path in stale:
         print(f"{path}: figures {verb}", file=sys.stderr)
-    return 1 if stale and args.check else 0
+    return 1 if stale and check else 0
 
 
 if __name__ == "__main__":
