@@ -1304,6 +1304,21 @@ def bisect() -> str:
               f"{len(runs)} measured, exit {rec['exit']}, {rec['seconds'] / 60:.1f} min. Found "
               f"`{found[:8]}` ({_subject(found)}): `{name.split('.', 1)[1]}` {a:.6g} at its "
               f"parent, {b:.6g} there ({rel:+.2%})."]
+    # The same commits in the history run: how far one commit's count reads
+    # apart between two runs.
+    hist = HISTORY / machine
+    both = [c for c in json.loads((hist / "run.json").read_text())["commits"] if c in runs]
+    pairs = []
+    for c in both:
+        (h,) = results.load(hist / "results", machine=machine, commit=c)
+        pairs += [(p.value, h.points[n].value) for n, p in runs[c].points.items()
+                  if p.ok and n in h.points and h.points[n].ok]
+    if pairs:
+        apart = [abs(a / b - 1) for a, b in pairs if b]
+        lines += ["", f"The commits both this run and the history run measured "
+                  f"({', '.join(f'`{c[:8]}`' for c in both)}): {sum(a == b for a, b in pairs)} "
+                  f"of {len(pairs)} values equal between the two runs, the largest difference "
+                  f"{max(apart):.3%}."]
     return "\n".join(lines) + "\n"
 
 

@@ -340,9 +340,10 @@ class Gate:
     @property
     def exact_failures(self) -> list:
         """The first failures that are exact counts: they fail as measured.
-        An exact count is the same in every run of one build (identical
-        across repeated runs and A/A builds: docs/gate.md), so measuring it
-        again would only read the same number."""
+        An exact count is the same in every run of one commit (a structure
+        count identical across repeated runs and A/A builds, an instruction
+        count within a small fraction of a percent: docs/gate.md), so
+        measuring it again would only read the same number."""
         return [m for m in self.first_failures if EXACT.search(m.name)]
 
     @property
@@ -730,7 +731,8 @@ def to_markdown(g: Gate) -> str:
     exact = g.exact_failures
     if g.confirmation is not None and exact:
         lines += [f"Exact counts that moved: {len(exact)}. They fail as measured (not "
-                  "measured again): an exact count reads the same in every run.", ""]
+                  "measured again): an exact count reads the same in every run, to a "
+                  "small fraction of a percent.", ""]
     if g.confirmation is not None and g.to_confirm:
         if g.confirmation:
             lines += ["Confirmation (the failing timed benchmarks measured again, "
