@@ -127,3 +127,22 @@ def test_a_commit_that_changes_an_option_default_gets_a_fresh_build_directory(tm
     (src / "meson.build").write_text("project('x', default_options: ['b_ndebug=true'])\n")
     _fresh_dir_step(env, src)                       # the project's defaults: wiped
     assert not built.exists()
+
+
+def test_meson_installs_every_module_of_the_tool_and_harness():
+    """A module left out of meson.build's lists is missing from every
+    installed gilbench (pip install ., the sdist): each .py of the tool, its
+    commands and the harness is listed once."""
+    listed = set(re.findall(r"'([\w/]+\.(?:py|c))'", (ROOT / "src" / "gilbench" /
+                                                      "meson.build").read_text()))
+    top = set(re.findall(r"'(benchmarks/harness/[\w]+\.(?:py|c))'",
+                         (ROOT / "meson.build").read_text()))
+    tool = {p.relative_to(ROOT / "src" / "gilbench").as_posix()
+            for p in (ROOT / "src" / "gilbench").glob("*.py")}
+    tool |= {p.relative_to(ROOT / "src" / "gilbench").as_posix()
+             for p in (ROOT / "src" / "gilbench" / "commands").glob("*.py")}
+    harness = {p.relative_to(ROOT).as_posix()
+               for p in (ROOT / "benchmarks" / "harness").glob("*.[pc]*")
+               if p.suffix in (".py", ".c") and p.name != "build_commit.py"}
+    assert tool - listed == set(), "not installed: " + ", ".join(sorted(tool - listed))
+    assert harness - top == set(), "not installed: " + ", ".join(sorted(harness - top))

@@ -11,16 +11,14 @@ changed between releases and how each deciding value moved.
 
 from __future__ import annotations
 
-import base64
 import datetime
 import html
 import inspect
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from gilbench import claims, runtime_record
+from gilbench import plots, runtime_record
 from gilbench.claims import CLAIMS, FAILS, HOLDS, INCONCLUSIVE, NO_GIL, NOT_MEASURED, verdicts
 from gilbench.harness.release_numbers import sort_key
 from gilbench.results import Run
@@ -384,236 +382,6 @@ def to_json(runs) -> str:
     }, indent=1)
 
 
-# --- plots -----------------------------------------------------------------------------
-
-def _series(run: Run, bench: str, x: str, **fixed):
-    xs, ys = [], []
-    for value in run.axis(bench, x):
-        p = run.point(bench, **{x: value}, **fixed)
-        if p.ok:
-            xs.append(value)
-            ys.append(p.value)
-    return xs, ys
-
-
-def _legend(ax):
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7)
-
-
-def _plot_c1(runs, fig):
-    bench = claims.C1_RATIO
-    axes = fig.subplots(1, 2)
-    for ax, kernel in zip(axes, ("sumsq", "poly"), strict=True):
-        for run in runs:
-            for variant in ("nogil", "noexcept", "except", "except_value"):
-                xs, ys = _series(run, bench, "n", kernel=kernel, variant=variant)
-                if xs:
-                    ax.plot(xs, ys, marker="o", label=f"{variant} ({run.label})")
-        ax.set(xscale="log", yscale="log", xlabel="elements", ylabel="time / GIL-held loop",
-               title=kernel)
-        ax.axhline(1.0, color="grey", lw=0.8)
-    if axes[1].get_legend_handles_labels()[0]:
-        axes[1].legend(fontsize=7)
-
-
-def _plot_c2(runs, fig):
-    ax = fig.subplots()
-    for run in runs:
-        for way in ("cython_numpy_with_gil", "cython_loop_nogil"):
-            xs, ys = _series(run, claims.C2_RATIO, "n", way=way)
-            ax.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
-    ax.axhline(1.0, color="grey", lw=0.8)
-    ax.set(xscale="log", xlabel="elements", ylabel="time / numpy.dot from Python")
-    _legend(ax)
-
-
-def _plot_c3(runs, fig):
-    a1, a2 = fig.subplots(1, 2)
-    for run in runs:
-        for gil in ("gil", "nogil"):
-            xs, ys = _series(run, claims.C3_SCALING, "python_threads",
-                             gil=gil)
-            a1.plot(xs, ys, marker="o", label=f"{'held' if gil == 'gil' else 'released'} "
-                    f"({run.label})")
-            xs, ys = _series(run, claims.C3_HEARTBEAT_GAP, "kernel_ms", gil=gil)
-            a2.plot(xs, ys, marker="o", label=f"{'held' if gil == 'gil' else 'released'} "
-                    f"({run.label})")
-    a1.set(xlabel="Python threads", ylabel="work rate / one thread", title="throughput")
-    a2.set(xscale="log", yscale="log", xlabel="kernel call (ms)", ylabel="worst tick gap (ms)",
-           title="heartbeat latency")
-    _legend(a1)
-    _legend(a2)
-
-
-def _plot_c4(runs, fig):
-    a1, a2 = fig.subplots(1, 2)
-    for run in runs:
-        xs, ys = _series(run, claims.C4_FLAG_SEEN, "release_every")
-        a1.plot([max(x, 0.5) for x in xs], ys, marker="o", label=run.label)
-        xs, ys = _series(run, claims.C4_SLOWDOWN, "release_every")
-        a2.plot(xs, ys, marker="o", label=run.label)
-    a1.set(xscale="log", xlabel="release every k polls (0 shown at 0.5: never)",
-           ylabel="fraction of tries the flag was seen", title="a waiting thread gets in")
-    a2.set(xscale="log", yscale="log", xlabel="release every k steps",
-           ylabel="time / never releasing", title="the price of a brief release")
-    _legend(a1)
-
-
-def _plot_c5(runs, fig):
-    ax = fig.subplots()
-    bench = claims.C5_EFFICIENCY
-    for run in runs:
-        nt = run.cpus if run.cpus and run.cpus >= 2 else max(run.axis(bench, "threads") or [1])
-        for block in ("plain", "never", "empty", "python"):
-            xs, ys = _series(run, bench, "every", block=block, threads=nt)
-            ax.plot(xs, ys, marker="o", label=f"{block}, {nt} threads ({run.label})")
-    ax.set(xscale="log", xlabel="elements per with-gil block", ylabel="parallel efficiency",
-           ylim=(0, 1.2))
-    _legend(ax)
-
-
-def _plot_c6(runs, fig):
-    a1, a2 = fig.subplots(1, 2)
-    for run in runs:
-        for algo in ("cumsum", "recurrence"):
-            xs, ys = _series(run, claims.C6_NAIVE_ERROR, "threads",
-                             algorithm=algo)
-            a1.plot(xs, [max(y, 1e-17) for y in ys], marker="o", label=f"{algo} ({run.label})")
-            nt = run.cpus or 1
-            xs, ys = _series(run, claims.C6_SCAN_SPEEDUP, "n", algorithm=algo,
-                             threads=nt)
-            a2.plot(xs, ys, marker="o", label=f"{algo}, {nt} threads ({run.label})")
-    a1.set(yscale="log", xlabel="threads", ylabel="worst error of naive prange (0 at 1e-17)",
-           title="naive prange is wrong")
-    a2.set(xscale="log", xlabel="elements", ylabel="sequential / two-pass scan",
-           title="a correct scan")
-    _legend(a1)
-    _legend(a2)
-
-
-def _plot_c7(runs, fig):
-    a1, a2 = fig.subplots(1, 2)
-    bench = claims.C7_PRANGE_RATIO
-    for run in runs:
-        for nt in run.axis(bench, "threads"):
-            xs, ys = _series(run, bench, "n", kernel="sumsq", threads=nt)
-            line, = a1.plot(xs, ys, marker="o", label=f"sumsq, {nt} threads ({run.label})")
-            cross = run.point(claims.C7_CROSSOVER, kernel="sumsq", threads=nt)
-            if cross.ok:
-                a1.axvline(cross.value, color=line.get_color(), ls="--", lw=0.8)
-        xs, ys = _series(run, claims.C7_REGION_US, "threads",
-                         region="empty")
-        a2.plot(xs, ys, marker="o", label=f"empty region ({run.label})")
-    a1.axhline(1.0, color="grey", lw=0.8)
-    a1.set(xscale="log", yscale="log", xlabel="elements (dashed: crossover)",
-           ylabel="prange / sequential", title="prange pays only when large")
-    a2.set(yscale="log", xlabel="threads", ylabel="us per region", title="region overhead")
-    _legend(a1)
-    _legend(a2)
-
-
-def _plot_c8(runs, fig):
-    a1, a2 = fig.subplots(1, 2)
-    norm = claims.C8_NORMALIZE_GAIN
-    pipe = claims.C8_PIPELINE_GAIN
-    for run in runs:
-        for nt in run.axis(norm, "threads"):
-            xs, ys = _series(run, norm, "n", threads=nt)
-            a1.plot(xs, ys, marker="o", label=f"{nt} threads ({run.label})")
-        n = min(run.axis(pipe, "n") or [0])
-        for nt in run.axis(pipe, "threads"):
-            xs, ys = _series(run, pipe, "stages", way="one_section", n=n, threads=nt)
-            a2.plot(xs, ys, marker="o", label=f"n={n}, {nt} threads ({run.label})")
-    for ax in (a1, a2):
-        ax.axhline(1.0, color="grey", lw=0.8)
-        _legend(ax)
-    a1.set(xscale="log", xlabel="elements", ylabel="two regions / one section",
-           title="normalize (decides)")
-    a2.set(xlabel="stages k", ylabel="k regions / one section", title="k-stage pipeline")
-
-
-def _plot_c9(runs, fig):
-    import numpy as np
-
-    bench = claims.C9_SLOWDOWN
-    patterns, policies = ["nested", "alternating", "concurrent"], ["default", "PASSIVE"]
-    axes = fig.subplots(len(runs), len(patterns) * len(policies), squeeze=False)
-    for row, run in enumerate(runs):
-        omps, blas = run.axis(bench, "omp_threads"), run.axis(bench, "blas_threads")
-        for col, (pattern, policy) in enumerate((p, q) for p in patterns for q in policies):
-            ax = axes[row][col]
-            grid = np.full((len(omps), len(blas)), np.nan)
-            for i, o in enumerate(omps):
-                for j, b in enumerate(blas):
-                    p = run.point(bench, pattern=pattern, policy=policy, omp_threads=o,
-                                  blas_threads=b)
-                    if p.ok:
-                        grid[i, j] = p.value
-            ax.set_title(f"{pattern}\n{policy}" + (f"\n{run.label}" if col == 0 else ""),
-                         fontsize=7)
-            if not np.isfinite(grid).any():
-                continue  # nothing measured: _png writes "no results"
-            ax.imshow(grid, cmap="Reds", vmin=1, vmax=max(2.0, float(np.nanmax(grid))),
-                      origin="lower")
-            for i in range(len(omps)):
-                for j in range(len(blas)):
-                    if np.isfinite(grid[i, j]):
-                        ax.text(j, i, f"{grid[i, j]:.1f}", ha="center", va="center", fontsize=7)
-            ax.set_xticks(range(len(blas)), [str(b) for b in blas])
-            ax.set_yticks(range(len(omps)), [str(o) for o in omps])
-            ax.set_xlabel("BLAS threads", fontsize=7)
-            if col == 0:
-                ax.set_ylabel("OpenMP threads", fontsize=7)
-
-
-def _plot_c5b(runs, fig):
-    a1, a2 = fig.subplots(1, 2)
-    per = claims.C5B_NS_PER_ITERATION
-    eff = claims.C5B_PYTHON_EFFICIENCY
-    for run in runs:
-        for way in ("kept", "with_gil"):
-            xs, ys = _series(run, per, "threads", way=way)
-            if xs:  # kept: not on a Cython older than 3.3
-                a1.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
-        for way in ("kept", "with_gil", "section_once"):
-            xs, ys = _series(run, eff, "threads", way=way)
-            if xs:
-                a2.plot(xs, ys, marker="o", label=f"{way} ({run.label})")
-    a1.set(yscale="log", xlabel="threads", ylabel="extra ns per iteration",
-           title="one Python operation per iteration")
-    a2.set(xlabel="threads", ylabel="parallel efficiency", ylim=(0, 1.2), title="scaling")
-    _legend(a1)
-    _legend(a2)
-
-
-_PLOTS = {"C1": _plot_c1, "C2": _plot_c2, "C3": _plot_c3, "C4": _plot_c4, "C5": _plot_c5,
-          "C5b": _plot_c5b, "C6": _plot_c6, "C7": _plot_c7, "C8": _plot_c8, "C9": _plot_c9}
-
-
-def _png(claim_id: str, runs: list[Run]) -> str:
-    """The claim's plot as a base64 PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    height = 3.2 * (len(runs) if claim_id == "C9" else 1) + 0.6
-    fig = Figure(figsize=(10, height), layout="constrained")
-    _PLOTS[claim_id](runs, fig)
-    for ax in fig.axes:
-        measured = [line for line in ax.lines
-                    if len(line.get_xdata()) and not line.get_label().startswith("_")]
-        if not (measured or ax.images):
-            # nothing measured here: say so, rather than an empty log axis
-            ax.set(xscale="linear", yscale="linear", xticks=[], yticks=[])
-            ax.text(0.5, 0.5, "no results", transform=ax.transAxes, ha="center", va="center",
-                    color="grey")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return base64.b64encode(buf.getvalue()).decode()
-
-
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em}
@@ -660,15 +428,10 @@ def _names_a_file(note: str) -> bool:
     return note.split(":", 1)[0].endswith(".json")
 
 
-def write_html(runs, out_dir, notes=()) -> Path:
-    """Write ``index.html`` (self-contained: CSS inline, plots as data: URIs)
-    into ``out_dir``; returns its path.  ``runs``: a list of Run or a
-    :class:`Judged`; ``notes``: lines shown under the machines' table (what
-    the run that published knows and the results do not say)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    j = judge(runs)
-    runs, t = j.runs, j.table
+def _machines_section(runs: list[Run], notes) -> list[str]:
+    """The page's title and introduction, the table of the runs (machine,
+    builds, CPUs, commit, runtime), then what was not in the results and
+    what was read past."""
     e = html.escape
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
              "<title>gilbench: claims per machine, Python build and Cython release</title>",
@@ -703,69 +466,105 @@ def write_html(runs, out_dir, notes=()) -> Path:
         parts.append("<p class='note'>Read past (not judged):</p><ul class='left-out'>" + "".join(
             f"<li>{'' if _names_a_file(note) else e(r.label) + ': '}{e(note)}</li>"
             for r, note in left_out) + "</ul>")
-    parts.append("<h2>Verdicts</h2><table id='verdicts'><tr><th>claim</th>"
-                 + "".join(f"<th>{e(r.label)}</th>" for r in runs) + "</tr>")
+    return parts
+
+
+def _verdicts_section(runs: list[Run], t: dict) -> list[str]:
+    """One row per claim, one column per run."""
+    e = html.escape
+    parts = ["<h2>Verdicts</h2><table id='verdicts'><tr><th>claim</th>"
+             + "".join(f"<th>{e(r.label)}</th>" for r in runs) + "</tr>"]
     for c in CLAIMS:
         cells = "".join(
             f"<td class='{t[c.id][r.label].status.replace(' ', '-')}'>"
             f"{e(_cell(r, t[c.id][r.label]))}</td>" for r in runs)
         parts.append(f"<tr><td><a href='#{c.id}'>{c.id}</a> {e(c.title)}</td>{cells}</tr>")
     parts.append("</table>")
+    return parts
+
+
+def _changes_section(m: dict) -> list[str]:
+    """One machine's verdicts and deciding values across Cython releases, or
+    from its GIL build to its free-threaded one (:func:`release_changes`,
+    :func:`gil_changes`)."""
+    e = html.escape
+    changed = [c["claim"] for c in m["claims"] if c["changed"]]
+    gil = "cython" in m
+    anchor = ("without-gil-" if gil else "releases-") + m["machine"] + (
+        "-" + (m.get("cython") or "") if gil else "")
+    parts = [f"<h2 id='{e(anchor)}'>{e(m['title'])}</h2><p>Verdicts changed: "
+             f"<b>{e(', '.join(changed) or 'none')}</b>. Each value is the newest "
+             "run's, with its range over the runs of the same build at earlier "
+             "commits; it <i>moved</i> "
+             + ("from the GIL build to the one without" if gil else
+                "from the oldest release to the newest")
+             + " when the two ranges do not overlap (two runs or more a side; "
+             "with one, the spread is unknown).</p>"
+             f"<table class='{'builds' if gil else 'releases'}'>"
+             "<tr><th>claim / deciding value</th>"
+             + "".join(f"<th>{e(col)}</th>" for col in m["columns"])
+             + f"<th>{'no GIL / GIL' if gil else 'newest / oldest'}</th></tr>"]
+    for c in m["claims"]:
+        parts.append(f"<tr><td><b>{c['claim']}</b>{' (changed)' if c['changed'] else ''}"
+                     "</td>" + "".join(f"<td class='{s.replace(' ', '-')}'>{e(_MARK[s])}"
+                                       "</td>" for s in c["verdicts"]) + "<td></td></tr>")
+        for v in c["values"]:
+            ratio = v["newest_over_oldest"]
+            parts.append(f"<tr><td class='note'>{e(v['value'])}</td>" + "".join(
+                f"<td>{e(x)}</td>" for x in _value_cells(v)) + "<td>" + (
+                f"&times;{ratio:.3g}" + (f" <i>{e(v['moved'])}</i>" if v["moved"] else "")
+                if ratio is not None else "") + "</td></tr>")
+    parts.append("</table>")
+    return parts
+
+
+def _claim_section(c, runs: list[Run], t: dict) -> list[str]:
+    """One claim: its statement, each run's verdict with its evidence, the
+    plot, the rule and its thresholds."""
+    e = html.escape
+    parts = [f"<section id='{c.id}' class='claim'><h2>{c.id}: {e(c.title)}</h2>"
+             f"<p>{e(c.statement)}</p>"]
+    for r in runs:
+        v = t[c.id][r.label]
+        parts.append(f"<h3>{e(r.label)}: <span class='{v.status.replace(' ', '-')}'>"
+                     f"{e(v.status)}</span></h3><p>{e(v.summary)}</p>"
+                     f"<p class='note'>Stands on {e(v.basis)}.</p>")
+        if v.evidence:
+            parts.append("<table>" + "".join(
+                f"<tr><td>{e(k)}</td><td>{e(_evidence(k, val))}</td></tr>"
+                for k, val in v.evidence.items()) + "</table>")
+        for note in v.notes[:4]:
+            parts.append(f"<p class='note'>{e(note)}</p>")
+    if any(p.ok for r in runs for read in c.reads for p in r.of(read)):
+        parts.append(f"<img alt='{c.id} evidence' "
+                     f"src='data:image/png;base64,{plots.png(c.id, runs)}'>")
+    else:
+        parts.append("<p class='note'>Nothing this claim reads was measured in these "
+                     "results: no plot.</p>")
+    rule = " ".join((inspect.getdoc(c.rule) or "").replace("``", "").split())
+    parts.append(f"<p class='rule'><b>Rule.</b> {e(rule)}</p>")
+    thresholds = next((v.thresholds for v in t[c.id].values() if v.thresholds), {})
+    if thresholds:
+        parts.append("<p class='rule'>Thresholds: " + ", ".join(
+            f"{e(k)} {_fmt(val)}" for k, val in thresholds.items()) + "</p>")
+    parts.append("</section>")
+    return parts
+
+
+def write_html(runs, out_dir, notes=()) -> Path:
+    """Write ``index.html`` (self-contained: CSS inline, plots as data: URIs)
+    into ``out_dir``; returns its path.  ``runs``: a list of Run or a
+    :class:`Judged`; ``notes``: lines shown under the machines' table (what
+    the run that published knows and the results do not say)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    j = judge(runs)
+    runs, t = j.runs, j.table
+    parts = _machines_section(runs, notes) + _verdicts_section(runs, t)
     for m in j.changes:
-        changed = [c["claim"] for c in m["claims"] if c["changed"]]
-        gil = "cython" in m
-        anchor = ("without-gil-" if gil else "releases-") + m["machine"] + (
-            "-" + (m.get("cython") or "") if gil else "")
-        parts.append(f"<h2 id='{e(anchor)}'>{e(m['title'])}</h2><p>Verdicts changed: "
-                     f"<b>{e(', '.join(changed) or 'none')}</b>. Each value is the newest "
-                     "run's, with its range over the runs of the same build at earlier "
-                     "commits; it <i>moved</i> "
-                     + ("from the GIL build to the one without" if gil else
-                        "from the oldest release to the newest")
-                     + " when the two ranges do not overlap (two runs or more a side; "
-                     "with one, the spread is unknown).</p>"
-                     f"<table class='{'builds' if gil else 'releases'}'>"
-                     "<tr><th>claim / deciding value</th>"
-                     + "".join(f"<th>{e(col)}</th>" for col in m["columns"])
-                     + f"<th>{'no GIL / GIL' if gil else 'newest / oldest'}</th></tr>")
-        for c in m["claims"]:
-            parts.append(f"<tr><td><b>{c['claim']}</b>{' (changed)' if c['changed'] else ''}"
-                         "</td>" + "".join(f"<td class='{s.replace(' ', '-')}'>{e(_MARK[s])}"
-                                           "</td>" for s in c["verdicts"]) + "<td></td></tr>")
-            for v in c["values"]:
-                ratio = v["newest_over_oldest"]
-                parts.append(f"<tr><td class='note'>{e(v['value'])}</td>" + "".join(
-                    f"<td>{e(x)}</td>" for x in _value_cells(v)) + "<td>" + (
-                    f"&times;{ratio:.3g}" + (f" <i>{e(v['moved'])}</i>" if v["moved"] else "")
-                    if ratio is not None else "") + "</td></tr>")
-        parts.append("</table>")
+        parts += _changes_section(m)
     for c in CLAIMS:
-        parts.append(f"<section id='{c.id}' class='claim'><h2>{c.id}: {e(c.title)}</h2>"
-                     f"<p>{e(c.statement)}</p>")
-        for r in runs:
-            v = t[c.id][r.label]
-            parts.append(f"<h3>{e(r.label)}: <span class='{v.status.replace(' ', '-')}'>"
-                         f"{e(v.status)}</span></h3><p>{e(v.summary)}</p>"
-                         f"<p class='note'>Stands on {e(v.basis)}.</p>")
-            if v.evidence:
-                parts.append("<table>" + "".join(
-                    f"<tr><td>{e(k)}</td><td>{e(_evidence(k, val))}</td></tr>"
-                    for k, val in v.evidence.items()) + "</table>")
-            for note in v.notes[:4]:
-                parts.append(f"<p class='note'>{e(note)}</p>")
-        if any(p.ok for r in runs for read in c.reads for p in r.of(read)):
-            parts.append(f"<img alt='{c.id} evidence' "
-                         f"src='data:image/png;base64,{_png(c.id, runs)}'>")
-        else:
-            parts.append("<p class='note'>Nothing this claim reads was measured in these "
-                         "results: no plot.</p>")
-        rule = " ".join((inspect.getdoc(c.rule) or "").replace("``", "").split())
-        parts.append(f"<p class='rule'><b>Rule.</b> {e(rule)}</p>")
-        thresholds = next((v.thresholds for v in t[c.id].values() if v.thresholds), {})
-        if thresholds:
-            parts.append("<p class='rule'>Thresholds: " + ", ".join(
-                f"{e(k)} {_fmt(val)}" for k, val in thresholds.items()) + "</p>")
-        parts.append("</section>")
+        parts += _claim_section(c, runs, t)
     parts += _runtime_section(runs)
     parts.append("</body></html>")
     path = out_dir / "index.html"
