@@ -133,3 +133,48 @@ def test_reanalyze_reads_the_measured_runs_without_running(calibrated, tmp_path)
     # The third, failing run (made after the calibration) counts as a third run.
     assert after["commits"][:2] == before["commits"] and len(after["commits"]) == 3
     assert "Running" not in r.stdout
+
+
+def _without(table: dict, *keys) -> dict:
+    return {k: v for k, v in json.loads(json.dumps(table)).items() if k not in keys}
+
+
+def test_calibrate_keeps_the_raw_runs_its_table_comes_from(calibrated):
+    """The table is written with the raw asv results of its runs beside it
+    (``noise/<machine>/results/``), and those alone give it again."""
+    repo = calibrated["repo"]
+    table = json.loads((repo / "noise" / "cal-test.json").read_text())
+    raw = repo / "noise" / "cal-test" / "results"
+    kept = sorted(p.name.split("-")[0] for p in (raw / "cal-test").glob("*-*.json"))
+    assert kept == sorted(c[:8] for c in table["commits"])   # the failing third run is not
+    again = noise.analyze(raw, "cal-test", table["commits"])
+    assert _without(again, "created") == _without(table, "created")
+
+
+@pytest.mark.parametrize("machine", [p.stem for p in sorted((ROOT / "noise").glob("*.json"))])
+def test_each_committed_noise_table_comes_from_its_committed_raw_runs(machine):
+    """noise/<machine>.json (what asv's graph thresholds and the noise
+    figures are made of) derives again from noise/<machine>/results/."""
+    table = noise_table.load_table(ROOT / "noise" / f"{machine}.json")
+    raw = ROOT / "noise" / machine / "results"
+    assert raw.is_dir(), f"noise/{machine}.json has no raw runs in {raw.relative_to(ROOT)}"
+    again = noise.analyze(raw, machine, table["commits"])
+    assert _without(again, "created") == _without(table, "created")
+
+
+@pytest.mark.parametrize("machine",
+                         [p.stem for p in sorted((ROOT / "noise" / "gate").glob("*.json"))])
+def test_each_committed_gate_table_comes_from_its_committed_raw_runs(machine):
+    """noise/gate/<machine>.json's points (what the gate gates) derive again
+    from noise/gate/<machine>/results/, each point's kind as the table
+    records it.  (The settings are the protocol's of the day it ran; they
+    are not derived from the results.)"""
+    from gilbench import gate_calibration
+
+    table = noise_table.load_table(ROOT / "noise" / "gate" / f"{machine}.json")
+    raw = ROOT / "noise" / "gate" / machine / "results"
+    kinds = {name: row["kind"] for name, row in table["points"].items()}
+    again = gate_calibration.analyze(raw, machine, [tuple(p) for p in table["commits"]], kinds,
+                                     table["loads"], table["measured_commit"])
+    for key in ("points", "cpus", "pairs", "commits", "loads", "measured_commit"):
+        assert json.loads(json.dumps(again[key])) == table[key], key
