@@ -71,7 +71,9 @@ class TrackC1RatioToGILHeld(Benchmark):
             for kernel in KERNELS:
                 for n in SIZES:
                     funcs = {v: make_call(kernel, v, n) for v in VARIANTS}
-                    # 10 s: at 1e7 one round takes ~1 s (the except variant).
+                    # 10 s: room for a few rounds at 1e7, where the except
+                    # variant's round is the longest (asv's durations in the
+                    # committed results show each benchmark's time).
                     for v, r in interleaved_ratios(funcs, "gil", max_time=10.0).items():
                         table[kernel, v, n] = r.value
             return table

@@ -43,7 +43,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from gilbench import _asv, claims, gate, noise, noise_table, report, results
+from gilbench import _asv, claims, gate, gate_protocol, noise, noise_table, report, results
 from gilbench import gate_calibration as gate_cal
 from gilbench.harness.release_numbers import sort_key
 
@@ -113,8 +113,11 @@ def noise_summary() -> str:
     by = {s: sum(r["status"] == s for r in pts.values())
           for s in ("stable", "gated", "noisy", "erratic")}
     per_pair = noise.flags_per_pair(t)
+    # A stable or gated point flagged at a factor at or above its own
+    # threshold: none, by construction (its range sits inside that margin).
     gated_flags = {f: sum(r["flags"].get(f, 0) for r in pts.values()
-                          if r["status"] in ("stable", "gated")) for f in per_pair}
+                          if r["status"] in ("stable", "gated") and r["threshold"]
+                          and r["threshold"] <= float(f) + 1e-9) for f in per_pair}
     n = len(pts)
     lines = [
         f"`noise/{t['machine']}.json`: {len(t['commits'])} default runs of identical code on "
@@ -123,7 +126,8 @@ def noise_summary() -> str:
         f"{by['erratic']} erratic by nature.",
         "",
         "| factor | points flagged per A/A pair (mean) | share of all points "
-        "| flags on stable or gated points, all pairs (in-sample, by construction) |",
+        "| flags on stable or gated points at their threshold or a wider factor, all pairs "
+        "(in-sample, by construction) |",
         "|---|---|---|---|",
     ]
     for f, k in per_pair.items():
@@ -134,23 +138,34 @@ def noise_summary() -> str:
         under5 = sum(1 for x in noisy if x <= 1.05)
         lines += ["", f"Noisy points' ranges: median {statistics.median(noisy):.3f}, "
                   f"{under5} of {len(noisy)} moved 5% or less (noisy means wider than a "
-                  f"third of the largest rung's margin, {1 + t['headroom'] * 0.10:.3f})."]
+                  f"third of the largest rung's margin, "
+                  f"{1 + t['headroom'] * (t['ladder'][-1] - 1):.3f})."]
     return "\n".join(lines) + "\n"
 
 
+#: The first calibration's table of ``vm`` (noise/vm.json as committed then),
+#: read from git beside today's: C8's choice of its deciding point was made
+#: before either.
+FIRST_CALIBRATION = "75afa3e543796ec064cb2778551f225b0c2c3940"
+
+
 def c8_spread() -> str:
-    """The deciding C8 point and the pipeline point over the calibration runs."""
-    pts = _table()["points"]
+    """The deciding C8 point and the pipeline point over the runs of each
+    calibration of ``vm``: the first (read from git) and today's table."""
+    _have(FIRST_CALIBRATION)
+    tables = [gate.table_at(ROOT, FIRST_CALIBRATION, "noise/vm.json"), _table()]
     rows = [("C8 normalize at 1e3, 2 threads (decides)",
              "bench_c8_parallel_section.TrackC8NormalizeGain.track_c8_normalize_gain(1000, 2)"),
             ("C8 8-stage pipeline at 1e4, 2 threads (shown)",
              "bench_c8_parallel_section.TrackC8PipelineGain.track_c8_pipeline_gain"
              "('one_section', 8, 10000, 2)")]
-    lines = ["| point | values over the runs | range |", "|---|---|---|"]
-    for label, name in rows:
-        row = pts[name]
-        vals = ", ".join(f"{v:.3f}" for v in row["values"])
-        lines.append(f"| {label} | {vals} | {row['range']:.3f} |")
+    lines = ["| calibration | point | values over the runs | range |", "|---|---|---|---|"]
+    for t in tables:
+        for label, name in rows:
+            row = t["points"][name]
+            vals = ", ".join(f"{v:.3f}" for v in row["values"])
+            lines.append(f"| {t['created']} ({len(t['commits'])} runs) | {label} | {vals} | "
+                         f"{row['range']:.3f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -210,7 +225,7 @@ def gate_calibration() -> str:
     per_pair = []
     for i in range(table["pairs"]):
         moved = sorted(max(r["ratios"][i], 1 / r["ratios"][i]) for r in table["points"].values()
-                       if r["kind"] == gate.TIME_KIND and len(r["ratios"]) > i
+                       if r["kind"] == gate_protocol.TIME_KIND and len(r["ratios"]) > i
                        and r["ratios"][i] > 0)
         if moved:
             within = sum(m <= 1 + noise_table.HEADROOM * 0.10 for m in moved)
@@ -239,7 +254,7 @@ def _point_threads(name: str, benchmarks: dict) -> int:
 
 
 def _judged(raw: Path, machine: str, base: str, head: str, table, watched=None,
-            rounds=gate.GATE_ROUNDS):
+            rounds=gate_protocol.GATE_ROUNDS):
     return gate.judge(raw, machine, base, head, table, verdicts=False, watched=watched,
                       rounds=rounds)
 
@@ -252,7 +267,7 @@ def gate_rounds() -> str:
     if table is None:
         return "No gate calibration is committed for `vm` yet.\n"
     raw = ROOT / "noise" / "gate" / "vm" / "results"
-    rounds = gate.GATE_ROUNDS
+    rounds = gate_protocol.GATE_ROUNDS
     shares, named = [], {}
     for b, h in table["commits"]:
         for sha in (b, h):
@@ -290,8 +305,8 @@ def _timed_judged(raw: Path, machine: str, base: str, table) -> int:
     """How many timed points (not exact counts) a gate judged: those of its
     table it measured at BASE."""
     points = results.load_commit(raw, machine, base).points
-    return sum(1 for n in gate.gated_points(table)
-               if not gate.EXACT.search(n) and n in points and points[n].ok)
+    return sum(1 for n in gate_protocol.gated_points(table)
+               if not gate_protocol.EXACT.search(n) and n in points and points[n].ok)
 
 
 #: The gate's rule before it stopped watching values timed in one process
@@ -315,7 +330,7 @@ def _aa_runs(aa_dir: Path | None = None):
         rec["name"] = f"{d.parent.name}/{d.name}"
         recorded = json.loads((d / "gate.json").read_text())
         _have(rec["base"])
-        table = gate.table_at(ROOT, rec["base"], gate.TABLE.format(noise="noise",
+        table = gate.table_at(ROOT, rec["base"], gate_protocol.TABLE.format(noise="noise",
                                                                    machine=rec["machine"]))
         first = _judged(d / "first", rec["machine"], rec["base"], rec["head"], table)
         names = {m.name for m in first.first_failures}
@@ -333,7 +348,7 @@ def _aa_runs(aa_dir: Path | None = None):
         asv_rule = _judged(d / "first", rec["machine"], rec["base"], rec["head"], table,
                            rounds=None)
         measured = results.load_commit(d / "first", rec["machine"], rec["base"]).points
-        single = any(row.get("kind") == gate.RATIO_KIND and n in measured
+        single = any(row.get("kind") == gate_protocol.RATIO_KIND and n in measured
                      for n, row in (table or {"points": {}})["points"].items())
         rec.update(rule=EARLIER_RULE if single else "times only")
         rec.update(mode=first.mode, gated=first.gated, first=len(names), again=len(again),
@@ -385,7 +400,7 @@ def _reach_batch(out: Path):
     rec = json.loads((out / "reach.json").read_text())
     rec["batch"] = out.name
     table = gate.table_at(ROOT, rec["tested_commit"],
-                          gate.TABLE.format(noise="noise", machine=rec["machine"]))
+                          gate_protocol.TABLE.format(noise="noise", machine=rec["machine"]))
     bench = json.loads((out / "first" / "benchmarks.json").read_text())
     for h in rec["heads"]:
         first = _judged(out / "first", rec["machine"], rec["base"], h["sha"], table,
@@ -461,7 +476,7 @@ def gate_reach() -> str:
     for h in heads:
         at = {1: [], "n": []}
         for name in h["caught"]:
-            kind = "exact" if gate.EXACT.search(name) else "timed"
+            kind = "exact" if gate_protocol.EXACT.search(name) else "timed"
             at[1 if _point_threads(name, h["bench"]) == 1 else "n"].append(kind)
 
         def say(xs):
@@ -512,21 +527,21 @@ def gate_coverage() -> str:
                        .read_text())
     got = _reach()
     threads = {name: _point_threads(name, bench) for name in table["points"]}
-    timed = gate.watched_timed(table, threads)
+    timed = gate_protocol.watched_timed(table, threads)
     cells = {}
 
     def cell(name, at):
         return cells.setdefault((_claim(name), at), {"exact": 0, "timed": [], "caught": set()})
 
     for name, row in table["points"].items():
-        if row["kind"] != gate.EXACT_KIND and name in timed:
+        if row["kind"] != gate_protocol.EXACT_KIND and name in timed:
             cell(name, 1 if threads[name] == 1 else "n")["timed"].append(row["threshold"])
     # The exact counts are gated whatever the table says (a count must not
     # move at all): every one the suite at this commit has on a machine of
     # the table's CPUs.
     suite_threads = {}
-    for name, kind in gate.candidates(ROOT, table["cpus"], threads=suite_threads).items():
-        if kind == gate.EXACT_KIND:
+    for name, kind in gate_protocol.candidates(ROOT, table["cpus"], threads=suite_threads).items():
+        if kind == gate_protocol.EXACT_KIND:
             cell(name, 1 if suite_threads[name] == 1 else "n")["exact"] += 1
     if got:
         for h in _latest(got[0]):
@@ -548,7 +563,7 @@ def gate_coverage() -> str:
         return ("; ".join(parts) or "nothing"), (", ".join(sorted(c["caught"])) or "-")
 
     lines = [f"From `noise/gate/vm.json` ({table['cpus']} usable CPUs; the timed points the "
-             f"gate watches within its budget of {gate.GATE_TIMED_BUDGET}) and the reach "
+             f"gate watches within its budget of {gate_protocol.GATE_TIMED_BUDGET}) and the reach "
              "experiment. Thresholds in brackets; \"caught\": regressions of the reach "
              "experiment that these points confirmed. The exact counts are the suite's at "
              "this commit, on a machine of as many CPUs: the gate watches every one, calibrated "
@@ -934,7 +949,7 @@ def _run_spread(points: list) -> dict:
     do not spread)."""
     common = set.intersection(*(set(p) for p in points))
     return {k: math.log(max(p[k] for p in points) / min(p[k] for p in points))
-            for k in common if not gate.EXACT.search(k) and all(p[k] > 0 for p in points)}
+            for k in common if not gate_protocol.EXACT.search(k) and all(p[k] > 0 for p in points)}
 
 
 def main_job_spread(machine="vm") -> str:
@@ -1034,7 +1049,7 @@ def main_job(machine="vm") -> str:
     for m, _ in sides:
         for name, (run, _, _) in per[m].items():
             exact[m, name] = {p.name: p.value for p in run.points.values()
-                              if gate.EXACT.search(p.name) and p.ok}
+                              if gate_protocol.EXACT.search(p.name) and p.ok}
     first = next(iter(exact.values()))
     differ = sorted({k for e in exact.values() for k in e.keys() | first.keys()
                      if e.get(k) != first.get(k)})

@@ -34,7 +34,7 @@ from benchmarks.bench_c1_gil_held import TrackC1PrangeStructure
 from benchmarks.bench_c4_brief_release import TrackC4PythonThreadsStructure
 from benchmarks.harness.threads import usable_cpus
 from docs.experiments.gate_reach import inject
-from gilbench import claims, gate, results
+from gilbench import claims, gate, gate_protocol, results
 
 from helpers import gate_env, share_asv_env
 
@@ -159,7 +159,7 @@ def test_a_head_whose_import_sets_the_wait_policy_fails_by_its_record(slowed):
     # The caller's GOMP_SPINCOUNT reached neither side.
     assert "env GOMP_SPINCOUNT" not in rows
     assert "gilbench: cleared GOMP_SPINCOUNT=1000" in r.stderr
-    raw = summary.parent / "head" / gate.RAW_DIR / "first"
+    raw = summary.parent / "head" / gate_protocol.RAW_DIR / "first"
     runs = [results.load_commit(raw, "gate-test", sha) for sha in _shas(r.stdout)]
     assert [run.runtime["env GOMP_SPINCOUNT"] for run in runs] == [-1.0, -1.0]
 
@@ -213,7 +213,7 @@ def test_the_first_measurement_is_kept_and_no_exact_count_is_measured_again(slow
     of its summary; with only an exact count failing, there is no second
     measurement (and no raw confirmation)."""
     r, summary = slowed
-    raw = summary.parent / "head" / gate.RAW_DIR
+    raw = summary.parent / "head" / gate_protocol.RAW_DIR
     ((header, row),) = [t for t in markdown_tables(summary.read_text())
                         if t[0][0] == "benchmark"]
     base, head = (results.load_commit(raw / "first", "gate-test", sha)
@@ -442,20 +442,26 @@ def test_a_base_that_measured_nothing_cannot_judge_and_a_head_that_did_not_build
     _counts(tmp_path, "m", "b" * 40, None)
     _counts(tmp_path, "m", "c" * 40, 4.0)
     shas = ["b" * 40, "c" * 40]
-    g = gate.judge(tmp_path, "m", *shas, None, verdicts=False)
     with pytest.raises(ValueError, match=r"BASE bbbbbbbb measured nothing"):
-        gate._can_judge(tmp_path, "m", shas, g)
+        gate._can_judge(*gate.sides(tmp_path, "m", *shas), *shas)
     # BASE measured, HEAD did not build.
     shas = ["c" * 40, "b" * 40]
+    base_run, head_run = gate.sides(tmp_path, "m", *shas)
+    gate._can_judge(base_run, head_run, *shas)
     g = gate.judge(tmp_path, "m", *shas, None, verdicts=False)
-    gate._can_judge(tmp_path, "m", shas, g)
+    gate._judged_something(g, head_run, shas[1])
     assert not g.passed and len(g.vanished) == 2
     assert any("did not build" in n for n in g.notes)
     assert "did not build" in gate.to_markdown(g)
     # Nothing gated at all.
     empty = gate.Gate(base="c" * 40, head="b" * 40, machine="m", table_note=None)
     with pytest.raises(ValueError, match="watched nothing"):
-        gate._can_judge(tmp_path, "m", shas, empty)
+        gate._judged_something(empty, head_run, shas[1])
+    # HEAD recorded nothing at all (no result file): every gated point vanished.
+    lost = gate.judge_runs(base_run, None, None, base=shas[0], head="d" * 40, machine="m",
+                           verdicts=False)
+    gate._judged_something(lost, None, "d" * 40)
+    assert not lost.passed and len(lost.vanished) == len(g.vanished)
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ import pytest
 from benchmarks.bench_c1_gil_held import TrackC1Instructions
 from benchmarks.bench_c4_brief_release import TimeC4ReleaseEvery
 from benchmarks.harness.threads import usable_cpus
-from gilbench import gate, gate_calibration, noise_table, plan
+from gilbench import gate_calibration, gate_protocol, noise_table, plan
 
 from helpers import GATE_BENCHES, ROOT, asv
 
@@ -30,15 +30,15 @@ def test_the_table_covers_what_was_asked_on_the_gates_protocol(gate_calibrated):
     table = _table(gate_calibrated)
     assert table["protocol"] == "gate" and table["pairs"] == 1
     assert table["commits"] == [gate_calibrated["pair"]]
-    assert table["settings"] == gate.asv_settings()
-    assert table["exact_settings"] == gate.suite_settings()
+    assert table["settings"] == gate_protocol.asv_settings()
+    assert table["exact_settings"] == gate_protocol.suite_settings()
     assert "--interleave-rounds" in table["settings"]
     # The code it measured, and what else the machine did beside each pair.
     assert table["measured_commit"] == gate_calibrated["pair"][0]
     (load,) = table["loads"]
     assert (load["base"], load["head"]) == tuple(gate_calibrated["pair"])
     assert load["wall_s"] > 0 and load["others_cpus"] >= 0 and 0 <= load["steal"] <= 1
-    # Expected from the two classes' own params (not from gate.candidates,
+    # Expected from the two classes' own params (not from gate_protocol.candidates,
     # which the calibration itself uses): every instruction count, and the
     # C4 time at every release interval (it has no size or thread axis).
     assert GATE_BENCHES == "TrackC1Instructions|TimeC4ReleaseEvery"
@@ -98,7 +98,7 @@ def test_what_the_gate_can_watch_at_any_size(cpus):
     code at 1 thread and at all CPUs); the time_ points and ratios at their
     largest size, at 1 thread and at all CPUs, never an erratic point; on a
     64-CPU machine about as many points as on 2."""
-    got = gate.candidates(ROOT, cpus=cpus)
+    got = gate_protocol.candidates(ROOT, cpus=cpus)
     assert set(got.values()) == {"exact", "time", "ratio"}
     benches = {b["benchmark"]: b for b in plan.discover(ROOT, cpus)}
     structure = {n for n, k in got.items() if "Structure." in n}
@@ -123,13 +123,13 @@ def test_what_the_gate_can_watch_at_any_size(cpus):
             elif pname in noise_table.THREAD_PARAMS:
                 assert v in (1, cpus), name
     if cpus == 64:
-        assert len(got) <= len(gate.candidates(ROOT, cpus=2)) + 10
+        assert len(got) <= len(gate_protocol.candidates(ROOT, cpus=2)) + 10
 
 
 def test_the_gate_watches_every_exact_count_asv_discovers(tmp_path):
     """Every exact count point of the suite as asv itself discovers it on
     this machine (``asv run --bench just-discover``, asv's benchmarks.json:
-    not gilbench's planner, which gate.candidates reads), and no other."""
+    not gilbench's planner, which gate_protocol.candidates reads), and no other."""
     asv(["machine", "--yes", "--machine", "discover"], tmp_path)
     asv(["run", "-E", "existing", "--bench", "just-discover", "--machine", "discover"],
         tmp_path)
@@ -140,7 +140,7 @@ def test_the_gate_watches_every_exact_count_asv_discovers(tmp_path):
             exact |= {f"{name}({', '.join(combo)})" if combo else name
                       for combo in itertools.product(*b["params"])}
     assert exact, sorted(found)
-    got = gate.candidates(ROOT, cpus=usable_cpus())
+    got = gate_protocol.candidates(ROOT, cpus=usable_cpus())
     assert {n for n, k in got.items() if k == "exact"} == exact
 
 
@@ -148,7 +148,7 @@ def test_point_regex_selects_exactly_its_points():
     import re
 
     names = ["a.B.time_x(1, 'q')", "a.B.time_x(10, 'q')", "a.C.time_y"]
-    rx = re.compile(gate.point_regex(names[:1] + names[2:]))
+    rx = re.compile(gate_protocol.point_regex(names[:1] + names[2:]))
     assert [n for n in names if rx.search(n)] == [names[0], names[2]]
 
 
@@ -179,9 +179,9 @@ def test_the_gate_sets_rounds_for_times_and_leaves_the_counts_to_the_suite():
     unit); the exact counts run with the suite's settings, once."""
     from benchmarks.common import InstructionCounts, StructureCounts
 
-    assert f"rounds={gate.GATE_ROUNDS}" in gate.asv_settings()
-    assert f"repeat={gate.GATE_REPEAT}" in gate.asv_settings()
-    assert not any(a.startswith(("rounds=", "repeat=")) for a in gate.suite_settings())
+    assert f"rounds={gate_protocol.GATE_ROUNDS}" in gate_protocol.asv_settings()
+    assert f"repeat={gate_protocol.GATE_REPEAT}" in gate_protocol.asv_settings()
+    assert not any(a.startswith(("rounds=", "repeat=")) for a in gate_protocol.suite_settings())
     assert InstructionCounts.rounds == 1 and StructureCounts.rounds == 1
 
 
@@ -230,7 +230,8 @@ def test_the_time_budget_keeps_each_benchmark_at_one_thread_and_at_more():
         f"{b}(1)": row(5.0), f"{b}(8)": row(2.0, "noisy"), f"{e}('k')": row(1.02, "stable"),
         f"{r}(1)": dict(row(1.02, "stable"), kind="ratio")}}
     threads = {f"{a}(1)": 1, f"{a}(2)": 2, f"{a}(4)": 4, f"{b}(1)": 1, f"{b}(8)": 8}
-    assert gate.watched_timed(table, threads, budget=3) == {f"{a}(1)", f"{a}(4)", f"{b}(1)"}
-    assert gate.watched_timed(table, threads, budget=2) == {f"{a}(1)", f"{a}(4)"}
-    assert gate.watched_timed(table, threads) == {f"{a}(1)", f"{a}(2)", f"{a}(4)", f"{b}(1)"}
-    assert gate.watched_timed(None, threads) == set()
+    watched = gate_protocol.watched_timed
+    assert watched(table, threads, budget=3) == {f"{a}(1)", f"{a}(4)", f"{b}(1)"}
+    assert watched(table, threads, budget=2) == {f"{a}(1)", f"{a}(4)"}
+    assert watched(table, threads) == {f"{a}(1)", f"{a}(2)", f"{a}(4)", f"{b}(1)"}
+    assert gate_protocol.watched_timed(None, threads) == set()

@@ -10,8 +10,9 @@ fresh clone of this checkout's HEAD (today's suite and harness)::
 asv builds and measures about log2(commits) of them and names the commit
 with the largest jump (``--invert``: the largest fall).  asv's raw results
 (every commit it measured, with asv's ``just-discover`` description of the
-suite), its output, the command, the exit code and the wall time go to ``docs/data/bisect/<machine>/``; ``docs/figures.py`` reads
-the found commit's value and its parent's from those results.  A run
+suite), its output, the command, the exit code and the wall time go to
+``docs/data/bisect/<machine>/``; ``docs/figures.py`` reads the found
+commit's value and its parent's from those results.  A run
 already there is kept unless ``--force``.
 
     python docs/experiments/find_commit.py --machine vm --range bc2dfe34..9ee4d7b6 \\

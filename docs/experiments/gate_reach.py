@@ -20,10 +20,10 @@ clone, a change a contributor could well propose:
   gets worse; Python threads waiting for the GIL starve).
 
 The heads are measured in a shuffled order (the seed is recorded) together
-with BASE, the gate's way (:func:`gilbench.gate.measure`: the exact counts
+with BASE, the gate's way (:func:`gilbench.gate_protocol.measure`: the exact counts
 once, the times in interleaved rounds), over the points the gate watches
 here (the exact counts and the timed points of ``noise/gate/<machine>.json``
-within the gate's time budget, :func:`gilbench.gate.watched_timed`).
+within the gate's time budget, :func:`gilbench.gate_protocol.watched_timed`).
 Each head is judged against BASE by :func:`gilbench.gate.judge`, and the
 timed points that failed are measured again, BASE and that head (the gate's
 confirmation; a moved exact count fails as measured, as in the gate).
@@ -49,7 +49,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gilbench import _asv, gate
+from gilbench import _asv, gate, gate_protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 C1 = "src/gilbench/kernels/c1_gil_held.pyx"
@@ -161,7 +161,8 @@ def main(argv=None) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     out = ROOT / "noise" / "gate-reach" / (args.batch or args.machine)
     tested = git("rev-parse", "HEAD", cwd=ROOT)
-    table = gate.table_at(ROOT, tested, gate.TABLE.format(noise="noise", machine=args.machine))
+    table = gate.table_at(ROOT, tested,
+                          gate_protocol.TABLE.format(noise="noise", machine=args.machine))
     if table is None:
         raise SystemExit(f"no committed gate table for {args.machine}: calibrate first")
     work = Path(args.workdir or tempfile.mkdtemp(prefix="gilbench-reach-"))
@@ -182,18 +183,18 @@ def main(argv=None) -> int:
                       "sha": git("rev-parse", "HEAD", cwd=work)})
     git("checkout", "-q", "main", cwd=work)
     threads = {}
-    kinds = {n: k for n, k in gate.candidates(work, threads=threads).items()
-             if k == gate.EXACT_KIND}
-    kinds |= {n: table["points"][n]["kind"] for n in gate.watched_timed(table, threads)}
+    kinds = {n: k for n, k in gate_protocol.candidates(work, threads=threads).items()
+             if k == gate_protocol.EXACT_KIND}
+    kinds |= {n: table["points"][n]["kind"] for n in gate_protocol.watched_timed(table, threads)}
     machine = _asv.machine(work, args.machine)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     t0 = time.monotonic()
-    gate.measure(work, [base] + [h["sha"] for h in heads], kinds, machine=machine)
+    gate_protocol.measure(work, [base] + [h["sha"] for h in heads], kinds, machine=machine)
     seconds = time.monotonic() - t0
     results_dir = _asv.results_dir(work)
-    gate.keep_raw(results_dir, machine, [base] + [h["sha"] for h in heads], out / "first")
+    gate_protocol.keep_raw(results_dir, machine, [base] + [h["sha"] for h in heads], out / "first")
     for h in heads:
         g = gate.judge(out / "first", machine, base, h["sha"], table, verdicts=False,
                        watched=set(kinds))
@@ -204,8 +205,8 @@ def main(argv=None) -> int:
         failing = {m.name: kinds[m.name] for m in g.to_confirm}
         h["confirmation"] = []
         if failing:
-            gate.measure(work, [base, h["sha"]], failing, machine=machine)
-            raw = gate.keep_raw(results_dir, machine, [base, h["sha"]],
+            gate_protocol.measure(work, [base, h["sha"]], failing, machine=machine)
+            raw = gate_protocol.keep_raw(results_dir, machine, [base, h["sha"]],
                                 out / "confirmation" / h["regression"])
             again = gate.judge(raw, machine, base, h["sha"], table, verdicts=False,
                                watched=set(failing))

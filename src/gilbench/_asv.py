@@ -7,6 +7,12 @@ goes through here.
   affinity mask) as asv's ``num_cpu``, and the machine name that results are
   filed under (:func:`default_machine` when none is given).
 * :func:`resolve`, :func:`first_parent`: commits, as git names them.
+* :func:`config`, :func:`absolute_config`, :func:`results_dir`,
+  :func:`html_dir`: asv.conf.json read as asv reads it, its paths absolute.
+* :func:`worktree_at`, :func:`measuring_config`: a commit's suite checked
+  out beside the checkout, and the config that measures with it (the gate).
+* :func:`scratch_clone`, :func:`identical_chain`, :func:`identical_commit`:
+  the calibrations' clones and their commits of identical code.
 * :func:`run_commits`: ``asv run`` over a list of commits (asv's
   ``HASHFILE:``), the file removed whatever happens.
 * :func:`step_summary`: the job summary of GitHub Actions.
@@ -35,7 +41,9 @@ from gilbench.harness.threads import usable_cpus
 
 __all__ = ["ASV", "CommandError", "run", "git", "asv", "machine", "resolve", "first_parent",
            "hashfile", "run_commits", "step_summary", "ASV_BENCHMARK_FAILED", "default_machine",
-           "config", "benchmark_environ", "BENCHMARKING", "RECORD_REGEX", "with_record"]
+           "config", "absolute_config", "results_dir", "html_dir", "worktree_at",
+           "measuring_config", "scratch_clone", "identical_chain", "identical_commit",
+           "benchmark_environ", "BENCHMARKING", "RECORD_REGEX", "with_record"]
 
 #: asv, run by the interpreter that runs gilbench (so nox's and CI's
 #: virtualenvs use their own asv).

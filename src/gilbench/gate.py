@@ -2,19 +2,20 @@
 this machine, side by side in time, and fails when HEAD is worse beyond each
 benchmark's own noise, judged by the rules BASE committed.
 
-* **What it runs.**  Two ``asv run`` over both commits (asv builds each in
-  its virtualenv; :func:`measure`): the exact counts once, then the times
+* **What it runs** (its protocol, :mod:`gilbench.gate_protocol`).  Two
+  ``asv run`` over both commits (asv builds each in its virtualenv;
+  ``measure``): the exact counts once, then the times
   and in-process values in :data:`GATE_ROUNDS` rounds that alternate
   between the commits (asv's ``--interleave-rounds``, as ``asv continuous``
   does) of :data:`GATE_REPEAT` samples, samples recorded, so a machine that
   slows down for minutes slows both sides.  It runs what it watches
-  (:func:`candidates`): every exact count, and the times and in-process
+  (``candidates``): every exact count, and the times and in-process
   values that BASE's gate table for this machine (``noise/gate/<machine>.json``,
   made by ``gilbench calibrate --gate`` on the gate's own protocol,
   :mod:`gilbench.gate_calibration`) could give a threshold on its ladder;
   with ``verdicts``, also the benchmarks the claims' rules read.  The raw
   results of the first measurement and of the confirmation are kept apart
-  (:data:`RAW_DIR`).
+  (``RAW_DIR``).
 * **BASE's rules.**  The gate table is ``noise/gate/<machine>.json`` as
   committed at BASE (``git show BASE:...``), whatever the working tree or
   HEAD holds; the summary says when HEAD changes the table or the gate's
@@ -23,9 +24,10 @@ benchmark's own noise, judged by the rules BASE committed.
 * **Two modes.**  *Calibrated* (a gate table for this machine): its stable
   and gated points at their own thresholds, plus the exact counts; a changed
   verdict fails (when the verdicts are measured).  *Uncalibrated* (no
-  table: every hosted runner, every pull request from a fork): only the
-  exact instruction counts and vanished points fail; changed verdicts are
-  reported, never validated there.
+  table: every hosted runner, every pull request from a fork): no timed
+  point is gated -- the exact counts, vanished points, new failures,
+  removed modules and the runtime changes of HEAD's import still fail;
+  changed verdicts are reported, never validated there.
 * **What fails it** (exit 1):
 
   - a gated point beyond its threshold (:mod:`gilbench.significance`: the
@@ -35,7 +37,7 @@ benchmark's own noise, judged by the rules BASE committed.
     claim; structure counts) a move either way -- **confirmed**: the failing timed
     benchmarks are measured again, interleaved, and a point fails only if it
     fails again (an exact count fails as measured: it reads the same in every
-    run);
+    run, to a small fraction of a percent);
   - a point gated at BASE that is missing, skipped, failed or NaN at HEAD,
     and a benchmark module that HEAD removes (**what vanishes fails**);
   - a benchmark that ran at BASE and fails at HEAD;
@@ -55,8 +57,6 @@ benchmark's own noise, judged by the rules BASE committed.
 
 from __future__ import annotations
 
-import ast
-import itertools
 import math
 import re
 import shutil
@@ -64,75 +64,41 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gilbench import _asv, claims, noise_table, plan, results
+from gilbench import _asv, claims, noise_table, results
 from gilbench.claims import CLAIMS, INCONCLUSIVE, NOT_MEASURED
+from gilbench.gate_protocol import (
+    COSTS,
+    EXACT,
+    EXACT_KIND,
+    FEWER_IS_BETTER,
+    GATE_ROUNDS,
+    GATE_TIMED_BUDGET,
+    RAW_DIR,
+    TABLE,
+    TIME_KIND,
+    benchmark_regex,
+    candidates,
+    class_of,
+    gated_points,
+    keep_raw,
+    measure,
+    record,
+    watched_timed,
+)
 from gilbench.harness import instructions, runtime
-from gilbench.harness.threads import usable_cpus
 from gilbench.significance import better
 
-__all__ = ["Gate", "Moved", "gate", "record", "compare_runtime", "RECORD_SETTINGS", "judge",
-           "compare", "asv_settings", "gated_points",
-           "to_markdown", "candidates", "point_regex", "table_at", "as_dict", "measure", "keep_raw",
-           "suite_settings", "watched_timed", "TABLE", "GATE_RATIOS", "RAW_DIR",
-           "GATE_TIMED_BUDGET",
-           "EXACT", "GATE_ROUNDS", "GATE_REPEAT", "GATE_LAUNCH", "CALIBRATED", "UNCALIBRATED"]
-
-#: asv rounds per commit of every time and in-process track value the gate
-#: watches, alternating between BASE and HEAD (asv's ``--interleave-rounds``,
-#: each round a fresh process per point): the unit of the gate's test
-#: (:func:`gilbench.significance.rounds_differ`), since samples within one
-#: round are not independent.  Four a side let Welch's test on the round
-#: medians decide; the exact counts run once (:func:`suite_settings`).
-GATE_ROUNDS = 4
-#: Samples per time point, commit and round: 4 x 2 = 8 a side, as before
-#: the unit changed, so a gate costs about what it did in samples.
-GATE_REPEAT = 2
+__all__ = ["Gate", "Moved", "gate", "compare_runtime", "judge", "judge_runs", "compare",
+           "to_markdown", "table_at", "as_dict", "CALIBRATED", "UNCALIBRATED",
+           "REGRESSION", "IMPROVEMENT", "CHANGED", "NEW_FAILURE", "VANISHED",
+           "CONFIRMED_FAILS", "HARD_FAILS"]
 
 CALIBRATED, UNCALIBRATED = "calibrated", "uncalibrated"
-#: What a watched point is: an exact count, a raw time, a value timed in
-#: one process (a ratio of two kernels timed alternately, a cost per call).
-EXACT_KIND, TIME_KIND, RATIO_KIND = "exact", "time", "ratio"
 #: How a point moved between BASE and HEAD (:class:`Moved`'s ``kind``).
 REGRESSION, IMPROVEMENT, CHANGED = "regression", "improvement", "changed"
 NEW_FAILURE, VANISHED = "new failure", "vanished"
 #: The moves that fail a gate when confirmed, and those that fail it at once.
 CONFIRMED_FAILS, HARD_FAILS = (REGRESSION, CHANGED), (VANISHED, NEW_FAILURE)
-
-
-#: How asv starts each of the gate's benchmark processes: a fresh
-#: interpreter, the protocol its calibration (noise/gate/) and its fresh A/A
-#: runs were measured with.  The main suite forks them from a server
-#: (asv.conf.json, docs/main-job.md); the gate keeps the launch its
-#: thresholds stand on until it is calibrated again on the other.
-GATE_LAUNCH = ["--launch-method", "spawn"]
-
-
-def asv_settings() -> list[str]:
-    """asv run arguments for the gate's times and in-process values (also
-    used by its calibration and experiments, so that they measure as it
-    does): :data:`GATE_ROUNDS` interleaved rounds of :data:`GATE_REPEAT`
-    samples, samples recorded, :data:`GATE_LAUNCH`."""
-    return ["--interleave-rounds", "--record-samples", "-a", f"repeat={GATE_REPEAT}",
-            "-a", f"rounds={GATE_ROUNDS}", *GATE_LAUNCH]
-
-
-def suite_settings() -> list[str]:
-    """asv run arguments for the exact counts and the verdicts' benchmarks:
-    the suite's own rounds and repeats (a count runs once: a second round
-    would count the same instructions again, for minutes), interleaved,
-    :data:`GATE_LAUNCH`."""
-    return ["--interleave-rounds", "--record-samples", *GATE_LAUNCH]
-
-
-#: The runtime record (bench_runtime): not timed, so it runs under the
-#: launch method that costs least (one server per environment imports the
-#: suite and the package, each item a fork of it).
-RECORD_SETTINGS = ["--launch-method", "forkserver", "-b", r"^bench_runtime\."]
-
-
-def record(repo, shas: list, *, asv_args=(), machine: str | None = None) -> None:
-    """Take the runtime record of ``shas`` (:mod:`gilbench.harness.runtime`)."""
-    _asv.run_commits(repo, shas, *RECORD_SETTINGS, *asv_args, machine=machine)
 
 
 def compare_runtime(base_run, head_run, out: Gate) -> None:
@@ -160,142 +126,6 @@ def compare_runtime(base_run, head_run, out: Gate) -> None:
     if built:
         out.notes.append("HEAD's build differs in its runtime record (" + "; ".join(map(str, built))
                          + ")")
-
-
-def measure(repo, shas: list, kinds: dict, *, extra_regex: str = "", asv_args=(),
-            machine: str | None = None) -> None:
-    """Run asv on ``shas`` over the points ``kinds`` ({name: kind}) the way
-    the gate measures: the exact counts (and the benchmarks ``extra_regex``
-    selects) with :func:`suite_settings`, then the times and in-process
-    values with :func:`asv_settings`; both into one result file per commit.
-    ``asv_args`` go to both runs (``--config``, ...)."""
-    exact = [n for n, k in kinds.items() if k == EXACT_KIND]
-    timed = [n for n, k in kinds.items() if k != EXACT_KIND]
-    first = "|".join(filter(None, [point_regex(exact), extra_regex]))
-    if first:
-        _asv.run_commits(repo, shas, *suite_settings(), "-b", first, *asv_args,
-                         machine=machine)
-    if timed:
-        _asv.run_commits(repo, shas, *asv_settings(), "-b", point_regex(timed), *asv_args,
-                         machine=machine)
-
-
-#: Benchmarks whose values are exact -- instruction counts, and the
-#: structure counts of parallel code (regions, team members, GIL
-#: transitions) -- gated at the lowest rung of the noise ladder even without
-#: a calibration.
-EXACT = re.compile(r"\.Track\w+(?:Instructions|Structure)\.")
-#: Exact counts for which fewer is better (instructions); a structure count
-#: that moves either way fails (a team of 1 where there were 2 is no gain).
-FEWER_IS_BETTER = re.compile(r"\.Track\w+Instructions\.")
-
-#: The values timed in one process that the gate may watch (each measured
-#: anew in every round, in the benchmark itself): C6's speed-up of the scan
-#: over the sequential loop and C8's gain of one parallel section over
-#: separate pranges (ratios of two kernels timed alternately), and C7's cost
-#: of a back-to-back parallel region at 1 thread and the usable CPUs (what a
-#: sleeping team, ``OMP_WAIT_POLICY=PASSIVE``, multiplies).  (The ratio
-#: tables made in a ``setup_cache``, such as C1's, cost half a minute a round
-#: for the whole table.)
-GATE_RATIOS = ("TrackC6ScanSpeedup", "TrackC8NormalizeGain", "TrackC7RegionOverhead")
-#: In-process values that are costs: only a rise fails, as for a time.
-COSTS = re.compile(r"\.TrackC7RegionOverhead\.")
-
-#: Where the gate's noise table lives in the repository, per machine.
-TABLE = "{noise}/gate/{machine}.json"
-
-
-def candidates(repo, cpus: int | None = None, *, threads: dict | None = None) -> dict:
-    """{point name: kind} of everything the gate can watch on a machine of
-    ``cpus`` usable CPUs (default: this one), from the suite of ``repo`` as
-    asv discovers it (:func:`gilbench.plan.discover`):
-
-    * ``exact``: every instruction count;
-    * ``time``: the ``time_`` points, and ``ratio``: the interleaved ratios
-      of :data:`GATE_RATIOS`, each at its largest problem size (``n``) and at
-      1 thread and at the usable CPUs, all values of its other parameters;
-      never a point that is erratic by nature (oversubscribed, ...).
-
-    The calibration measures all of them; the gate measures the exact counts
-    and what the calibration found steady (a few minutes a side here, where
-    the whole suite takes a quarter of an hour)."""
-    cpus = usable_cpus() if cpus is None else cpus
-    out = {}
-    for b in plan.discover(repo, cpus):
-        method = b["benchmark"].rsplit(".", 1)[1]
-        if b["class"].endswith(("Instructions", "Structure")):
-            kind = EXACT_KIND
-        elif method.startswith("time_"):
-            kind = TIME_KIND
-        elif b["class"] in GATE_RATIOS:
-            kind = RATIO_KIND
-        else:
-            continue
-        names, axes = b["param_names"], b["param_reprs"]
-        keep = []
-        for pname, axis in zip(names, axes, strict=False):
-            if kind == EXACT_KIND:
-                keep.append(axis)
-            elif pname == "n":
-                keep.append([max(axis, key=ast.literal_eval)])
-            elif pname in noise_table.THREAD_PARAMS:
-                keep.append([v for v in axis if ast.literal_eval(v) in (1, cpus)])
-            else:
-                keep.append(axis)
-        for combo in itertools.product(*keep):
-            name = f"{b['benchmark']}({', '.join(combo)})" if axes else b["benchmark"]
-            params = {k: ast.literal_eval(v) for k, v in zip(names, combo, strict=False)}
-            if kind != EXACT_KIND and noise_table.erratic_reason(name, params, cpus):
-                continue
-            out[name] = kind
-            if threads is not None:
-                threads[name] = max((int(v) for k, v in params.items()
-                                     if k in noise_table.THREAD_PARAMS), default=1)
-    return out
-
-
-#: The timed points a gate measures at most: at 4 rounds x 2 commits and
-#: about 0.53 s a point-round (the calibration on ``vm``, 2 CPUs: 893 s for a
-#: pair of 165 timed points and the counts), 48 points are about 3.5
-#: minutes, which keeps a whole gate (environment, builds, counts,
-#: confirmation) well within 15 minutes there.
-GATE_TIMED_BUDGET = 48
-
-
-def watched_timed(table: dict | None, threads: dict, budget: int = GATE_TIMED_BUDGET) -> set:
-    """The timed points a gate measures: of the ``time_`` points ``table``
-    gives a threshold, first the tightest of each benchmark at 1 thread and
-    the tightest at more threads (so that every benchmark the table gates is
-    watched at both, where it has both), then the rest by threshold, tightest
-    first, up to ``budget`` points.  ``threads``: {name: threads}
-    (:func:`candidates`).
-
-    Not the values timed in one process (``ratio`` kind): asv keeps one
-    value of a ``track_`` point per run, its last round, so the gate's test
-    on rounds cannot be made on them, and two calibration pairs of single
-    values understate their spread (in the A/A run ``noise/gate-aa/vm/run2``
-    of 2026-12-03, C7's region cost moved 1.31x and 1.42x between identical
-    builds against calibrated spreads of 1.07x and 1.17x).  The calibration
-    still measures them, and the nightly graphs them."""
-    rows = sorted((threshold, name) for name, (threshold, _) in gated_points(table).items()
-                  if not EXACT.search(name)
-                  and (table["points"][name].get("kind") or TIME_KIND) == TIME_KIND)
-    chosen, seen = [], set()
-    for _, name in rows:
-        cell = (_class_of(name), threads.get(name, 1) > 1)
-        if cell not in seen:
-            seen.add(cell)
-            chosen.append(name)
-    for _, name in rows:
-        if name not in chosen:
-            chosen.append(name)
-    return set(chosen[:budget])
-
-
-def point_regex(names) -> str:
-    """An asv ``-b`` regex that selects exactly these points (asv matches
-    ``name(params)`` of each parameter combination)."""
-    return "|".join(f"^{re.escape(n)}$" for n in sorted(names))
 
 
 @dataclass
@@ -386,24 +216,12 @@ class Gate:
                     or self.runtime_changes)
 
 
-def gated_points(table: dict | None) -> dict:
-    """{point name: (threshold, range)} of the points to gate: the stable and
-    gated points of the noise table; without one, none (the caller adds the
-    instruction counts)."""
-    if not table:
-        return {}
-    return {name: (row["threshold"], row["range"]) for name, row in table["points"].items()
-            if row["status"] in noise_table.GATEABLE and row["threshold"]}
-
-
-def _lower_is_better(name: str) -> bool | None:
-    """True for times and instruction counts; None (either way matters) for
-    the other track_ values, structure counts among them."""
+def _lower_is_better(name: str) -> bool:
+    """True for times, costs and instruction counts; False (either way
+    matters) for the other track_ values, structure counts among them."""
     method = name.split("(")[0].rsplit(".", 1)[-1]
-    if method.startswith(("time_", "timeraw_")) or FEWER_IS_BETTER.search(name) \
-            or COSTS.search(name):
-        return True
-    return None
+    return bool(method.startswith(("time_", "timeraw_")) or FEWER_IS_BETTER.search(name)
+                or COSTS.search(name))
 
 
 def compare(base: dict, head: dict, points: dict, rounds: int | None = GATE_ROUNDS) -> list:
@@ -441,15 +259,6 @@ def compare(base: dict, head: dict, points: dict, rounds: int | None = GATE_ROUN
     return moved
 
 
-def _class_of(name: str) -> str:
-    return name.split("(")[0].rsplit(".", 1)[0].split(".", 1)[-1]
-
-
-def _benchmark_regex(names, extra: tuple = ()) -> str:
-    classes = sorted({_class_of(n) for n in names} | set(extra))
-    return "|".join(re.escape(c) + r"\b" for c in classes)
-
-
 def _verdict_classes() -> tuple:
     return tuple(sorted({read.split(".")[0] for claim in CLAIMS for read in claim.reads}))
 
@@ -477,7 +286,8 @@ def _modules(repo: Path, commit: str) -> set[str]:
 #: gate measures and judges with BASE's (HEAD cannot loosen its own gate, nor
 #: change how it is measured); only the gate's own code runs as checked out.
 GATE_FILES = ("benchmarks", "asv.conf.json", "src/gilbench/gate.py",
-              "src/gilbench/significance.py", "src/gilbench/noise_table.py")
+              "src/gilbench/gate_protocol.py", "src/gilbench/significance.py",
+              "src/gilbench/noise_table.py")
 #: Where BASE's checkout (its suite and harness) is kept while a gate runs.
 MEASURING_TREE = Path(".asv") / "gate-base"
 
@@ -501,34 +311,30 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     repo = Path(repo).resolve()
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
-    shas = []
-    for rev in (base, head):
-        sha = _asv.resolve(repo, rev)
-        if sha is None:
-            raise ValueError(f"{rev!r} is not a commit of {repo}")
-        shas.append(sha)
-    if shas[0] == shas[1]:
-        raise ValueError(f"BASE and HEAD are the same commit ({shas[0][:8]})")
+    base_sha, head_sha = (_commit(repo, rev) for rev in (base, head))
+    shas = [base_sha, head_sha]
+    if base_sha == head_sha:
+        raise ValueError(f"BASE and HEAD are the same commit ({base_sha[:8]})")
     why = instructions.unavailable_reason()
     if why:
         raise ValueError(f"the exact instruction counts are gated and cannot be taken here: "
                          f"{why}")
     machine = _asv.machine(repo, machine)
     table_path = TABLE.format(noise=noise_dir.rstrip("/"), machine=machine)
-    table = table_at(repo, shas[0], table_path)
+    table = table_at(repo, base_sha, table_path)
     notes = []
-    if _show(repo, shas[0], table_path) != _show(repo, shas[1], table_path):
+    if _show(repo, base_sha, table_path) != _show(repo, head_sha, table_path):
         notes.append(f"HEAD changes {table_path}; the gate judged by BASE's")
-    changed = _asv.git("diff", "--name-only", shas[0], shas[1], "--", *GATE_FILES,
+    changed = _asv.git("diff", "--name-only", base_sha, head_sha, "--", *GATE_FILES,
                        cwd=repo).stdout.split()
     if changed:
         notes.append("HEAD changes the measuring side (" + ", ".join(changed) + "); both "
                      "commits were measured and judged with BASE's suite, harness and table "
                      "(the gate's own code ran as checked out here)")
-    removed = sorted(_modules(repo, shas[0]) - _modules(repo, shas[1]))
+    removed = sorted(_modules(repo, base_sha) - _modules(repo, head_sha))
     # BASE's suite and harness measure both commits: HEAD brings only the
     # package under test.
-    suite = _asv.worktree_at(repo, shas[0], repo / MEASURING_TREE)
+    suite = _asv.worktree_at(repo, base_sha, repo / MEASURING_TREE)
     config = ("--config", str(_asv.measuring_config(repo, suite)))
 
     threads = {}
@@ -543,26 +349,26 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
                      "benchmark at 1 thread and at more threads first)")
     classes = _verdict_classes() if verdicts else ()
     if only is not None:
-        kinds = {n: k for n, k in kinds.items() if re.search(only, _class_of(n))}
+        kinds = {n: k for n, k in kinds.items() if re.search(only, class_of(n))}
         classes = tuple(c for c in classes if re.search(only, c))
         if not (kinds or classes):
             raise ValueError(f"the benchmark filter {only!r} matches none of the gate's "
-                         "benchmarks")
-    watch = set(kinds)
+                             "benchmarks")
     raw = repo / RAW_DIR
     shutil.rmtree(raw, ignore_errors=True)
     # asv's exit 2 (a benchmark failed) is judged below; anything else raises.
-    measure(repo, shas, kinds, extra_regex=_benchmark_regex([], classes) if classes else "",
+    measure(repo, shas, kinds, extra_regex=benchmark_regex([], classes) if classes else "",
             asv_args=(*config, *asv_args), machine=machine)
     record(repo, shas, asv_args=(*config, *asv_args), machine=machine)
     results_dir = _asv.results_dir(repo)
     keep_raw(results_dir, machine, shas, raw / "first")
-    shown = f"{table_path} at {shas[0][:8]}"
-    out = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
-                verdicts=verdicts, watched=watch)
-    _can_judge(results_dir, machine, shas, out)
-    compare_runtime(results.load_commit(results_dir, machine, shas[0]),
-                    results.load_commit(results_dir, machine, shas[1]), out)
+    base_run, head_run = sides(results_dir, machine, base_sha, head_sha)
+    shown = f"{table_path} at {base_sha[:8]}"
+    _can_judge(base_run, head_run, base_sha, head_sha)
+    out = judge_runs(base_run, head_run, table, base=base_sha, head=head_sha, machine=machine,
+                     table_name=shown, verdicts=verdicts, watched=set(kinds))
+    _judged_something(out, head_run, head_sha)
+    compare_runtime(base_run, head_run, out)
     out.removed_modules = removed
     out.notes += notes
     if confirm and out.first_failures:
@@ -571,69 +377,77 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
         names = {m.name: kinds.get(m.name, TIME_KIND) for m in out.to_confirm}
         measure(repo, shas, names, asv_args=(*config, *asv_args), machine=machine)
         keep_raw(results_dir, machine, shas, raw / "confirmation")
-        second = judge(results_dir, machine, shas[0], shas[1], table, table_name=shown,
+        second = judge(results_dir, machine, base_sha, head_sha, table, table_name=shown,
                        verdicts=False, watched=set(names))
         out.confirmation = [m for m in second.moved if m.name in names]
     out.seconds = time.monotonic() - t0
     return out
 
 
-#: Where a gate keeps the raw asv results it judged, under the checkout:
-#: ``first/`` (the first measurement) and ``confirmation/`` (the failing
-#: points measured again), each a results directory of its own, since the
-#: confirmation's asv run overwrites those points in asv's result files.
-RAW_DIR = Path(".asv") / "gate-raw"
+def _commit(repo: Path, rev: str) -> str:
+    sha = _asv.resolve(repo, rev)
+    if sha is None:
+        raise ValueError(f"{rev!r} is not a commit of {repo}")
+    return sha
 
 
-def keep_raw(results_dir, machine: str, shas: list, dest) -> Path:
-    """Copy the result files of ``shas`` on ``machine`` (with
-    ``benchmarks.json`` and ``machine.json``) from ``results_dir`` into the
-    results directory ``dest``, which :func:`gilbench.results.load_commit`
-    reads as it reads asv's."""
-    src, dest = Path(results_dir), Path(dest)
-    (dest / machine).mkdir(parents=True, exist_ok=True)
-    for name in ("benchmarks.json", f"{machine}/machine.json"):
-        if (src / name).is_file():
-            shutil.copy2(src / name, dest / name)
-    for f in (src / machine).glob("*.json"):
-        if any(f.name.startswith(sha[:8] + "-") for sha in shas):
-            shutil.copy2(f, dest / machine / f.name)
-    return dest
-
-
-def _can_judge(results_dir, machine: str, shas: list, out: Gate) -> None:
-    """ValueError (the CLI's exit 2: the gate could not judge) when BASE
-    measured nothing -- it did not build, or every benchmark failed -- or
-    when no point was gated; a HEAD that measured nothing is a failure of
-    HEAD (its points vanished), said in the summary."""
-    measured = {}
-    for side, sha in zip(("BASE", "HEAD"), shas, strict=True):
+def sides(results_dir, machine: str, base: str, head: str) -> tuple:
+    """The runs of ``base`` and ``head`` on ``machine`` in ``results_dir``,
+    each None where asv recorded no result for it."""
+    def load(sha):
         try:
-            run = results.load_commit(results_dir, machine, sha)
-            measured[side] = any(p.ok for p in run.points.values())
+            return results.load_commit(results_dir, machine, sha)
         except ValueError:
-            measured[side] = False
-    if not measured["BASE"]:
-        raise ValueError(f"BASE {shas[0][:8]} measured nothing (it did not build, or every "
+            return None
+    return load(base), load(head)
+
+
+def _measured(run) -> bool:
+    return run is not None and any(p.ok for p in run.points.values())
+
+
+def _can_judge(base_run, head_run, base: str, head: str) -> None:
+    """ValueError (the CLI's exit 2: the gate could not judge) when BASE
+    measured nothing -- it did not build, or every benchmark failed; a HEAD
+    that measured nothing is a failure of HEAD (its points vanished)."""
+    if not _measured(base_run):
+        raise ValueError(f"BASE {base[:8]} measured nothing (it did not build, or every "
                          "benchmark failed there; asv's output above says which): the gate "
                          "cannot judge HEAD against it")
+
+
+def _judged_something(out: Gate, head_run, head: str) -> None:
+    """ValueError when no point was gated; the summary says so when HEAD
+    measured nothing (every gated point vanished)."""
     if out.gated == 0:
         raise ValueError("the gate watched nothing: BASE measured none of the points it gates "
                          "(exact counts, and the points its table found steady)")
-    if not measured["HEAD"]:
-        out.notes.append(f"HEAD {shas[1][:8]} did not build, or every benchmark failed there: "
+    if not _measured(head_run):
+        out.notes.append(f"HEAD {head[:8]} did not build, or every benchmark failed there: "
                          "every gated point vanished")
 
 
 def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *,
           table_name: str = "the noise table", verdicts: bool = True,
           watched=None, rounds: int | None = GATE_ROUNDS) -> Gate:
-    """The gate's decision on results already in ``results_dir``: gated
-    points (of ``table``, plus the exact counts), vanished points, new
-    failures, verdicts.  ``watched``: the point names the gate measured (a
-    table's point elsewhere, or an exact count elsewhere, is not judged)."""
-    base_run = results.load_commit(results_dir, machine, base)
-    head_run = results.load_commit(results_dir, machine, head)
+    """The gate's decision on results already in ``results_dir``
+    (:func:`judge_runs` on the two commits' runs; ValueError when one has
+    none)."""
+    return judge_runs(results.load_commit(results_dir, machine, base),
+                      results.load_commit(results_dir, machine, head), table, base=base,
+                      head=head, machine=machine, table_name=table_name, verdicts=verdicts,
+                      watched=watched, rounds=rounds)
+
+
+def judge_runs(base_run, head_run, table: dict | None, *, base: str, head: str, machine: str,
+               table_name: str = "the noise table", verdicts: bool = True,
+               watched=None, rounds: int | None = GATE_ROUNDS) -> Gate:
+    """The gate's decision on BASE's and HEAD's runs (HEAD's None: it
+    recorded nothing): gated points (of ``table``, plus the exact counts),
+    vanished points, new failures, verdicts.  ``watched``: the point names
+    the gate measured (a table's point elsewhere, or an exact count
+    elsewhere, is not judged)."""
+    head_points = head_run.points if head_run is not None else {}
     points = gated_points(table)
     if watched is not None:
         points = {n: v for n, v in points.items() if n in watched}
@@ -642,7 +456,7 @@ def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *
     points = {**exact, **{n: v for n, v in points.items() if n not in exact}}
     if table is None:
         note = (f"no noise table for machine {machine!r} ({table_name}): uncalibrated mode, "
-                "only the exact instruction counts and vanished points fail; changed "
+                "no timed point is gated, the exact counts and vanished points are; changed "
                 "verdicts are reported (`gilbench calibrate` on this machine measures the rest)")
         mode = UNCALIBRATED
     else:
@@ -654,8 +468,8 @@ def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *
               base_run.points[n].ok}
     out = Gate(base=base, head=head, machine=machine, table_note=note, mode=mode)
     out.gated = len(points)
-    out.moved = compare(base_run.points, head_run.points, points, rounds)
-    if verdicts:
+    out.moved = compare(base_run.points, head_points, points, rounds)
+    if verdicts and head_run is not None:
         vb, vh = claims.verdicts(base_run), claims.verdicts(head_run)
         out.verdicts = [(a.claim, a.status, b.status) for a, b in zip(vb, vh, strict=True)]
     return out

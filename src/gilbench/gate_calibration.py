@@ -2,15 +2,15 @@
 calibrate --gate``.
 
 The gate builds two commits and measures them in interleaved rounds
-(:func:`gilbench.gate.asv_settings`); a table made any other way (one build,
-runs one after the other) does not show what the gate will see.  So the
-calibration repeats exactly that, on identical code: in a scratch clone it
-makes empty commits over the checkout's HEAD (asv keys results by commit),
-pairs them in order (the first pair is HEAD and the first empty commit), and
-measures each pair over both commits as the gate does (:func:`gilbench.gate.
-measure`), every point the gate can watch (:func:`gilbench.gate.
-candidates`).  Two builds, interleaved rounds, samples recorded: the gate,
-minus the judging.
+(:func:`gilbench.gate_protocol.asv_settings`); a table made any other way
+(one build, runs one after the other) does not show what the gate will see.
+So the calibration repeats exactly that, on identical code: in a scratch
+clone it makes empty commits over the checkout's HEAD (asv keys results by
+commit), pairs them in order (the first pair is HEAD and the first empty
+commit), and measures each pair over both commits as the gate does, with
+the gate's protocol (:mod:`gilbench.gate_protocol`: ``measure``), every
+point the gate can watch (``candidates``).  Two builds, interleaved rounds,
+samples recorded: the gate, minus the judging.
 
 **A quiet machine.**  Each pair is measured inside a
 :class:`gilbench.machine_load.Load`: the CPU time others used meanwhile and
@@ -23,8 +23,8 @@ refused, with its load, and the commit whose code it measured.
 For every point the table holds its ratio HEAD / BASE in each pair, its
 **spread** (the largest of ``max(r, 1/r)`` over the pairs), the pairs that
 asv compare's rule (:mod:`gilbench.significance`) flags at each rung of
-:data:`gilbench.LADDER`, and a **threshold**: the smallest rung whose
-margin the spread stays inside (:data:`gilbench.HEADROOM` of it) and at
+:data:`gilbench.noise_table.LADDER`, and a **threshold**: the smallest rung whose
+margin the spread stays inside (:data:`gilbench.noise_table.HEADROOM` of it) and at
 which no pair was flagged (asv compare's factor and the gate's test on
 rounds).  Status: ``stable`` (threshold <= 1.05), ``gated`` (a wider rung,
 up to 5x), ``noisy`` (no rung fits, or the point failed or was skipped in a
@@ -45,7 +45,7 @@ import re
 import time
 from pathlib import Path
 
-from gilbench import _asv, gate, noise_table, results
+from gilbench import _asv, gate_protocol, noise_table, results
 from gilbench.harness import instructions
 from gilbench.machine_load import OTHERS_LIMIT, STEAL_LIMIT, Load
 from gilbench.noise_table import GATED, HEADROOM, LADDER, NOISY, STABLE, rung, status_of
@@ -54,8 +54,8 @@ from gilbench.significance import differs
 __all__ = ["calibrate", "analyze", "reanalyze", "to_markdown", "write_table", "identical_commit",
            "PAIRS", "REFUSALS", "LOADS"]
 
-#: A/A pairs by default: each is two builds and one interleaved run (about
-#: ten minutes on a 2-CPU machine).
+#: A/A pairs by default: each is two builds and one interleaved run (each
+#: pair's wall time is in its table's ``loads``: noise/gate/vm.json).
 PAIRS = 3
 BASE_TAG = "gate-calibration-base"
 #: The scratch clone's default place, under the checkout's .asv/.
@@ -95,7 +95,7 @@ def analyze(results_dir, machine: str, pairs: list, kinds: dict, loads: list = (
         ratios = [h.value / b.value if b.value else (1.0 if h.value == b.value else math.inf)
                   for b, h in got]
         row["ratios"] = ratios
-        row["flags"] = {f"{f:.2f}": sum(differs(b, h, f, gate.GATE_ROUNDS) for b, h in got)
+        row["flags"] = {f"{f:.2f}": sum(differs(b, h, f, gate_protocol.GATE_ROUNDS) for b, h in got)
                         for f in LADDER}
         spread = max(max(r, 1 / r) if r > 0 else math.inf for r in ratios)
         row["range"] = spread
@@ -107,7 +107,8 @@ def analyze(results_dir, machine: str, pairs: list, kinds: dict, loads: list = (
     return {"protocol": "gate", "machine": machine, "cpus": cpus,
             "measured_commit": measured, "commits": [list(p) for p in pairs],
             "pairs": len(pairs), "loads": list(loads),
-            "settings": gate.asv_settings(), "exact_settings": gate.suite_settings(),
+            "settings": gate_protocol.asv_settings(),
+            "exact_settings": gate_protocol.suite_settings(),
             "ladder": list(LADDER),
             "headroom": HEADROOM, "created": time.strftime("%Y-%m-%d", time.gmtime()),
             "points": points}
@@ -181,14 +182,14 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
     if only is not None:
-        _select(gate.candidates(repo), only)      # bad input fails before any work
+        _select(gate_protocol.candidates(repo), only)      # bad input fails before any work
     why = instructions.unavailable_reason()
     if why:
         raise ValueError(f"the gate counts instructions, which cannot be taken here: {why}")
     work = _asv.scratch_clone(repo, Path(workdir) if workdir else repo / ".asv" / WORKDIR,
                               BASE_TAG)
     machine = _asv.machine(work, machine)
-    kinds = _select(gate.candidates(work), only)
+    kinds = _select(gate_protocol.candidates(work), only)
     results_dir = _asv.results_dir(work)
     loads = _loads(work)
     k = 0
@@ -216,7 +217,7 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
         _log(f"pair {k}: {b[:8]} and {h[:8]} (identical code), {len(kinds)} points, "
              f"machine {machine}")
         with Load(others_limit=max_others, steal_limit=max_steal) as load:
-            gate.measure(work, [b, h], kinds, asv_args=asv_args, machine=machine)
+            gate_protocol.measure(work, [b, h], kinds, asv_args=asv_args, machine=machine)
         record = {"base": b, "head": h, **load.as_dict()}
         loads = [r for r in loads if (r["base"], r["head"]) != (b, h)] + [record]
         _save_loads(work, loads)
@@ -238,7 +239,7 @@ def reanalyze(workdir, machine: str, only: str | None = None) -> tuple[dict, Pat
     done = results.commits(results_dir, machine)
     loads = _loads(work)
     todo = _kept(loads, _pairs([c for c in _chain(work) if c in done]))
-    return analyze(results_dir, machine, todo, _select(gate.candidates(work), only), loads,
+    return analyze(results_dir, machine, todo, _select(gate_protocol.candidates(work), only), loads,
                    _asv.resolve(work, BASE_TAG)), results_dir
 
 

@@ -97,12 +97,13 @@ class Judged:
     changes: list    # release_changes()
 
 
-def judge(runs) -> Judged:
-    """Every verdict of ``runs`` (a list of Run, or an already Judged)."""
-    if isinstance(runs, Judged):
-        return runs
-    t = table(runs)
-    return Judged(list(runs), t, release_changes(runs, t))
+def judge(results) -> Judged:
+    """Every verdict of ``results``: a list of Run, or a :class:`Judged`
+    already (returned as it is).  The writers below take either."""
+    if isinstance(results, Judged):
+        return results
+    t = table(results)
+    return Judged(list(results), t, release_changes(results, t))
 
 
 def _spread(key: str, values: list) -> list | None:
@@ -280,8 +281,8 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def to_text(runs) -> str:
-    j = judge(runs)
+def to_text(results) -> str:
+    j = judge(results)
     runs, t = j.runs, j.table
     lines = ["gilbench: the article's claims, judged on each machine's latest results", ""]
     for run in runs:
@@ -320,8 +321,8 @@ def to_text(runs) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_markdown(runs) -> str:
-    j = judge(runs)
+def to_markdown(results) -> str:
+    j = judge(results)
     runs, t = j.runs, j.table
     out = ["| claim | " + " | ".join(f"{r.label} ({_cpus(r)})" for r in runs)
            + " |", "|---|" + "---|" * len(runs)]
@@ -361,8 +362,8 @@ def to_markdown(runs) -> str:
     return "\n".join(out)
 
 
-def to_json(runs) -> str:
-    j = judge(runs)
+def to_json(results) -> str:
+    j = judge(results)
     runs, t = j.runs, j.table
     return json.dumps({
         "claims": [{"id": c.id, "title": c.title, "statement": c.statement,
@@ -551,14 +552,14 @@ def _claim_section(c, runs: list[Run], t: dict) -> list[str]:
     return parts
 
 
-def write_html(runs, out_dir, notes=()) -> Path:
+def write_html(results, out_dir, notes=()) -> Path:
     """Write ``index.html`` (self-contained: CSS inline, plots as data: URIs)
-    into ``out_dir``; returns its path.  ``runs``: a list of Run or a
+    into ``out_dir``; returns its path.  ``results``: a list of Run or a
     :class:`Judged`; ``notes``: lines shown under the machines' table (what
     the run that published knows and the results do not say)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    j = judge(runs)
+    j = judge(results)
     runs, t = j.runs, j.table
     parts = _machines_section(runs, notes) + _verdicts_section(runs, t)
     for m in j.changes:

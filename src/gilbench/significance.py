@@ -11,8 +11,9 @@ without importing asv's private helpers.
 
 The gate's samples are not independent: asv takes a time's samples in
 rounds, each round one fresh process, and most of their variance lies
-between rounds (for ``TimeC5GilRoundtrip`` on this machine, 84%), so eight
-samples from two rounds behave like about two.  With ``rounds``,
+between rounds (the share, per benchmark, is the generated gate-rounds
+figure in docs/gate.md), so eight samples from two rounds behave like about
+two.  With ``rounds``,
 :func:`better` therefore takes the round as the unit: each round's median,
 and Welch's t-test on their logarithms (:func:`scipy.stats.ttest_ind`) at
 p < :data:`ROUNDS_P`, once each side has at least :data:`MIN_ROUNDS`

@@ -68,8 +68,9 @@ def add_arguments(parser) -> None:
                         "(default 4: 6 pairs)")
     common_args.add_machine(parser)
     parser.add_argument("--workdir", default=None,
-                        help="the scratch clone (default .asv/calibration; a killed "
-                        "calibration resumes there)")
+                        help="the scratch clone (default .asv/calibration, with --gate "
+                        f".asv/{gate_calibration.WORKDIR}; a killed calibration resumes "
+                        "there)")
     parser.add_argument("--out", default="noise", help="where the table goes (default noise/)")
     parser.add_argument("--reanalyze", action="store_true",
                         help="no new runs: the table of the runs already in --workdir (after "
