@@ -59,6 +59,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif self.headers.get("Content-Length"):
             body = self.rfile.read(int(self.headers["Content-Length"]))
         path, _, query = self.path.partition("?")
+        barrier = self.faults.get("race") if path.endswith("/git-receive-pack") else None
+        if barrier is not None:
+            # Hold this push until another arrives, then let both go: two
+            # pushes made from the same old tip, one of which must lose.
+            try:
+                barrier.wait(timeout=900)
+            except threading.BrokenBarrierError:
+                pass
+            self.faults.pop("race", None)
         env = dict(os.environ, GIT_PROJECT_ROOT=str(self.root), GIT_HTTP_EXPORT_ALL="1",
                    PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD=self.command,
                    CONTENT_TYPE=self.headers.get("Content-Type", ""),
@@ -96,7 +105,9 @@ def serve(root: Path, token: str, faults: dict | None = None):
     """Serve the bare repositories under ``root`` at http://127.0.0.1:PORT/;
     yields (base url, request log of (method, path, status)).  ``faults``: a
     dict the caller may change while serving; ``faults["push"] = 500`` answers
-    every push (git-receive-pack) with that status."""
+    every push (git-receive-pack) with that status; ``faults["race"] =
+    threading.Barrier(2)`` holds the first push until a second one comes, so
+    that two pushes from the same old tip race (once)."""
     log: list = []
     handler = type("Handler", (_Handler,), {"root": root, "token": token, "log": log,
                                             "faults": {} if faults is None else faults})

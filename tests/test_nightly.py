@@ -274,14 +274,12 @@ def test_two_racing_nights_are_both_stored(small, tmp_path):
     checkout_like_actions(url, TOKEN, other)
     pairs = []
     for repo, commit in ((clone, history[0]), (other, history[1])):
-        store = nightly.Store(repo, "origin")
+        store = nightly.Store(repo, "origin", "m")
         store.open()
         _fake_results(repo / "r", "m", commit)
         pairs.append((repo, store, commit))
     for repo, store, commit in pairs:   # both opened the empty store before either pushed
-        night = nightly.Night(machine="m")
-        store.save(repo / "r", "m", commit, night)
-        assert night.stored
+        assert store.save(repo / "r", commit).stored
     files = stored_files(bare)
     assert _has_m(files, history[0]) and _has_m(files, history[1])
     assert "results/m/machine.json" in files
@@ -296,11 +294,11 @@ def test_a_push_refused_for_another_reason_is_tried_again_then_refused(small, ca
     hook = bare / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'protected branch: pushes need a review' >&2\nexit 1\n")
     hook.chmod(0o755)
-    store = nightly.Store(clone, "origin", backoff=(0.0, 0.0))
+    store = nightly.Store(clone, "origin", "m", backoff=(0.0, 0.0))
     store.open()
     _fake_results(clone / "r", "m", history[0])
     with pytest.raises(nightly.PushRefused, match="protected branch: pushes need a review"):
-        store.save(clone / "r", "m", history[0], nightly.Night(machine="m"))
+        store.save(clone / "r", history[0])
     assert capsys.readouterr().out.count("trying again in 0 s") == 2
     assert stored_files(bare) == []
 
@@ -308,20 +306,18 @@ def test_a_push_refused_for_another_reason_is_tried_again_then_refused(small, ca
 def test_corrupt_stored_files_are_named_left_out_and_replaced(small):
     bare, clone, history, _ = small
     store = clone / ".asv" / "store"
-    nightly.Store(clone, "origin").open()
+    nightly.Store(clone, "origin", "m").open()
     _fake_results(clone / "r", "m", history[0])
-    nightly.Store(clone, "origin").save(clone / "r", "m", history[0],
-                                        nightly.Night(machine="m"))
+    nightly.Store(clone, "origin", "m").save(clone / "r", history[0])
     # Someone stores a corrupt result of commit 1 and a corrupt machine.json.
     (store / "results" / "m" / f"{history[1][:8]}-env.json").write_text("{not json")
     (store / "results" / "m" / "machine.json").write_text("{not json")
     git("add", ".", cwd=store)
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "corrupt", cwd=store)
     git("push", "-q", "origin", "HEAD:refs/heads/benchmark-results", cwd=store)
-    night = nightly.Night(machine="m")
     loaded = clone / "loaded"
-    nightly.Store(clone, "origin").open()
-    nightly.Store(clone, "origin").load(loaded, night)
+    nightly.Store(clone, "origin", "m").open()
+    night = nightly.Store(clone, "origin", "m").load(loaded)
     assert len(night.corrupt) == 2 and any(f"{history[1][:8]}-env.json" in c
                                            for c in night.corrupt)
     assert not (loaded / "m" / f"{history[1][:8]}-env.json").exists()
@@ -329,9 +325,9 @@ def test_corrupt_stored_files_are_named_left_out_and_replaced(small):
     # Commit 1 counts as not measured, and a good measurement replaces it.
     assert nightly.pending(clone, "main", loaded, "m", night.retries, 1) == [history[1]]
     _fake_results(loaded, "m", history[1])
-    nightly.Store(clone, "origin").save(loaded, "m", history[1], night)
+    saved = nightly.Store(clone, "origin", "m").save(loaded, history[1], night.retries)
     assert {f"results/m/{history[1][:8]}-env.json", "results/m/machine.json"} <= set(
-        night.repaired)
+        saved.repaired)
     for name in (f"results/m/{history[1][:8]}-env.json", "results/m/machine.json"):
         json.loads(out("show", f"benchmark-results:{name}", cwd=bare))
 
@@ -381,18 +377,16 @@ def test_a_night_names_a_release_pip_does_not_know_before_measuring(small):
 
 def test_a_good_result_is_never_replaced(small):
     bare, clone, history, _ = small
-    nightly.Store(clone, "origin").open()
+    nightly.Store(clone, "origin", "m").open()
     _fake_results(clone / "r", "m", history[0], value=1.0)
-    nightly.Store(clone, "origin").save(clone / "r", "m", history[0],
-                                        nightly.Night(machine="m"))
+    nightly.Store(clone, "origin", "m").save(clone / "r", history[0])
     first = out("show", f"benchmark-results:results/m/{history[0][:8]}-env.json", cwd=bare)
     _fake_results(clone / "r", "m", history[0], value=None)   # a later, failing measurement
-    night = nightly.Night(machine="m")
-    nightly.Store(clone, "origin").open()
-    nightly.Store(clone, "origin").save(clone / "r", "m", history[0], night)
+    nightly.Store(clone, "origin", "m").open()
+    saved = nightly.Store(clone, "origin", "m").save(clone / "r", history[0])
     assert out("show", f"benchmark-results:results/m/{history[0][:8]}-env.json",
                cwd=bare) == first
-    assert not night.repaired
+    assert not saved.repaired
 
 
 def test_retries_and_replacement_are_per_environment(small):
@@ -411,17 +405,15 @@ def test_retries_and_replacement_are_per_environment(small):
                            {c: {env_new: nightly.RETRIES}}, 5) == [c]
     assert nightly.pending(clone, "main", results_dir, "m",
                            {c: {env_old: nightly.RETRIES}}, 5) == []
-    store = nightly.Store(clone, "origin")
+    store = nightly.Store(clone, "origin", "m")
     store.open()
-    store.save(results_dir, "m", c, nightly.Night(machine="m"))
+    store.save(results_dir, c)
     good = out("show", f"benchmark-results:results/m/{c[:8]}-{env_new}.json", cwd=bare)
     # A retry: the failed release now measures, the good one now fails.
     _fake_results(results_dir, "m", c, cython="3.1.8", value=1.0)
     _fake_results(results_dir, "m", c, cython="3.3.1", value=None)
-    night = nightly.Night(machine="m")
     store.open()
-    store.save(results_dir, "m", c, night)
-    assert night.repaired == [f"results/m/{c[:8]}-{env_old}.json"]
+    assert store.save(results_dir, c).repaired == [f"results/m/{c[:8]}-{env_old}.json"]
     assert out("show", f"benchmark-results:results/m/{c[:8]}-{env_new}.json",
                cwd=bare) == good
 

@@ -195,7 +195,7 @@ def test_a_commit_that_records_nothing_is_given_up_after_retries_with_the_reason
 
 def test_push_backoff_is_read_and_checked(monkeypatch):
     monkeypatch.setenv("GILBENCH_PUSH_BACKOFF", "1,2.5")
-    assert nightly.Store(Path("."), "origin").backoff == (1.0, 2.5)
+    assert nightly.Store(Path("."), "origin", "m").backoff == (1.0, 2.5)
     monkeypatch.setenv("GILBENCH_PUSH_BACKOFF", "soon")
     with pytest.raises(ValueError, match="comma-separated seconds"):
-        nightly.Store(Path("."), "origin")
+        nightly.Store(Path("."), "origin", "m")

@@ -58,3 +58,49 @@ def test_the_gate_runs_bases_code_on_heads_build():
 def test_workflows_that_count_instructions_install_valgrind(name):
     """GitHub's hosted Ubuntu images have no valgrind."""
     assert re.search(r"apt-get install -y .*valgrind", _workflow(name)), name
+
+
+def _step(workflow: str, job: str, step_id: str) -> dict:
+    import yaml
+
+    doc = yaml.safe_load(_workflow(workflow))
+    return next(s for s in doc["jobs"][job]["steps"] if s.get("id") == step_id)
+
+
+@pytest.mark.parametrize("fleet, names", [
+    ('[{"runner": "ubuntu-latest", "machine": ""}]', ""),
+    ('[{"runner": "ubuntu-latest", "machine": "hosted"}, {"runner": "big", "machine": "lab"}]',
+     "hosted,lab"),
+])
+def test_the_nightly_fleet_step_lists_the_machines_and_their_names(tmp_path, fleet, names):
+    """The fleet job's script, run by bash with the real jq: one matrix entry
+    per machine, and the names the publish job expects (a machine left
+    unnamed takes its default name on its own runner, so none is expected)."""
+    import json
+
+    if shutil.which("jq") is None:
+        pytest.fail("jq is not installed (GitHub's images have it; Debian: apt-get install jq)")
+    out = tmp_path / "out"
+    out.touch()
+    r = subprocess.run(["bash", "-euo", "pipefail", "-c", _step("nightly.yml", "fleet",
+                                                               "fleet")["run"]],
+                       env={"FLEET": fleet, "GITHUB_OUTPUT": str(out), "PATH": "/usr/bin:/bin"},
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    got = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    assert json.loads(got["machines"]) == json.loads(fleet)
+    assert got["names"] == names
+
+
+def test_the_nightly_publishes_once_after_every_machine():
+    import yaml
+
+    jobs = yaml.safe_load(_workflow("nightly.yml"))["jobs"]
+    assert jobs["bench"]["strategy"]["fail-fast"] is False
+    assert "--no-publish" in jobs["bench"]["steps"][-1]["run"]
+    publish = jobs["publish"]
+    assert set(publish["needs"]) == {"fleet", "bench"}
+    assert "!cancelled()" in publish["if"]
+    assert "--publish-only" in " ".join(s.get("run", "") for s in publish["steps"])
+    assert "permissions" not in publish        # reads the branch with the default token
+    assert jobs["pages"]["needs"] == "publish"

@@ -3,14 +3,9 @@ store each commit's results as soon as it is measured, publish.
 ``gilbench nightly`` / ``nox -s nightly`` run it on any machine (a CI runner,
 a lab machine from cron).
 
-**The store** is a branch (``benchmark-results`` by default) of a git remote:
-``results/<machine>/*.json`` as asv writes them, ``benchmarks/<commit>.json``
-(asv's benchmark list) and ``retries/<machine>.json`` (how many nights
-measured a commit whose benchmarks failed).  It is checked out as a linked
-worktree of the checkout itself (``.asv/store``), so every fetch and push
-uses the credentials the checkout was given (actions/checkout keeps the
-job's token in the checkout's own ``.git/config``); git never asks a
-terminal.
+**The store** is a branch (``benchmark-results`` by default) of a git
+remote, checked out as a linked worktree of the checkout, so every fetch and
+push uses the checkout's credentials (:mod:`gilbench.store`).
 
 **No night lost.**  Each commit's results are committed and pushed as soon as
 that commit is measured, so a night killed at any point loses at most the
@@ -42,39 +37,25 @@ others run.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import shutil
-import time
 from pathlib import Path
 
 from gilbench import _asv, cython_releases, python_builds, report, results
 from gilbench.publish import publish
+from gilbench.store import (
+    NO_RESULT,
+    PUSH_TRIES,
+    PushRefused,
+    Store,
+    nights_measured,
+    per_environment,
+)
 
-__all__ = ["Night", "Store", "run_night", "pending",
+__all__ = ["Night", "Store", "run_night", "publish_stored", "pending",
            "PushRefused", "RETRIES", "PUSH_TRIES"]
 
 #: Nights that measure a commit whose benchmarks failed, in all, before its
 #: failure is kept for good.
 RETRIES = 3
-#: Pushes tried when another night pushed in between.
-PUSH_TRIES = 5
-#: Seconds waited before each new try of a push that failed for another
-#: reason (a remote answering 5xx, a network gone); then the night gives up,
-#: says what is unstored, and the next night stores it first.
-#: ``$GILBENCH_PUSH_BACKOFF`` (comma-separated seconds) overrides it.
-PUSH_BACKOFF = (10.0, 60.0, 300.0)
-#: Where the fetched results branch is kept in the checkout.
-STORE_REF = "refs/gilbench/store"
-#: git's words for a push refused because the branch moved (a lost race).
-_RACE = ("[rejected]", "fetch first", "non-fast-forward", "stale info", "cannot lock ref",
-         "failed to update ref", "incorrect old value")
-
-
-class PushRefused(RuntimeError):
-    """The remote refused the push for a reason other than a lost race."""
-
-
 @dataclasses.dataclass
 class Night:
     """What one night did."""
@@ -95,251 +76,8 @@ class Night:
     unmeasurable: dict = dataclasses.field(default_factory=dict)  # commit -> why given up
 
 
-def _git(*args, cwd, check=True):
-    return _asv.git(*args, cwd=cwd, check=check, env=_identity())
-
-
-def _identity() -> dict:
-    env = dict(os.environ)
-    env.setdefault("GIT_AUTHOR_NAME", "gilbench nightly")
-    env.setdefault("GIT_AUTHOR_EMAIL", "gilbench@localhost")
-    env.setdefault("GIT_COMMITTER_NAME", env["GIT_AUTHOR_NAME"])
-    env.setdefault("GIT_COMMITTER_EMAIL", env["GIT_AUTHOR_EMAIL"])
-    return env
-
-
 def _log(message):
     print(f"gilbench nightly: {message}", flush=True)
-
-
-# --------------------------------------------------------------------------
-# The store: a worktree of the checkout at the remote's results branch
-
-
-def _backoff() -> tuple:
-    text = os.environ.get("GILBENCH_PUSH_BACKOFF", "").strip()
-    if not text:
-        return PUSH_BACKOFF
-    try:
-        waits = tuple(float(w) for w in text.split(","))
-    except ValueError:
-        raise ValueError(f"GILBENCH_PUSH_BACKOFF must be comma-separated seconds, "
-                         f"got {text!r}") from None
-    if any(w < 0 for w in waits):
-        raise ValueError(f"GILBENCH_PUSH_BACKOFF must not be negative, got {text!r}")
-    return waits
-
-
-#: The environment key of a night that recorded no result file at all.
-NO_RESULT = "*"
-
-
-def _per_environment(value) -> dict:
-    """{environment: nights} from a stored entry (an older store kept one
-    number per commit: it counts for every environment)."""
-    if isinstance(value, dict):
-        return {str(k): int(v) for k, v in value.items()}
-    return {NO_RESULT: int(value)}
-
-
-def _nights(retries: dict, commit: str, env: str) -> int:
-    """Nights that measured ``env`` of ``commit`` with failures (or
-    recorded nothing for it)."""
-    got = _per_environment(retries.get(commit, {}))
-    return got.get(env, got.get(NO_RESULT, 0))
-
-
-def _retries(worktree: Path, machine: str) -> dict:
-    path = worktree / "retries" / f"{machine}.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {str(k): _per_environment(v) for k, v in data.items()}
-    except (OSError, ValueError, AttributeError, TypeError):
-        return {}
-
-
-@dataclasses.dataclass(frozen=True)
-class Store:
-    """Where the nights keep their results: branch ``branch`` of the
-    checkout's remote ``remote`` (a name or URL), checked out as the linked
-    worktree ``.asv/store`` of the checkout ``checkout``, whose credentials
-    every fetch and push uses."""
-
-    checkout: Path
-    remote: str
-    branch: str = "benchmark-results"
-    backoff: tuple = dataclasses.field(default_factory=lambda: _backoff())
-
-    @property
-    def worktree(self) -> Path:
-        return Path(self.checkout) / ".asv" / "store"
-
-    def _fetch(self) -> str:
-        """The remote's branch fetched into the checkout (its commit), or an
-        empty root commit when the remote has no such branch yet."""
-        repo = self.checkout
-        heads = _git("ls-remote", "--heads", self.remote, self.branch, cwd=repo).stdout.strip()
-        if heads:
-            _git("fetch", "-q", "--no-tags", self.remote,
-                 f"+refs/heads/{self.branch}:{STORE_REF}", cwd=repo)
-            return _git("rev-parse", STORE_REF, cwd=repo).stdout.strip()
-        empty = _asv.run(["git", "hash-object", "-t", "tree", "-w", "--stdin"], cwd=repo,
-                         env=_identity(), stdin="").stdout.strip()
-        return _git("commit-tree", empty, "-m", f"{self.branch}: gilbench results store",
-                    cwd=repo).stdout.strip()
-
-    def open(self) -> str:
-        """The worktree at the remote's branch exactly (detached; an empty
-        root commit when the remote has none yet).  Returns its commit."""
-        start = self._fetch()
-        _asv.worktree_at(self.checkout, start, self.worktree)
-        return start
-
-    def load(self, results_dir: Path, night: Night) -> None:
-        """Copy every readable stored file into ``results_dir``; name the rest."""
-        store = self.worktree
-        stored_results = store / "results"
-        for path in sorted(stored_results.rglob("*.json")) if stored_results.is_dir() else []:
-            why = results.unreadable(path)
-            if why:
-                night.corrupt.append(f"{path.relative_to(store)} ({why})")
-                _log(f"corrupt file in the store, left out (a good measurement will replace "
-                     f"it): {path.relative_to(store)}: {why}")
-                continue
-            dest = results_dir / path.relative_to(stored_results)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
-        # A machine whose stored machine.json is corrupt keeps its results
-        # visible (asv would skip them all) until this night's asv run writes
-        # a full one.
-        for machine_dir in sorted(p for p in results_dir.iterdir() if p.is_dir()) \
-                if results_dir.is_dir() else []:
-            if any(f.name != "machine.json" for f in machine_dir.glob("*.json")):
-                results.restore_machine_json(machine_dir)
-        night.retries = _retries(store, night.machine)
-        if (store / "benchmarks").is_dir() and not (results_dir / "benchmarks.json").is_file():
-            # asv publish needs a benchmark list even on a night with nothing
-            # new: the one stored most recently (git's history, newest first).
-            added = _git("log", "--diff-filter=AM", "--name-only", "--format=", "--",
-                         "benchmarks", cwd=store, check=False).stdout.split()
-            readable = [store / f for f in added
-                        if (store / f).is_file() and results.unreadable(store / f) is None]
-            if readable:
-                results_dir.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(readable[0], results_dir / "benchmarks.json")
-
-    def _stage(self, results_dir: Path, machine: str, commit: str, night: Night) -> list:
-        """Copy ``commit``'s results (and what goes with them) into the
-        worktree by the repair rules; the paths written."""
-        store = self.worktree
-        written = []
-
-        def put(src: Path, dest: Path, repaired: bool = False):
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest)
-            written.append(dest)
-            if repaired:
-                night.repaired.append(str(dest.relative_to(store)))
-
-        for src in sorted((results_dir / machine).glob(f"{commit[:8]}-*.json")):
-            if results.unreadable(src):
-                continue   # never store what asv cannot read
-            dest = store / "results" / machine / src.name
-            if not dest.exists():
-                put(src, dest)
-            elif results.unreadable(dest):
-                put(src, dest, repaired=True)
-            elif (0 < results.file_failures(dest)
-                  and results.file_failures(src) <= results.file_failures(dest)
-                  and src.read_bytes() != dest.read_bytes()):
-                # A retry of a measurement with failures, no worse than it, in
-                # the same environment (one file is one environment: a Python
-                # build, a Cython release): a result without failures is
-                # never replaced.
-                put(src, dest, repaired=True)
-        info = results_dir / machine / "machine.json"
-        dest = store / "results" / machine / "machine.json"
-        if info.is_file() and (not dest.exists() or results.unreadable(dest)):
-            put(info, dest, repaired=dest.exists())
-        bench_list = results_dir / "benchmarks.json"
-        dest = store / "benchmarks" / f"{commit}.json"
-        if bench_list.is_file() and not dest.exists():
-            put(bench_list, dest)
-        if commit in night.retries:
-            path = store / "retries" / f"{machine}.json"
-            merged = dict(_retries(store, machine),
-                          **{commit: _per_environment(night.retries[commit])})
-            path.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(merged, indent=1, sort_keys=True) + "\n"
-            if not path.is_file() or path.read_text(encoding="utf-8") != text:
-                path.write_text(text, encoding="utf-8")
-                written.append(path)
-        return written
-
-    def save(self, results_dir: Path, machine: str, commit: str, night: Night) -> None:
-        """Store ``commit``'s results on the remote's branch now: one commit,
-        one push, redone on top of the remote's branch when another night
-        pushed first; :class:`PushRefused` with git's message for any other
-        refusal."""
-        store = self.worktree
-        last, races, waits, first = "", 0, list(self.backoff), True
-        while True:
-            if not first:
-                try:
-                    self.open()
-                except _asv.CommandError as exc:   # the remote cannot even be read
-                    last = str(exc).strip()
-                    if not waits:
-                        raise PushRefused(f"git push to {self.branch} failed: {last}") from None
-                    self._wait(waits, last)
-                    continue
-            first = False
-            written = self._stage(results_dir, machine, commit, night)
-            if not written:
-                _log(f"{commit[:8]}: nothing new to store")
-                return
-            rel = [str(p.relative_to(store)) for p in written]
-            _git("add", "--", *rel, cwd=store)
-            _git("commit", "-q", "-m", f"results: {machine} {commit[:8]}", cwd=store)
-            push = _git("push", "-q", self.remote, f"HEAD:refs/heads/{self.branch}", cwd=store,
-                        check=False)
-            if push.returncode == 0:
-                night.stored += [r for r in rel if r not in night.stored]
-                _log(f"{commit[:8]}: stored {len(rel)} file(s) on {self.branch}")
-                return
-            last = (push.stderr or push.stdout).strip()
-            if any(word in last for word in _RACE):
-                races += 1
-                if races >= PUSH_TRIES:
-                    raise PushRefused(f"could not push to {self.branch} after {PUSH_TRIES} "
-                                      f"tries: {last}")
-                _log(f"push rejected (attempt {races}), another night pushed first: redoing "
-                     "it on top of theirs")
-                continue
-            if not waits:
-                raise PushRefused(f"git push to {self.branch} was refused: {last}")
-            self._wait(waits, last)
-
-    @staticmethod
-    def _wait(waits: list, why: str) -> None:
-        wait = waits.pop(0)
-        line = why.splitlines()[-1] if why else "no message"
-        _log(f"push failed ({line}); trying again in {wait:g} s ({len(waits)} more tries "
-             "after that)")
-        time.sleep(wait)
-
-    def unstored(self, results_dir: Path, machine: str) -> list[str]:
-        """Commits this machine measured (readable results in ``results_dir``)
-        whose files the store lacks or holds unreadable: a night killed, or
-        refused, between asv's save and its push.  Oldest measured first."""
-        mine = self.worktree / "results" / machine
-        out = []
-        for r in sorted(results.read_machine(results_dir, machine)[0],
-                        key=lambda r: max(r.started_at.values(), default=0)):
-            there = mine / f"{r.commit_hash[:8]}-{r.env_name}.json"
-            if (not there.is_file() or results.unreadable(there)) and r.commit_hash not in out:
-                out.append(r.commit_hash)
-        return out
 
 
 # --------------------------------------------------------------------------
@@ -377,7 +115,7 @@ def pending(repo, tracked: str, results_dir: Path, machine: str, retries: dict,
     given_up = {} if given_up is None else given_up
 
     def give_up(commit) -> bool:
-        nights = _nights(retries, commit, NO_RESULT)
+        nights = nights_measured(retries, commit, NO_RESULT)
         if nights >= RETRIES:
             given_up[commit] = (f"measured {nights} nights and asv recorded no result "
                                 "(does it build?)")
@@ -400,7 +138,7 @@ def pending(repo, tracked: str, results_dir: Path, machine: str, retries: dict,
         if commit not in measured:
             if not give_up(commit):
                 todo.append(commit)
-        elif any(_nights(retries, commit, env) < RETRIES
+        elif any(nights_measured(retries, commit, env) < RETRIES
                  for env in _failing_environments(results_dir, machine, commit)):
             # A result with failures is measured again, RETRIES nights in
             # all -- counted per environment (a Python build, a Cython
@@ -436,7 +174,6 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
     if isinstance(max_commits, bool) or not isinstance(max_commits, int) or max_commits < 1:
         raise ValueError(f"max_commits must be an integer >= 1, got {max_commits!r}")
     repo = Path(repo).resolve()
-    store = Store(repo, remote, results_branch)
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
     if _asv.resolve(repo, tracked) is None:
@@ -444,6 +181,7 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
     releases, unknown = cython_releases.installable(cython)
     results_dir = _asv.results_dir(repo)
     machine = _asv.machine(repo, machine)
+    store = Store(repo, remote, machine, results_branch)
     night = Night(machine=machine, cython=releases, cython_unknown=unknown)
     for release, why in unknown.items():
         _log(f"Cython {release} left out: pip cannot install it ({why})")
@@ -462,13 +200,15 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
     # What is stored is what counts: first what this machine measured and the
     # store lacks (a night killed or refused between asv's save and its
     # push), then the commits the store has no results of.
-    for commit in store.unstored(results_dir, machine):
+    for commit in store.unstored(results_dir):
         _log(f"{commit[:8]}: measured here, but the store lacks it or holds it unreadable: "
              "storing it first")
-        if not _store(store, results_dir, machine, commit, night):
+        if not _store(store, results_dir, commit, night):
             break
         night.recovered.append(commit)
-    store.load(results_dir, night)
+    loaded = store.load(results_dir)
+    night.corrupt += loaded.corrupt
+    night.retries = loaded.retries
     stored = store.worktree / "results"
     commits = [] if night.unstored else pending(
         repo, tracked, stored, machine, night.retries, max_commits, releases,
@@ -491,24 +231,27 @@ def run_night(repo, *, remote: str, results_branch: str = "benchmark-results",
         failed = _failed_benchmarks(results_dir, machine, commit)
         if failed:
             night.failed += failed
-            counts = _per_environment(night.retries.get(commit, {}))
+            counts = per_environment(night.retries.get(commit, {}))
             for env in _failing_environments(results_dir, machine, commit):
-                counts[env] = _nights(night.retries, commit, env) + 1
+                counts[env] = nights_measured(night.retries, commit, env) + 1
             night.retries[commit] = counts
             _log(f"{commit[:8]}: {len(failed)} benchmark(s) failed; measured "
                  f"{max(counts.values())} of {RETRIES} nights")
-        if not _store(store, results_dir, machine, commit, night):
+        if not _store(store, results_dir, commit, night):
             break   # the store cannot be reached: measure no more tonight
     if publish_pages:
         _publish(repo, night)
     return night
 
 
-def _store(store: Store, results_dir: Path, machine: str, commit: str, night: Night) -> bool:
-    """Store ``commit`` now; False (and the commit and git's words kept on
-    the night) when the remote refused after every try."""
+def _store(store: Store, results_dir: Path, commit: str, night: Night) -> bool:
+    """Store ``commit`` now, what was stored kept on the night; False (and
+    the commit and git's words kept on the night) when the remote refused
+    after every try."""
     try:
-        store.save(results_dir, machine, commit, night)
+        saved = store.save(results_dir, commit, night.retries)
+        night.stored += [r for r in saved.stored if r not in night.stored]
+        night.repaired += saved.repaired
         return True
     except PushRefused as exc:
         night.unstored.append(commit)
@@ -559,3 +302,67 @@ def _publish(repo: Path, night: Night) -> None:
     _asv.step_summary(text)
     (published.html.parent / "nightly-summary.md").write_text(text, encoding="utf-8")
     _log("published .asv/html (asv's page) and .asv/html/claims (the claims page)")
+
+
+# --------------------------------------------------------------------------
+# A fleet: one night per machine, one publish of what they stored
+
+
+def _newest(results_dir: Path, machine: str) -> tuple[int, str] | None:
+    """(commit date, commit) of the newest commit ``machine`` has results
+    of, or None."""
+    try:
+        (run, *_) = results.load(results_dir, machine=machine)
+    except ValueError:
+        return None
+    return (run.date or 0), run.commit
+
+
+def fleet_notes(results_dir: Path, expected=()) -> list[str]:
+    """What the page says about the machines: each of ``expected`` that has
+    no results on the branch (its leg failed, was cancelled, or never ran),
+    and each machine whose newest result is of an older commit than the
+    newest any machine has (stale)."""
+    newest = {m: _newest(results_dir, m) for m in sorted(set(results.machines(results_dir))
+                                                         | set(expected))}
+    notes = [f"{m}: no results stored (its night failed, was cancelled or never ran)"
+             for m, got in newest.items() if got is None]
+    have = {m: got for m, got in newest.items() if got is not None}
+    if have:
+        latest_date, latest = max(have.values())
+        notes += [f"{m}: stale: its newest results are of {commit[:8]}, older than "
+                  f"{latest[:8]} (measured elsewhere)"
+                  for m, (date, commit) in sorted(have.items()) if date < latest_date]
+    return notes
+
+
+def publish_stored(repo, *, remote: str, results_branch: str = "benchmark-results",
+                   expected=()) -> list[str]:
+    """The fleet's publish: load every machine's results from the store
+    alone (nothing measured here), publish both pages (:mod:`gilbench.publish`)
+    and say which of the ``expected`` machines is missing or stale.
+    Returns those notes."""
+    repo = Path(repo).resolve()
+    if not (repo / ".git").exists():
+        raise ValueError(f"{repo} is not a git checkout")
+    store = Store(repo, remote, None, results_branch)
+    store.open()
+    results_dir = _asv.results_dir(repo)
+    loaded = store.load(results_dir)
+    notes = [f"{c}: corrupt in the store, left out" for c in loaded.corrupt]
+    notes += fleet_notes(results_dir, expected)
+    for note in notes:
+        _log(note)
+    published = publish(repo, notes=notes)
+    summary = ["## gilbench nightly: the fleet's pages", "",
+               "Machines: " + (", ".join(f"`{m}`" for m in results.machines(results_dir))
+                               or "none") + ".", ""]
+    summary += [f"- {n}" for n in notes] + ([""] if notes else [])
+    summary += ["### Verdicts", "", report.to_markdown(published.judged)]
+    text = "\n".join(summary)
+    print(report.to_text(published.judged))
+    _asv.step_summary(text)
+    (published.html.parent / "nightly-summary.md").write_text(text, encoding="utf-8")
+    _log("published .asv/html (asv's page) and .asv/html/claims (the claims page) from "
+         f"{results_branch} alone")
+    return notes

@@ -9,7 +9,7 @@ import sys
 
 from gilbench import cython_releases, python_builds
 from gilbench.commands import common_args
-from gilbench.nightly import run_night
+from gilbench.nightly import publish_stored, run_night
 
 NAME = "nightly"
 HELP = "fetch stored results, benchmark new commits, publish, store back"
@@ -30,13 +30,32 @@ def add_arguments(parser) -> None:
     common_args.add_python(parser)
     parser.add_argument("--max-commits", type=common_args.positive_int, default=5,
                         help="at most this many new commits per night (default 5)")
+    fleet = parser.add_mutually_exclusive_group()
+    fleet.add_argument("--no-publish", action="store_true",
+                       help="measure and store only: one machine of a fleet, whose pages a "
+                       "--publish-only job builds once every machine is done")
+    fleet.add_argument("--publish-only", action="store_true",
+                       help="measure nothing: publish both pages from the results branch "
+                       "alone (a fleet's last job)")
+    parser.add_argument("--expect", default="", metavar="MACHINES",
+                        help="with --publish-only: comma-separated machine names the pages "
+                        "should have; each missing or stale one is named")
     common_args.add_repo(parser)
 
 
 def run(args) -> int:
+    expected = [m.strip() for m in args.expect.split(",") if m.strip()]
+    if expected and not args.publish_only:
+        raise ValueError("--expect needs --publish-only")
+    if args.publish_only:
+        if args.asv_args:
+            raise ValueError("--publish-only measures nothing: it takes no asv arguments")
+        publish_stored(args.repo, remote=args.remote, results_branch=args.results_branch,
+                       expected=expected)
+        return 0
     night = run_night(args.repo, remote=args.remote, results_branch=args.results_branch,
                       tracked=args.branch, machine=args.machine, max_commits=args.max_commits,
-                      asv_args=tuple(args.asv_args),
+                      asv_args=tuple(args.asv_args), publish_pages=not args.no_publish,
                       cython=cython_releases.parse(args.cython),
                       python=python_builds.parse(args.python))
     if night.failed:
