@@ -10,7 +10,7 @@ import io
 from gilbench import claims
 from gilbench.results import Run
 
-__all__ = ["png"]
+__all__ = ["png", "per_core_png", "cores"]
 
 
 def _series(run: Run, bench: str, x: str, **fixed):
@@ -249,6 +249,125 @@ def png(claim_id: str, runs: list[Run]) -> str:
             ax.set(xscale="linear", yscale="linear", xticks=[], yticks=[])
             ax.text(0.5, 0.5, "no results", transform=ax.transAxes, ha="center", va="center",
                     color="grey")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+# --- machines side by side -------------------------------------------------------
+
+def cores(run: Run) -> tuple[float, str]:
+    """What a run's threads are counted against: its usable physical cores
+    (the runtime record's ``cores usable``), else its usable CPUs, else 1;
+    and which it was."""
+    got = run.runtime.get("cores usable") if run.runtime else None
+    if got:
+        return float(got), "cores"
+    return float(run.cpus or 1), "CPUs"
+
+
+def _sweep(run: Run, bench: str, axis: str, pick=min, **fixed) -> tuple[list, list]:
+    """(threads, value) of ``bench`` over its thread axis ``axis``, the other
+    parameters ``fixed``; a parameter given as a callable picks among the
+    axis' values (min: the smallest size)."""
+    fixed = {k: (v(run.axis(bench, k)) if callable(v) else v) for k, v in fixed.items()}
+    xs, ys = [], []
+    for t in run.axis(bench, axis):
+        p = run.point(bench, **{axis: t}, **fixed)
+        if p.ok:
+            xs.append(t)
+            ys.append(p.value)
+    return xs, ys
+
+
+def _c5_relative(run: Run) -> tuple[list, list]:
+    bench = claims.C5_EFFICIENCY
+    xs, ys = [], []
+    for t in run.axis(bench, "threads"):
+        plain = run.point(bench, block="plain", every=1, threads=t)
+        entered = run.point(bench, block="empty", every=1, threads=t)
+        if plain.ok and entered.ok and plain.value > 0:
+            xs.append(t)
+            ys.append(entered.value / plain.value)
+    return xs, ys
+
+
+def _c7_best(run: Run) -> tuple[list, list]:
+    bench = claims.C7_PRANGE_RATIO
+    n = max(run.axis(bench, "n") or [0])
+    xs, ys = [], []
+    for t in run.axis(bench, "threads"):
+        got = [p.value for k in run.axis(bench, "kernel")
+               for p in [run.point(bench, kernel=k, n=n, threads=t)] if p.ok]
+        if got:
+            xs.append(t)
+            ys.append(min(got))
+    return xs, ys
+
+
+def _c9_ratio(run: Run) -> tuple[list, list]:
+    """C9's factor at each thread count t: the alternating pattern with BLAS
+    at t threads over BLAS pinned to 1 (OpenMP at t, default wait policy)."""
+    bench = claims.C9_SLOWDOWN
+    blas = run.axis(bench, "blas_threads")
+    xs, ys = [], []
+    for t in run.axis(bench, "omp_threads"):
+        if t not in blas or 1 not in blas:
+            continue
+        both, pinned = (run.point(bench, pattern="alternating", policy="default",
+                                  omp_threads=t, blas_threads=b) for b in (t, 1))
+        if both.ok and pinned.ok and pinned.value > 0:
+            xs.append(t)
+            ys.append(both.value / pinned.value)
+    return xs, ys
+
+
+#: The thread sweeps set side by side: (claim, title, y label, reference
+#: line, how a run's curve is read).
+_SWEEPS = (
+    ("C5", "with gil per element / plain prange", "relative parallel efficiency", 1.0,
+     _c5_relative),
+    ("C7", "prange / sequential, largest size (better kernel)", "time ratio", 1.0, _c7_best),
+    ("C8", "two regions / one section, smallest size", "gain", 1.0,
+     lambda run: _sweep(run, claims.C8_NORMALIZE_GAIN, "threads", n=min)),
+    ("C9", "alternating: BLAS at t threads / pinned to 1", "slowdown", 1.0, _c9_ratio),
+)
+
+
+def per_core_png(runs: list[Run]) -> str | None:
+    """The thread sweeps of C5, C7, C8 and C9 with one curve per run and
+    threads divided by the run's cores on the x axis (:func:`cores`), so a
+    2-core and a 64-core machine read on one scale: a base64 PNG, or None
+    when no run measured any of them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 6.4), layout="constrained")
+    axes = fig.subplots(2, 2).ravel()
+    drawn = False
+    for ax, (claim, title, ylabel, ref, read) in zip(axes, _SWEEPS, strict=True):
+        units = set()
+        for run in runs:
+            xs, ys = read(run)
+            if not xs:
+                continue
+            per, unit = cores(run)
+            units.add(unit)
+            ax.plot([x / per for x in xs], ys, marker="o",
+                    label=f"{run.label} ({per:g} {unit if per != 1 else unit[:-1]})")
+        drawn = drawn or bool(units)
+        ax.axvline(1.0, color="grey", lw=0.8, ls=":")
+        ax.axhline(ref, color="grey", lw=0.8)
+        ax.set(xscale="log", xlabel="threads / " + (" or ".join(sorted(units)) or "cores"),
+               ylabel=ylabel, title=f"{claim}: {title}")
+        if not units:
+            ax.text(0.5, 0.5, "no results", transform=ax.transAxes, ha="center",
+                    va="center", color="grey")
+        _legend(ax)
+    if not drawn:
+        return None
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     return base64.b64encode(buf.getvalue()).decode()

@@ -270,6 +270,35 @@ def _changes_markdown(changes: list[dict]) -> list[str]:
     return out
 
 
+def stale(runs: list[Run]) -> dict:
+    """{label: why} of each run whose newest results are of an older commit
+    (by commit date) than the newest any of the runs has: a machine that
+    stopped reporting, or fell behind."""
+    dated = [r for r in runs if r.date]
+    if len(dated) < 2:
+        return {}
+    latest = max(dated, key=lambda r: r.date)
+    return {r.label: f"stale: its newest results are of {r.commit[:8]} ({_date(r)}), older than "
+                     f"{latest.commit[:8]} ({_date(latest)}, {latest.label})"
+            for r in dated if r.date < latest.date}
+
+
+def side_by_side(runs: list[Run], t: dict) -> list[dict]:
+    """Each claim's deciding values, run by run (the evidence its rule
+    returned): ``[{"claim": id, "rows": [(value name, [value or None per
+    run])]}]``; empty for fewer than two runs."""
+    if len(runs) < 2:
+        return []
+    out = []
+    for c in CLAIMS:
+        keys = []
+        for r in runs:
+            keys += [k for k in t[c.id][r.label].evidence if k not in keys]
+        out.append({"claim": c.id, "rows": [(k, [t[c.id][r.label].evidence.get(k) for r in runs])
+                                            for k in keys]})
+    return out
+
+
 def _cell(run: Run, v) -> str:
     """A verdict as a table cell: its status, and for a smoke run, that."""
     return "not measured: smoke run" if run.smoke else _MARK[v.status]
@@ -308,6 +337,16 @@ def to_text(results) -> str:
         cells = "  ".join(_cell(r, t[c.id][r.label]).ljust(width) for r in runs)
         lines.append(f"{c.id:<5}  {cells}  {c.title}")
     lines.append("")
+    for label, why in stale(runs).items():
+        lines.append(f"{label}: {why}")
+    rows = side_by_side(runs, t)
+    if rows:
+        lines += ["deciding values, run by run (" + " | ".join(r.label for r in runs) + "):"]
+        for claim in rows:
+            for key, values in claim["rows"]:
+                lines.append(f"  {claim['claim']:<4} {key}: " + " | ".join(
+                    "-" if v is None else _evidence(key, v) for v in values))
+        lines.append("")
     lines += _changes_text(j.changes)
     for c in CLAIMS:
         lines.append(f"{c.id}  {c.statement}")
@@ -391,7 +430,7 @@ th{background:#f4f4f4;text-align:left}.holds{background:#d9f2d9}.fails{backgroun
 .no-GIL-on-this-build{background:#dbe6f6}
 section{border-top:2px solid #ddd;margin-top:2em}img{max-width:100%}
 .rule{color:#444;font-size:.9em;white-space:pre-wrap}.note{color:#666;font-size:.85em}
-.differs{background:#fff0c0}.kept{background:#fde2c8}
+.differs{background:#fff0c0}.kept{background:#fde2c8}.stale{color:#a33;font-size:.85em}
 """
 
 
@@ -434,6 +473,7 @@ def _machines_section(runs: list[Run], notes) -> list[str]:
     builds, CPUs, commit, runtime), then what was not in the results and
     what was read past."""
     e = html.escape
+    late = stale(runs)
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
              "<title>gilbench: claims per machine, Python build and Cython release</title>",
              f"<style>{_CSS}</style></head><body>",
@@ -455,7 +495,9 @@ def _machines_section(runs: list[Run], notes) -> list[str]:
         parts.append(f"<tr><td>{e(r.machine)}</td><td>{e(python)}</td>"
                      f"<td>{e(r.cython or '?')}</td>"
                      f"<td>{r.cpus or 'unknown'}</td>"
-                     f"<td><code>{e(r.commit[:8])}</code></td><td>{_date(r)}</td>"
+                     f"<td><code>{e(r.commit[:8])}</code>"
+                     + (f" <span class='stale'>{e(late[r.label])}</span>" if r.label in late
+                        else "") + f"</td><td>{_date(r)}</td>"
                      f"<td class='{'kept' if r.settings else ''}'>"
                      f"{e(runtime_record.summary(r))}</td></tr>")
     parts.append("</table>")
@@ -480,6 +522,38 @@ def _verdicts_section(runs: list[Run], t: dict) -> list[str]:
             f"<td class='{t[c.id][r.label].status.replace(' ', '-')}'>"
             f"{e(_cell(r, t[c.id][r.label]))}</td>" for r in runs)
         parts.append(f"<tr><td><a href='#{c.id}'>{c.id}</a> {e(c.title)}</td>{cells}</tr>")
+    parts.append("</table>")
+    return parts
+
+
+def _side_by_side_section(runs: list[Run], t: dict) -> list[str]:
+    """The runs side by side: the thread sweeps on one scale (threads per
+    core), each claim's deciding values in one table, and the runtime
+    items on which the runs differ."""
+    rows = side_by_side(runs, t)
+    if not rows:
+        return []
+    e = html.escape
+    differ = [row["item"] for row in runtime_record.differing(runs)]
+    parts = ["<h2 id='side-by-side'>Machines side by side</h2><p>"
+             + (f"The runs' runtime records differ on: <b>{e(', '.join(differ))}</b> "
+                "(<a href='#runtime'>record</a>)." if differ else
+                "The runs' runtime records agree on every item they both hold, or were not "
+                "taken.") + "</p>"]
+    png = plots.per_core_png(runs)
+    if png:
+        parts.append("<p class='note'>Threads are counted per physical core where the run "
+                     "recorded its cores (the runtime record), else per usable CPU: a curve "
+                     "at 1 fills the machine.</p>"
+                     f"<img alt='thread sweeps per core' src='data:image/png;base64,{png}'>")
+    parts.append("<table id='side-by-side-values'><tr><th>claim</th><th>deciding value</th>"
+                 + "".join(f"<th>{e(r.label)}</th>" for r in runs) + "</tr>")
+    for claim in rows:
+        for key, values in claim["rows"]:
+            parts.append(f"<tr><td><a href='#{claim['claim']}'>{claim['claim']}</a></td>"
+                         f"<td>{e(key)}</td>" + "".join(
+                             f"<td>{'-' if v is None else e(_evidence(key, v))}</td>"
+                             for v in values) + "</tr>")
     parts.append("</table>")
     return parts
 
@@ -561,7 +635,8 @@ def write_html(results, out_dir, notes=()) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     j = judge(results)
     runs, t = j.runs, j.table
-    parts = _machines_section(runs, notes) + _verdicts_section(runs, t)
+    parts = (_machines_section(runs, notes) + _verdicts_section(runs, t)
+             + _side_by_side_section(runs, t))
     for m in j.changes:
         parts += _changes_section(m)
     for c in CLAIMS:
