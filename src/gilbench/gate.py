@@ -76,12 +76,14 @@ from gilbench.gate_protocol import (
     RAW_DIR,
     TABLE,
     TIME_KIND,
+    benchmark_filter,
     benchmark_regex,
     candidates,
     class_of,
     gated_points,
     keep_raw,
     measure,
+    no_match,
     record,
     watched_timed,
 )
@@ -246,7 +248,7 @@ def compare(base: dict, head: dict, points: dict, rounds: int | None = GATE_ROUN
         if name not in points or b is None or h is None or not (b.ok and h.ok):
             continue
         threshold, floor = points[name]
-        ratio = h.value / b.value if b.value else (1.0 if h.value == b.value else math.inf)
+        ratio = noise_table.ratio(h.value, b.value)
         worse = better(b, h, threshold, rounds)
         improved = better(h, b, threshold, rounds)
         if not (worse or improved):
@@ -301,12 +303,7 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     benchmarks behind the claims' verdicts; ``only``: a regex on benchmark
     class names that restricts all of these (a subset of the gate, e.g. for
     one claim).  ValueError: bad input; RuntimeError: asv or git failed."""
-    if only is not None:
-        try:
-            re.compile(only)
-        except re.error as exc:
-            raise ValueError(f"the benchmark filter {only!r} is not a regular expression: "
-                             f"{exc}") from None
+    benchmark_filter(only)   # a bad --only fails before anything runs
     t0 = time.monotonic()
     repo = Path(repo).resolve()
     if not (repo / ".git").exists():
@@ -352,8 +349,7 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
         kinds = {n: k for n, k in kinds.items() if re.search(only, class_of(n))}
         classes = tuple(c for c in classes if re.search(only, c))
         if not (kinds or classes):
-            raise ValueError(f"the benchmark filter {only!r} matches none of the gate's "
-                             "benchmarks")
+            raise ValueError(no_match(only))
     raw = repo / RAW_DIR
     shutil.rmtree(raw, ignore_errors=True)
     # asv's exit 2 (a benchmark failed) is judged below; anything else raises.

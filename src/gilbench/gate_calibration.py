@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 from pathlib import Path
 
@@ -92,7 +91,7 @@ def analyze(results_dir, machine: str, pairs: list, kinds: dict, loads: list = (
             row.update(status=NOISY, reason="failed, skipped or not run in a pair")
             points[name] = row
             continue
-        ratios = [h.value / b.value if b.value else (1.0 if h.value == b.value else math.inf)
+        ratios = [noise_table.ratio(h.value, b.value)
                   for b, h in got]
         row["ratios"] = ratios
         row["flags"] = {f"{f:.2f}": sum(differs(b, h, f, gate_protocol.GATE_ROUNDS) for b, h in got)
@@ -127,20 +126,6 @@ def _pairs(commits: list) -> list:
 def identical_commit(work, env=None) -> str:
     """An empty commit over the scratch clone's HEAD (:func:`gilbench._asv.identical_commit`)."""
     return _asv.identical_commit(work, BASE_TAG, env=env)
-
-
-def _select(kinds: dict, only: str | None) -> dict:
-    if only is None:
-        return kinds
-    try:
-        chosen = {n: k for n, k in kinds.items() if re.search(only, n.split("(")[0])}
-    except re.error as exc:
-        raise ValueError(f"the benchmark filter {only!r} is not a regular expression: "
-                         f"{exc}") from None
-    if not chosen:
-        raise ValueError(f"the benchmark filter {only!r} matches none of the gate's "
-                         "benchmarks")
-    return chosen
 
 
 def _loads(work: Path) -> list:
@@ -182,14 +167,15 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
     if not (repo / ".git").exists():
         raise ValueError(f"{repo} is not a git checkout")
     if only is not None:
-        _select(gate_protocol.candidates(repo), only)      # bad input fails before any work
+        # bad input fails before any work
+        gate_protocol.select(gate_protocol.candidates(repo), only)
     why = instructions.unavailable_reason()
     if why:
         raise ValueError(f"the gate counts instructions, which cannot be taken here: {why}")
     work = _asv.scratch_clone(repo, Path(workdir) if workdir else repo / ".asv" / WORKDIR,
                               BASE_TAG)
     machine = _asv.machine(work, machine)
-    kinds = _select(gate_protocol.candidates(work), only)
+    kinds = gate_protocol.select(gate_protocol.candidates(work), only)
     results_dir = _asv.results_dir(work)
     loads = _loads(work)
     k = 0
@@ -239,7 +225,8 @@ def reanalyze(workdir, machine: str, only: str | None = None) -> tuple[dict, Pat
     done = results.commits(results_dir, machine)
     loads = _loads(work)
     todo = _kept(loads, _pairs([c for c in _chain(work) if c in done]))
-    return analyze(results_dir, machine, todo, _select(gate_protocol.candidates(work), only), loads,
+    kinds = gate_protocol.select(gate_protocol.candidates(work), only)
+    return analyze(results_dir, machine, todo, kinds, loads,
                    _asv.resolve(work, BASE_TAG)), results_dir
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import itertools
 import re
-import shutil
 from pathlib import Path
 
 from gilbench import _asv, noise_table, plan
@@ -31,7 +30,8 @@ __all__ = ["GATE_ROUNDS", "GATE_REPEAT", "GATE_LAUNCH", "EXACT_KIND", "TIME_KIND
            "RATIO_KIND", "asv_settings", "suite_settings", "RECORD_SETTINGS", "record",
            "measure", "EXACT", "FEWER_IS_BETTER", "GATE_RATIOS", "COSTS", "TABLE",
            "candidates", "GATE_TIMED_BUDGET", "watched_timed", "point_regex", "gated_points",
-           "class_of", "benchmark_regex", "RAW_DIR", "keep_raw"]
+           "class_of", "benchmark_regex", "RAW_DIR", "keep_raw", "benchmark_filter", "select",
+           "no_match"]
 
 
 #: asv rounds per commit of every time and in-process track value the gate
@@ -257,13 +257,33 @@ def keep_raw(results_dir, machine: str, shas: list, dest) -> Path:
     """Copy the result files of ``shas`` on ``machine`` (with
     ``benchmarks.json`` and ``machine.json``) from ``results_dir`` into the
     results directory ``dest``, which :func:`gilbench.results.load_commit`
-    reads as it reads asv's."""
-    src, dest = Path(results_dir), Path(dest)
-    (dest / machine).mkdir(parents=True, exist_ok=True)
-    for name in ("benchmarks.json", f"{machine}/machine.json"):
-        if (src / name).is_file():
-            shutil.copy2(src / name, dest / name)
-    for f in (src / machine).glob("*.json"):
-        if any(f.name.startswith(sha[:8] + "-") for sha in shas):
-            shutil.copy2(f, dest / machine / f.name)
-    return dest
+    reads as it reads asv's (:func:`gilbench.noise_table.copy_raw`)."""
+    return noise_table.copy_raw(results_dir, dest, machine, shas)
+
+
+def benchmark_filter(only: str | None):
+    """``only`` (a regex on benchmark class names: ``--only``) compiled, or
+    None; ValueError in one line when it is not a regular expression."""
+    if only is None:
+        return None
+    try:
+        return re.compile(only)
+    except re.error as exc:
+        raise ValueError(f"the benchmark filter {only!r} is not a regular expression: "
+                         f"{exc}") from None
+
+
+def select(kinds: dict, only: str | None) -> dict:
+    """The points of ``kinds`` ({name: kind}) whose benchmark class ``only``
+    matches (all without one); ValueError when it matches none."""
+    pattern = benchmark_filter(only)
+    if pattern is None:
+        return kinds
+    chosen = {n: k for n, k in kinds.items() if pattern.search(class_of(n))}
+    if not chosen:
+        raise ValueError(no_match(only))
+    return chosen
+
+
+def no_match(only: str) -> str:
+    return f"the benchmark filter {only!r} matches none of the gate's benchmarks"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 __all__ = ["STABLE", "GATED", "NOISY", "ERRATIC", "GATEABLE", "FACTORS", "LADDER", "HEADROOM",
            "THREAD_PARAMS", "ERRATIC_PATTERNS", "erratic_reason", "rung", "parse_table",
-           "load_table", "write_table", "copy_raw", "asv_thresholds"]
+           "load_table", "write_table", "copy_raw", "ratio", "asv_thresholds"]
 
 #: A point's status in a table: gated at a threshold of 1.05 or below, gated
 #: at a wider rung, never gated (even the widest rung is inside its noise),
@@ -150,6 +150,12 @@ def write_table(table: dict, js: Path, md: Path, markdown: str) -> tuple[Path, P
     return js, md
 
 
+def ratio(new: float, old: float) -> float:
+    """``new / old``, zero-safe: 1 when both are 0, infinite when only
+    ``old`` is (HEAD / BASE in the gate and its calibration)."""
+    return new / old if old else (1.0 if new == old else math.inf)
+
+
 def copy_raw(results_dir, raw: Path, machine: str, commits) -> Path:
     """Copy the raw asv results a table was made of -- ``machine``'s result
     files of ``commits``, its machine.json and asv's benchmarks.json -- from
@@ -157,8 +163,9 @@ def copy_raw(results_dir, raw: Path, machine: str, commits) -> Path:
     table can be derived again from what is committed beside it."""
     src, raw = Path(results_dir), Path(raw)
     (raw / machine).mkdir(parents=True, exist_ok=True)
-    shutil.copy2(src / "benchmarks.json", raw / "benchmarks.json")
-    shutil.copy2(src / machine / "machine.json", raw / machine)
+    for name in ("benchmarks.json", f"{machine}/machine.json"):
+        if (src / name).is_file():
+            shutil.copy2(src / name, raw / name)
     short = {c[:8] for c in commits}
     for f in (src / machine).glob("*.json"):
         if f.name.split("-")[0] in short:

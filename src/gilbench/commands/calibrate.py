@@ -62,7 +62,8 @@ def add_arguments(parser) -> None:
                         help="with --gate: busy pairs refused before the calibration stops "
                         f"(default {gate_calibration.REFUSALS})")
     parser.add_argument("--only", default=None, metavar="REGEX",
-                        help="with --gate: only the benchmarks whose name matches REGEX")
+                        help="with --gate: only the benchmark classes matching REGEX (as "
+                        "gilbench gate --only)")
     parser.add_argument("--runs", type=_runs, default=4,
                         help="default runs of identical code; every two are an A/A pair "
                         "(default 4: 6 pairs)")
