@@ -1343,6 +1343,69 @@ def _git_list(lo: str, hi: str) -> list:
     return _git("rev-list", "--first-parent", f"{lo}^..{hi}").split()
 
 
+FLEET = ROOT / "docs" / "data" / "fleet"
+#: Fleets on paper: usable CPUs of each machine.  One hosted runner; four
+#: (two hosted, a 4-core and a 16-core box); twenty (ten hosted, six 4-core,
+#: three 16-core, one 64-core).
+FLEETS = {1: [2], 4: [2, 2, 4, 16], 20: [2] * 10 + [4] * 6 + [16] * 3 + [64]}
+#: The nightly's defaults: commits a night at most, and the job's limit.
+NIGHT_COMMITS, NIGHT_LIMIT_MIN = 5, 180
+
+
+def fleet_cost() -> str:
+    """What one night costs a fleet of 1, 4 and 20 machines: the default
+    suite per machine size (gilbench plan, timed from the committed run of
+    ``vm``), the runner minutes and wall time of a night of one new commit,
+    and the commits a night covers within the job's limit."""
+    from gilbench import plan
+
+    minutes = {c: plan.plan(ROOT, c, results_dir=DATA, machine="vm")["estimated_seconds"] / 60
+               for c in sorted({c for cs in FLEETS.values() for c in cs})}
+    lines = ["| machines | their usable CPUs | runner minutes, one commit | wall time, one "
+             "commit | commits a night covers (of at most "
+             f"{NIGHT_COMMITS}, {NIGHT_LIMIT_MIN} min a leg) |", "|---|---|---|---|---|"]
+    for n, cpus in FLEETS.items():
+        total = sum(minutes[c] for c in cpus)
+        wall = max(minutes[c] for c in cpus)
+        covers = min(NIGHT_COMMITS, int(NIGHT_LIMIT_MIN // wall))
+        sizes = ", ".join(f"{cpus.count(c)} x {c}" for c in sorted(set(cpus)))
+        lines.append(f"| {n} | {sizes} | {total:.0f} | {wall:.0f} min | {covers} |")
+    lines += ["", "Per machine size, the default suite's asv time (gilbench plan): "
+              + ", ".join(f"{c} CPUs {m:.1f} min" for c, m in minutes.items())
+              + " -- estimates from the 2-CPU run, none measured on more than 2 CPUs. asv "
+              "time only: each leg also makes its environment and builds (a few minutes, "
+              "[main-job.md](main-job.md))."]
+    return "\n".join(lines) + "\n"
+
+
+def _range(values) -> str:
+    return f"{statistics.median(values):.1f} ({min(values):.1f}–{max(values):.1f})"
+
+
+def fleet_scale(machine="vm") -> str:
+    """Synthetic stores of a fleet (docs/experiments/fleet_scale.py): files,
+    bytes raw and packed, and the time to publish them."""
+    rec = json.loads((FLEET / machine / "scale.json").read_text())
+    lines = ["| machines x nightly commits | result files | raw | packed by git | asv publish "
+             "| claims page | gilbench publish (all) | site |", "|---|---|---|---|---|---|---|---|"]
+    for r in rec["sizes"]:
+        lines.append(f"| {r['machines']} x {r['commits']} | {r['files']} | "
+                     f"{r['bytes'] / 2**20:.1f} MiB | {r['packed_bytes'] / 2**20:.2f} MiB | "
+                     f"{_range(r['asv_publish_s'])} s | {_range(r['claims_page_s'])} s | "
+                     f"{r['gilbench_publish_s']:.0f} s | {r['html_bytes'] / 2**20:.0f} MiB |")
+    per_file = [r["packed_bytes"] / max(1, r["files"] - 1) for r in rec["sizes"]]
+    month = {n: len(cpus) * 30 * statistics.median(per_file) / 2**20 for n, cpus in FLEETS.items()}
+    lines += ["", f"`{machine}`: `{rec['command']}`; times median (range) of {rec['repeat']}, "
+              "gilbench publish once. Each result file is a copy of a real one of this suite "
+              f"({rec['template']}), every number in it moved by a random few percent. "
+              "Packed, a result file costs the branch "
+              f"{statistics.median(per_file) / 1024:.1f} KiB (median over the sizes): a month "
+              "of one commit a night grows it by "
+              + ", ".join(f"{m:.1f} MiB for {n} machine{'s' if n > 1 else ''}"
+                          for n, m in month.items()) + "."]
+    return "\n".join(lines) + "\n"
+
+
 FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
            "gate-calibration": gate_calibration, "gate-reach": gate_reach,
            "gate-coverage": gate_coverage, "gate-rounds": gate_rounds,
@@ -1355,7 +1418,7 @@ FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate
            "main-job-summary": main_job_summary, "main-job-plan": main_job_plan,
            "main-job-spread": main_job_spread, "runtime-record": runtime_record,
            "gate-from-checkout": gate_from_checkout, "history": history,
-           "bisect": bisect}
+           "bisect": bisect, "fleet-cost": fleet_cost, "fleet-scale": fleet_scale}
 
 
 def render(text: str) -> str:

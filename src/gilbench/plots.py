@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
 from gilbench import claims
 from gilbench.results import Run
@@ -266,10 +267,13 @@ def cores(run: Run) -> tuple[float, str]:
     return float(run.cpus or 1), "CPUs"
 
 
-def _sweep(run: Run, bench: str, axis: str, pick=min, **fixed) -> tuple[list, list]:
+def _sweep(run: Run, bench: str, axis: str, **fixed) -> tuple[list, list]:
     """(threads, value) of ``bench`` over its thread axis ``axis``, the other
     parameters ``fixed``; a parameter given as a callable picks among the
-    axis' values (min: the smallest size)."""
+    axis' values (min: the smallest size).  Nothing where the run lacks it."""
+    if not run.axis(bench, axis) or any(callable(v) and not run.axis(bench, k)
+                                        for k, v in fixed.items()):
+        return [], []
     fixed = {k: (v(run.axis(bench, k)) if callable(v) else v) for k, v in fixed.items()}
     xs, ys = [], []
     for t in run.axis(bench, axis):
@@ -344,9 +348,15 @@ def per_core_png(runs: list[Run]) -> str | None:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10, 6.4), layout="constrained")
+    # One legend for the four plots, below them, its rows growing with the
+    # machines (a fleet of twenty would crush four legends of its own).
+    fig = Figure(figsize=(10, 6.4 + 0.22 * math.ceil(len(runs) / 3)), layout="constrained")
     axes = fig.subplots(2, 2).ravel()
     drawn = False
+    legend = {}
+    # One colour per run in every plot (tab20 past ten runs).
+    palette = matplotlib.colormaps["tab10" if len(runs) <= 10 else "tab20"]
+    colour = {run.label: palette(i % palette.N) for i, run in enumerate(runs)}
     for ax, (claim, title, ylabel, ref, read) in zip(axes, _SWEEPS, strict=True):
         units = set()
         for run in runs:
@@ -355,8 +365,10 @@ def per_core_png(runs: list[Run]) -> str | None:
                 continue
             per, unit = cores(run)
             units.add(unit)
-            ax.plot([x / per for x in xs], ys, marker="o",
-                    label=f"{run.label} ({per:g} {unit if per != 1 else unit[:-1]})")
+            label = f"{run.label} ({per:g} {unit if per != 1 else unit[:-1]})"
+            (line,) = ax.plot([x / per for x in xs], ys, marker="o", label=label,
+                              color=colour[run.label])
+            legend.setdefault(label, line)
         drawn = drawn or bool(units)
         ax.axvline(1.0, color="grey", lw=0.8, ls=":")
         ax.axhline(ref, color="grey", lw=0.8)
@@ -365,9 +377,10 @@ def per_core_png(runs: list[Run]) -> str | None:
         if not units:
             ax.text(0.5, 0.5, "no results", transform=ax.transAxes, ha="center",
                     va="center", color="grey")
-        _legend(ax)
     if not drawn:
         return None
+    fig.legend(list(legend.values()), list(legend), loc="outside lower center",
+               ncols=min(3, len(legend)), fontsize=7)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     return base64.b64encode(buf.getvalue()).decode()
