@@ -103,25 +103,23 @@ def verdict_details() -> str:
     return "<details>" + md.split("\n\n<details>", 1)[1].rstrip() + "\n"
 
 
-def _table(machine: str = "vm") -> dict:
-    return noise_table.load_table(ROOT / "noise" / f"{machine}.json")
+def _table(machine: str = "vm") -> noise_table.Table:
+    return noise_table.Table.load(ROOT / "noise" / f"{machine}.json")
 
 
 def noise_summary() -> str:
     t = _table()
-    pts = t["points"]
-    by = {s: sum(r["status"] == s for r in pts.values())
-          for s in ("stable", "gated", "noisy", "erratic")}
+    pts = t.rows
+    by = t.counts()
     per_pair = noise.flags_per_pair(t)
     # A stable or gated point flagged at a factor at or above its own
     # threshold: none, by construction (its range sits inside that margin).
-    gated_flags = {f: sum(r["flags"].get(f, 0) for r in pts.values()
-                          if r["status"] in ("stable", "gated") and r["threshold"]
-                          and r["threshold"] <= float(f) + 1e-9) for f in per_pair}
+    gated_flags = {f: sum(r.flags.get(f, 0) for r in pts.values()
+                          if r.gateable and r.threshold <= float(f) + 1e-9) for f in per_pair}
     n = len(pts)
     lines = [
-        f"`noise/{t['machine']}.json`: {len(t['commits'])} default runs of identical code on "
-        f"`{t['machine']}` ({t['cpus']} usable CPUs, {t['created']}), {t['pairs']} A/A pairs, "
+        f"`noise/{t.machine}.json`: {len(t.commits)} default runs of identical code on "
+        f"`{t.machine}` ({t.cpus} usable CPUs, {t.created}), {t.pairs} A/A pairs, "
         f"{n} points: {by['stable']} stable, {by['gated']} gated, {by['noisy']} noisy, "
         f"{by['erratic']} erratic by nature.",
         "",
@@ -132,14 +130,14 @@ def noise_summary() -> str:
     ]
     for f, k in per_pair.items():
         lines.append(f"| {f} | {k:.1f} | {k / n:.0%} | {gated_flags[f]} |")
-    noisy = [r["range"] for r in pts.values()
-             if r["status"] == "noisy" and r["range"] and math.isfinite(r["range"])]
+    noisy = [r.range for r in pts.values()
+             if r.status == noise_table.NOISY and r.measured_range]
     if noisy:
         under5 = sum(1 for x in noisy if x <= 1.05)
         lines += ["", f"Noisy points' ranges: median {statistics.median(noisy):.3f}, "
                   f"{under5} of {len(noisy)} moved 5% or less (noisy means wider than a "
                   f"third of the largest rung's margin, "
-                  f"{1 + t['headroom'] * (t['ladder'][-1] - 1):.3f})."]
+                  f"{1 + t.headroom * (t.widest - 1):.3f})."]
     return "\n".join(lines) + "\n"
 
 
@@ -162,10 +160,10 @@ def c8_spread() -> str:
     lines = ["| calibration | point | values over the runs | range |", "|---|---|---|---|"]
     for t in tables:
         for label, name in rows:
-            row = t["points"][name]
-            vals = ", ".join(f"{v:.3f}" for v in row["values"])
-            lines.append(f"| {t['created']} ({len(t['commits'])} runs) | {label} | {vals} | "
-                         f"{row['range']:.3f} |")
+            row = t.rows[name]
+            vals = ", ".join(f"{v:.3f}" for v in row.values)
+            lines.append(f"| {t.created} ({len(t.commits)} runs) | {label} | {vals} | "
+                         f"{row.range:.3f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -189,11 +187,9 @@ def plan_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _gate_table(machine="vm"):
-    import json
-
+def _gate_table(machine="vm") -> noise_table.Table | None:
     path = ROOT / "noise" / "gate" / f"{machine}.json"
-    return json.loads(path.read_text()) if path.is_file() else None
+    return noise_table.Table.load(path) if path.is_file() else None
 
 
 def gate_calibration() -> str:
@@ -203,15 +199,15 @@ def gate_calibration() -> str:
     if table is None:
         return "No gate calibration is committed for `vm` yet.\n"
     kinds = {}
-    for row in table["points"].values():
-        k = kinds.setdefault(row["kind"], {"points": 0, "stable": 0, "gated": 0, "noisy": 0,
-                                           "spreads": []})
+    for row in table.rows.values():
+        k = kinds.setdefault(row.kind, {"points": 0, "stable": 0, "gated": 0, "noisy": 0,
+                                        "spreads": []})
         k["points"] += 1
-        k[row["status"]] += 1
-        if row["range"] is not None:
-            k["spreads"].append(row["range"])
-    lines = [f"`gilbench calibrate --gate --pairs {table['pairs']} --machine vm` "
-             f"({table['created']}, {table['cpus']} usable CPUs; raw asv results in "
+        k[row.status] += 1
+        if row.range is not None:
+            k["spreads"].append(row.range)
+    lines = [f"`gilbench calibrate --gate --pairs {table.pairs} --machine vm` "
+             f"({table.created}, {table.cpus} usable CPUs; raw asv results in "
              "`noise/gate/vm/results/`). In-sample: these pairs set the thresholds.", "",
              "| kind | points | stable | gated | noisy (not gated) | median spread "
              "| worst spread |",
@@ -223,10 +219,10 @@ def gate_calibration() -> str:
         lines.append(f"| {kind} | {k['points']} | {k['stable']} | {k['gated']} | "
                      f"{k['noisy']} | {med} | {worst} |")
     per_pair = []
-    for i in range(table["pairs"]):
-        moved = sorted(max(r["ratios"][i], 1 / r["ratios"][i]) for r in table["points"].values()
-                       if r["kind"] == gate_protocol.TIME_KIND and len(r["ratios"]) > i
-                       and r["ratios"][i] > 0)
+    for i in range(table.pairs):
+        moved = sorted(max(r.ratios[i], 1 / r.ratios[i]) for r in table.rows.values()
+                       if r.kind == gate_protocol.TIME_KIND and len(r.ratios) > i
+                       and r.ratios[i] > 0)
         if moved:
             within = sum(m <= 1 + noise_table.HEADROOM * 0.10 for m in moved)
             per_pair.append(f"pair {i + 1}: median {statistics.median(moved):.3f}, "
@@ -269,7 +265,7 @@ def gate_rounds() -> str:
     raw = ROOT / "noise" / "gate" / "vm" / "results"
     rounds = gate_protocol.GATE_ROUNDS
     shares, named = [], {}
-    for b, h in table["commits"]:
+    for b, h in table.commits:
         for sha in (b, h):
             run = results.load_commit(raw, "vm", sha)
             for name, p in run.points.items():
@@ -294,7 +290,7 @@ def gate_rounds() -> str:
     null = (rounds - 1) / (2 * rounds - 1)
     return (f"Share of a time's variance (of the log samples) that lies between its "
             f"{rounds} rounds rather than within them, over the {len(shares)} timed points "
-            f"and sides of the calibration's {table['pairs']} pairs: median "
+            f"and sides of the calibration's {table.pairs} pairs: median "
             f"{statistics.median(shares):.0%}, quartiles {q[0]:.0%}-{q[2]:.0%} (with "
             f"independent samples it would average {null:.0%})"
             + (f"; `TimeC5GilRoundtrip`: {', '.join(f'{x:.0%}' for x in c5)}" if c5 else "")
@@ -306,7 +302,7 @@ def _timed_judged(raw: Path, machine: str, base: str, table) -> int:
     table it measured at BASE."""
     points = results.load_commit(raw, machine, base).points
     return sum(1 for n in gate_protocol.gated_points(table)
-               if not gate_protocol.EXACT.search(n) and n in points and points[n].ok)
+               if not gate_protocol.is_exact(n) and n in points and points[n].ok)
 
 
 #: The gate's rule before it stopped watching values timed in one process
@@ -348,8 +344,9 @@ def _aa_runs(aa_dir: Path | None = None):
         asv_rule = _judged(d / "first", rec["machine"], rec["base"], rec["head"], table,
                            rounds=None)
         measured = results.load_commit(d / "first", rec["machine"], rec["base"]).points
-        single = any(row.get("kind") == gate_protocol.RATIO_KIND and n in measured
-                     for n, row in (table or {"points": {}})["points"].items())
+        single = table is not None and any(
+            row.kind == gate_protocol.RATIO_KIND and n in measured
+            for n, row in table.rows.items())
         rec.update(rule=EARLIER_RULE if single else "times only")
         rec.update(mode=first.mode, gated=first.gated, first=len(names), again=len(again),
                    timed=_timed_judged(d / "first", rec["machine"], rec["base"], table),
@@ -476,7 +473,7 @@ def gate_reach() -> str:
     for h in heads:
         at = {1: [], "n": []}
         for name in h["caught"]:
-            kind = "exact" if gate_protocol.EXACT.search(name) else "timed"
+            kind = "exact" if gate_protocol.is_exact(name) else "timed"
             at[1 if _point_threads(name, h["bench"]) == 1 else "n"].append(kind)
 
         def say(xs):
@@ -526,21 +523,21 @@ def gate_coverage() -> str:
     bench = json.loads((ROOT / "noise" / "gate" / "vm" / "results" / "benchmarks.json")
                        .read_text())
     got = _reach()
-    threads = {name: _point_threads(name, bench) for name in table["points"]}
+    threads = {name: _point_threads(name, bench) for name in table.rows}
     timed = gate_protocol.watched_timed(table, threads)
     cells = {}
 
     def cell(name, at):
         return cells.setdefault((_claim(name), at), {"exact": 0, "timed": [], "caught": set()})
 
-    for name, row in table["points"].items():
-        if row["kind"] != gate_protocol.EXACT_KIND and name in timed:
-            cell(name, 1 if threads[name] == 1 else "n")["timed"].append(row["threshold"])
+    for name, row in table.rows.items():
+        if row.kind != gate_protocol.EXACT_KIND and name in timed:
+            cell(name, 1 if threads[name] == 1 else "n")["timed"].append(row.threshold)
     # The exact counts are gated whatever the table says (a count must not
     # move at all): every one the suite at this commit has on a machine of
     # the table's CPUs.
     suite_threads = {}
-    for name, kind in gate_protocol.candidates(ROOT, table["cpus"], threads=suite_threads).items():
+    for name, kind in gate_protocol.candidates(ROOT, table.cpus, threads=suite_threads).items():
         if kind == gate_protocol.EXACT_KIND:
             cell(name, 1 if suite_threads[name] == 1 else "n")["exact"] += 1
     if got:
@@ -562,7 +559,7 @@ def gate_coverage() -> str:
             parts.append(f"{len(c['timed'])} timed ({lo:g}" + (f"-{hi:g})" if hi != lo else ")"))
         return ("; ".join(parts) or "nothing"), (", ".join(sorted(c["caught"])) or "-")
 
-    lines = [f"From `noise/gate/vm.json` ({table['cpus']} usable CPUs; the timed points the "
+    lines = [f"From `noise/gate/vm.json` ({table.cpus} usable CPUs; the timed points the "
              f"gate watches within its budget of {gate_protocol.GATE_TIMED_BUDGET}) and the reach "
              "experiment. Thresholds in brackets; \"caught\": regressions of the reach "
              "experiment that these points confirmed. The exact counts are the suite's at "
@@ -583,11 +580,11 @@ def gate_summary() -> str:
     table = _gate_table()
     lines = []
     if table:
-        gated = sum(r["status"] in noise_table.GATEABLE for r in table["points"].values())
+        gated = sum(r.status in noise_table.GATEABLE for r in table.rows.values())
         lines.append(f"- Calibrated here on its own protocol (`gilbench calibrate --gate`, "
-                     f"{table['pairs']} quiet A/A pairs, in-sample): {gated} of the "
-                     f"{len(table['points'])} points it can watch get a threshold on its "
-                     f"ladder (1.02 to {table['ladder'][-1]:g}x).")
+                     f"{table.pairs} quiet A/A pairs, in-sample): {gated} of the "
+                     f"{len(table.rows)} points it can watch get a threshold on its "
+                     f"ladder (1.02 to {table.widest:g}x).")
     else:
         lines.append("- Not calibrated on its own protocol here yet.")
     runs = [r for r in _aa_runs() if r["rule"] != EARLIER_RULE]
@@ -949,7 +946,7 @@ def _run_spread(points: list) -> dict:
     do not spread)."""
     common = set.intersection(*(set(p) for p in points))
     return {k: math.log(max(p[k] for p in points) / min(p[k] for p in points))
-            for k in common if not gate_protocol.EXACT.search(k) and all(p[k] > 0 for p in points)}
+            for k in common if not gate_protocol.is_exact(k) and all(p[k] > 0 for p in points)}
 
 
 def main_job_spread(machine="vm") -> str:
@@ -1049,7 +1046,7 @@ def main_job(machine="vm") -> str:
     for m, _ in sides:
         for name, (run, _, _) in per[m].items():
             exact[m, name] = {p.name: p.value for p in run.points.values()
-                              if gate_protocol.EXACT.search(p.name) and p.ok}
+                              if gate_protocol.is_exact(p.name) and p.ok}
     first = next(iter(exact.values()))
     differ = sorted({k for e in exact.values() for k in e.keys() | first.keys()
                      if e.get(k) != first.get(k)})
@@ -1455,7 +1452,7 @@ def _write(check: bool) -> int:
     # The noise tables' own pages.
     for js in sorted((ROOT / "noise").glob("*.json")):
         md = js.with_suffix(".md")
-        want = noise.to_markdown(noise_table.load_table(js))
+        want = noise.to_markdown(noise_table.Table.load(js))
         if not md.is_file() or md.read_text(encoding="utf-8") != want:
             stale.append(md.relative_to(ROOT))
             if not check:
@@ -1463,7 +1460,7 @@ def _write(check: bool) -> int:
     # The gate's tables' pages.
     for js in sorted((ROOT / "noise" / "gate").glob("*.json")):
         md = js.with_suffix(".md")
-        want = gate_cal.to_markdown(json.loads(js.read_text(encoding="utf-8")))
+        want = gate_cal.to_markdown(noise_table.Table.load(js))
         if not md.is_file() or md.read_text(encoding="utf-8") != want:
             stale.append(md.relative_to(ROOT))
             if not check:

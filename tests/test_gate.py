@@ -34,7 +34,7 @@ from benchmarks.bench_c1_gil_held import TrackC1PrangeStructure
 from benchmarks.bench_c4_brief_release import TrackC4PythonThreadsStructure
 from benchmarks.harness.threads import usable_cpus
 from docs.experiments.gate_reach import inject
-from gilbench import claims, gate, gate_protocol, results
+from gilbench import claims, gate, gate_protocol, noise_table, results
 
 from helpers import gate_env, share_asv_env
 
@@ -290,7 +290,8 @@ def test_a_newly_failing_benchmark_fails_the_gate(calibrated):
 
 
 #: A noise table that gates nothing: calibrated mode, verdicts judged.
-EMPTY_TABLE = {"points": {}, "pairs": 6, "created": "test"}
+EMPTY = {"points": {}, "pairs": 6, "created": "test"}
+EMPTY_TABLE = noise_table.Table.from_dict(EMPTY)
 
 
 def test_a_changed_verdict_fails_a_calibrated_gate_and_is_reported_by_an_uncalibrated_one(
@@ -332,13 +333,13 @@ def test_a_gated_point_that_vanishes_at_head_fails(calibrated):
     base, _ = calibrated["commits"]
     run = results.load_commit(calibrated["results"], "cal-test", base)
     row = {"status": "stable", "threshold": 1.05, "range": 1.0}
-    table = dict(EMPTY_TABLE, points={p.name: row for p in run.of(
-        "TimeC4ReleaseEvery.time_c4_release_every")})
-    assert table["points"]
+    table = noise_table.Table.from_dict(dict(EMPTY, points={p.name: row for p in run.of(
+        "TimeC4ReleaseEvery.time_c4_release_every")}))
+    assert table.rows
     g = gate.judge(calibrated["results"], "cal-test", base, calibrated["failing"], table,
                    verdicts=False)
     assert not g.passed
-    assert {m.name for m in g.vanished} == set(table["points"])
+    assert {m.name for m in g.vanished} == set(table.rows)
     assert "vanished: failed" in gate.to_markdown(g)
 
 

@@ -225,10 +225,10 @@ def test_the_time_budget_keeps_each_benchmark_at_one_thread_and_at_more():
 
     a, b, e = "m.TimeA.time_a", "m.TimeB.time_b", "m.TrackXInstructions.track_x"
     r = "m.TrackRatio.track_r"
-    table = {"points": {
+    table = noise_table.Table.from_dict({"points": {
         f"{a}(1)": row(1.25), f"{a}(2)": row(3.0), f"{a}(4)": row(1.5),
         f"{b}(1)": row(5.0), f"{b}(8)": row(2.0, "noisy"), f"{e}('k')": row(1.02, "stable"),
-        f"{r}(1)": dict(row(1.02, "stable"), kind="ratio")}}
+        f"{r}(1)": dict(row(1.02, "stable"), kind="ratio")}})
     threads = {f"{a}(1)": 1, f"{a}(2)": 2, f"{a}(4)": 4, f"{b}(1)": 1, f"{b}(8)": 8}
     watched = gate_protocol.watched_timed
     assert watched(table, threads, budget=3) == {f"{a}(1)", f"{a}(4)", f"{b}(1)"}

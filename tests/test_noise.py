@@ -30,37 +30,37 @@ def git(*args, cwd):
 
 
 def test_calibrate_writes_the_table_of_every_point(calibrated):
-    table = noise_table.load_table(calibrated["repo"] / "noise" / "cal-test.json")
-    assert table["pairs"] == 1 and len(table["commits"]) == 2
-    assert table["commits"] == calibrated["commits"]
-    names = set(table["points"])
+    table = noise_table.Table.load(calibrated["repo"] / "noise" / "cal-test.json")
+    assert table.pairs == 1 and len(table.commits) == 2
+    assert table.commits == calibrated["commits"]
+    names = set(table.rows)
     # 10 instruction-count points, 8 release intervals, 5 flag intervals.
     assert len(names) == 23, sorted(names)
-    for row in table["points"].values():
-        assert row["status"] in ("stable", "gated", "noisy", "erratic")
-        assert set(row["flags"]) <= {"1.05", "1.10", "1.20"}
-        assert len(row["values"]) == 2
+    for row in table.rows.values():
+        assert row.status in ("stable", "gated", "noisy", "erratic")
+        assert set(row.flags) <= {"1.05", "1.10", "1.20"}
+        assert len(row.values) == 2
     md = (calibrated["repo"] / "noise" / "cal-test.md").read_text()
     assert "TrackC1Instructions" in md and "| factor |" in md
     assert "noise table:" in calibrated["stdout"]
 
 
 def test_instruction_counts_are_exact_and_stable(calibrated):
-    table = noise_table.load_table(calibrated["repo"] / "noise" / "cal-test.json")
-    counts = {n: r for n, r in table["points"].items() if "TrackC1Instructions" in n}
+    table = noise_table.Table.load(calibrated["repo"] / "noise" / "cal-test.json")
+    counts = {n: r for n, r in table.rows.items() if "TrackC1Instructions" in n}
     assert len(counts) == 10
     for name, row in counts.items():
-        assert row["values"][0] == row["values"][1], name
-        assert row["range"] == 1.0 and row["status"] == "stable", (name, row)
-        assert row["threshold"] == noise_table.LADDER[0]
-        assert all(k == 0 for k in row["flags"].values())
+        assert row.values[0] == row.values[1], name
+        assert row.range == 1.0 and row.status == "stable", (name, row)
+        assert row.threshold == noise_table.LADDER[0]
+        assert all(k == 0 for k in row.flags.values())
 
 
 def test_the_starved_window_is_erratic_by_nature(calibrated):
-    table = noise_table.load_table(calibrated["repo"] / "noise" / "cal-test.json")
-    row = table["points"]["bench_c4_brief_release.TrackC4FlagSeen.track_c4_flag_seen(100000)"]
-    assert row["status"] == "erratic" and "race" in row["reason"]
-    assert row["threshold"] is None
+    table = noise_table.Table.load(calibrated["repo"] / "noise" / "cal-test.json")
+    row = table.rows["bench_c4_brief_release.TrackC4FlagSeen.track_c4_flag_seen(100000)"]
+    assert row.status == "erratic" and "race" in row.reason
+    assert row.threshold is None
 
 
 def test_a_killed_calibration_resumes_without_rerunning(calibrated, tmp_path):
@@ -83,16 +83,16 @@ def test_asv_thresholds_follow_each_points_noise(calibrated):
     """One entry per benchmark and level, matched as asv matches them
     (``name(params)@branch``); what asv's Regressions output then reports is
     tested in test_publish."""
-    table = noise_table.load_table(calibrated["repo"] / "noise" / "cal-test.json")
-    rules = noise_table.asv_thresholds(table)
-    for name, row in table["points"].items():
+    table = noise_table.Table.load(calibrated["repo"] / "noise" / "cal-test.json")
+    rules = table.asv_thresholds()
+    for name, row in table.rows.items():
         got = max((t for rx, t in rules.items() if re.match(rx, name + "@main")), default=0.05)
-        if row["status"] == "erratic":
+        if row.status == "erratic":
             assert got == 1.0, name
-        elif row["threshold"] is not None:
-            assert got == max(0.05, round(row["threshold"] - 1, 2)), name
+        elif row.threshold is not None:
+            assert got == max(0.05, round(row.threshold - 1, 2)), name
         else:
-            assert got >= min(1.0, 2 * (row["range"] - 1)), name
+            assert got >= min(1.0, 2 * (row.range - 1)), name
 
 
 @pytest.mark.parametrize("params, cpus, erratic", [
@@ -119,7 +119,7 @@ def test_bad_calibration_arguments_are_refused(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     with pytest.raises(ValueError, match="not a gilbench noise table"):
-        noise_table.load_table(bad)
+        noise_table.Table.load(bad)
 
 
 def test_reanalyze_reads_the_measured_runs_without_running(calibrated, tmp_path):
@@ -135,8 +135,10 @@ def test_reanalyze_reads_the_measured_runs_without_running(calibrated, tmp_path)
     assert "Running" not in r.stdout
 
 
-def _without(table: dict, *keys) -> dict:
-    return {k: v for k, v in json.loads(json.dumps(table)).items() if k not in keys}
+def _without(table, *keys) -> dict:
+    """A table as its JSON reads (a written file's, or a Table's), less ``keys``."""
+    data = table.as_dict() if isinstance(table, noise_table.Table) else table
+    return {k: v for k, v in json.loads(json.dumps(data)).items() if k not in keys}
 
 
 def test_calibrate_keeps_the_raw_runs_its_table_comes_from(calibrated):
@@ -155,11 +157,13 @@ def test_calibrate_keeps_the_raw_runs_its_table_comes_from(calibrated):
 def test_each_committed_noise_table_comes_from_its_committed_raw_runs(machine):
     """noise/<machine>.json (what asv's graph thresholds and the noise
     figures are made of) derives again from noise/<machine>/results/."""
-    table = noise_table.load_table(ROOT / "noise" / f"{machine}.json")
+    path = ROOT / "noise" / f"{machine}.json"
+    table = noise_table.Table.load(path)
     raw = ROOT / "noise" / machine / "results"
     assert raw.is_dir(), f"noise/{machine}.json has no raw runs in {raw.relative_to(ROOT)}"
-    again = noise.analyze(raw, machine, table["commits"])
-    assert _without(again, "created") == _without(table, "created")
+    again = noise.analyze(raw, machine, table.commits)
+    # Against the file as committed, not as the Table reads it back.
+    assert _without(again, "created") == _without(json.loads(path.read_text()), "created")
 
 
 @pytest.mark.parametrize("machine",
@@ -171,10 +175,12 @@ def test_each_committed_gate_table_comes_from_its_committed_raw_runs(machine):
     are not derived from the results.)"""
     from gilbench import gate_calibration
 
-    table = noise_table.load_table(ROOT / "noise" / "gate" / f"{machine}.json")
+    path = ROOT / "noise" / "gate" / f"{machine}.json"
+    table = noise_table.Table.load(path)
     raw = ROOT / "noise" / "gate" / machine / "results"
-    kinds = {name: row["kind"] for name, row in table["points"].items()}
-    again = gate_calibration.analyze(raw, machine, [tuple(p) for p in table["commits"]], kinds,
-                                     table["loads"], table["measured_commit"])
+    kinds = {name: row.kind for name, row in table.rows.items()}
+    again = gate_calibration.analyze(raw, machine, [tuple(p) for p in table.commits], kinds,
+                                     table.loads, table.measured_commit)
+    written, again = json.loads(path.read_text()), _without(again)
     for key in ("points", "cpus", "pairs", "commits", "loads", "measured_commit"):
-        assert json.loads(json.dumps(again[key])) == table[key], key
+        assert again[key] == written[key], key

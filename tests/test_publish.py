@@ -65,11 +65,11 @@ def project(tmp_path):
     row = {"class": "bench_x.TrackX", "values": [1.0, 1.0], "flags": {}, "range": 1.02,
            "threshold": 1.10, "status": "gated", "reason": "test"}
     nt = noise_table
-    noise.write_table({"machine": "cal", "cpus": 2, "commits": ["a", "b"], "pairs": 1,
-                       "factors": list(nt.FACTORS), "ladder": list(nt.LADDER),
-                       "headroom": nt.HEADROOM, "created": "test",
-                       "points": {f"{NAME}('small')": row, f"{NAME}('big')": row}},
-                      proj / "noise")
+    table = nt.Table.from_dict({"machine": "cal", "cpus": 2, "commits": ["a", "b"], "pairs": 1,
+                                "factors": list(nt.FACTORS), "ladder": list(nt.LADDER),
+                                "headroom": nt.HEADROOM, "created": "test",
+                                "points": {f"{NAME}('small')": row, f"{NAME}('big')": row}})
+    noise.write_table(table, proj / "noise")
     return proj
 
 
@@ -96,8 +96,9 @@ def test_thresholds_match_what_asv_matches():
     """``name(params)@branch``, with re.match, as asv's regressions plugin does."""
     row = {"values": [1.0, 1.0], "flags": {}, "range": 1.01, "threshold": 1.10,
            "status": "gated"}
-    table = {"points": {f"{NAME}('small')": row, "b.T.track_y": row}}
-    rules = noise_table.asv_thresholds(table)
+    table = noise_table.Table.from_dict({"points": {f"{NAME}('small')": row,
+                                                    "b.T.track_y": row}})
+    rules = table.asv_thresholds()
     import re
 
     def got(entry):

@@ -185,7 +185,7 @@ def main(argv=None) -> int:
     threads = {}
     kinds = {n: k for n, k in gate_protocol.candidates(work, threads=threads).items()
              if k == gate_protocol.EXACT_KIND}
-    kinds |= {n: table["points"][n]["kind"] for n in gate_protocol.watched_timed(table, threads)}
+    kinds |= {n: table.rows[n].kind for n in gate_protocol.watched_timed(table, threads)}
     machine = _asv.machine(work, args.machine)
     if out.exists():
         shutil.rmtree(out)

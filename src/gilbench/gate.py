@@ -68,7 +68,6 @@ from gilbench import _asv, claims, noise_table, results
 from gilbench.claims import CLAIMS, INCONCLUSIVE, NOT_MEASURED
 from gilbench.gate_protocol import (
     COSTS,
-    EXACT,
     EXACT_KIND,
     FEWER_IS_BETTER,
     GATE_ROUNDS,
@@ -81,6 +80,7 @@ from gilbench.gate_protocol import (
     candidates,
     class_of,
     gated_points,
+    is_exact,
     keep_raw,
     measure,
     no_match,
@@ -176,13 +176,13 @@ class Gate:
         count identical across repeated runs and A/A builds, an instruction
         count within a small fraction of a percent: docs/gate.md), so
         measuring it again would only read the same number."""
-        return [m for m in self.first_failures if EXACT.search(m.name)]
+        return [m for m in self.first_failures if is_exact(m.name)]
 
     @property
     def to_confirm(self) -> list:
         """The first failures the confirmation measures again: the timed
         ones (every first failure but :attr:`exact_failures`)."""
-        return [m for m in self.first_failures if not EXACT.search(m.name)]
+        return [m for m in self.first_failures if not is_exact(m.name)]
 
     @property
     def failures(self) -> list:
@@ -270,12 +270,12 @@ def _show(repo: Path, commit: str, path: str) -> str | None:
     return r.stdout if r.returncode == 0 else None
 
 
-def table_at(repo, commit: str, path: str) -> dict | None:
+def table_at(repo, commit: str, path: str) -> noise_table.Table | None:
     """The noise table committed at ``commit`` (None if there is none)."""
     text = _show(repo, commit, path)
     if text is None:
         return None
-    return noise_table.parse_table(text, f"{path} at {commit[:8]}")
+    return noise_table.Table.parse(text, f"{path} at {commit[:8]}")
 
 
 def _modules(repo: Path, commit: str) -> set[str]:
@@ -338,8 +338,8 @@ def gate(repo=".", base="origin/main", head="HEAD", *, noise_dir="noise",
     kinds = {n: kind for n, kind in candidates(suite, threads=threads).items()
              if kind == EXACT_KIND}
     timed = watched_timed(table, threads)
-    kinds |= {n: table["points"][n].get("kind", TIME_KIND) for n in timed}
-    left = len([n for n in gated_points(table) if not EXACT.search(n)]) - len(timed)
+    kinds |= {n: table.rows[n].kind or TIME_KIND for n in timed}
+    left = len([n for n in gated_points(table) if not is_exact(n)]) - len(timed)
     if left > 0:
         notes.append(f"{left} timed points with a threshold were left out by the gate's time "
                      f"budget ({GATE_TIMED_BUDGET} timed points; the tightest of each "
@@ -423,7 +423,7 @@ def _judged_something(out: Gate, head_run, head: str) -> None:
                          "every gated point vanished")
 
 
-def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *,
+def judge(results_dir, machine: str, base: str, head: str, table: noise_table.Table | None, *,
           table_name: str = "the noise table", verdicts: bool = True,
           watched=None, rounds: int | None = GATE_ROUNDS) -> Gate:
     """The gate's decision on results already in ``results_dir``
@@ -435,7 +435,8 @@ def judge(results_dir, machine: str, base: str, head: str, table: dict | None, *
                       watched=watched, rounds=rounds)
 
 
-def judge_runs(base_run, head_run, table: dict | None, *, base: str, head: str, machine: str,
+def judge_runs(base_run, head_run, table: noise_table.Table | None, *, base: str, head: str,
+               machine: str,
                table_name: str = "the noise table", verdicts: bool = True,
                watched=None, rounds: int | None = GATE_ROUNDS) -> Gate:
     """The gate's decision on BASE's and HEAD's runs (HEAD's None: it
@@ -448,7 +449,7 @@ def judge_runs(base_run, head_run, table: dict | None, *, base: str, head: str, 
     if watched is not None:
         points = {n: v for n, v in points.items() if n in watched}
     exact = {name: (noise_table.LADDER[0], None) for name, p in base_run.points.items()
-             if EXACT.search(name) and p.ok and (watched is None or name in watched)}
+             if is_exact(name) and p.ok and (watched is None or name in watched)}
     points = {**exact, **{n: v for n, v in points.items() if n not in exact}}
     if table is None:
         note = (f"no noise table for machine {machine!r} ({table_name}): uncalibrated mode, "
@@ -456,7 +457,7 @@ def judge_runs(base_run, head_run, table: dict | None, *, base: str, head: str, 
                 "verdicts are reported (`gilbench calibrate` on this machine measures the rest)")
         mode = UNCALIBRATED
     else:
-        note = f"{table_name} ({table['pairs']} A/A pairs, {table['created']})"
+        note = f"{table_name} ({table.pairs} A/A pairs, {table.created})"
         mode = CALIBRATED
     # A table's point BASE did not measure here (skipped on this machine) is
     # not judged.

@@ -47,7 +47,7 @@ from pathlib import Path
 from gilbench import _asv, gate_protocol, noise_table, results
 from gilbench.harness import instructions
 from gilbench.machine_load import OTHERS_LIMIT, STEAL_LIMIT, Load
-from gilbench.noise_table import GATED, HEADROOM, LADDER, NOISY, STABLE, rung, status_of
+from gilbench.noise_table import GATE, GATED, LADDER, NOISY, STABLE, Row, Table, judge_row
 from gilbench.significance import differs
 
 __all__ = ["calibrate", "analyze", "reanalyze", "to_markdown", "write_table", "identical_commit",
@@ -71,7 +71,7 @@ def _log(message):
 
 
 def analyze(results_dir, machine: str, pairs: list, kinds: dict, loads: list = (),
-            measured: str | None = None) -> dict:
+            measured: str | None = None) -> Table:
     """The gate's noise table from the A/A ``pairs`` ([(base, head), ...]
     of identical code) of ``machine`` in ``results_dir``; ``kinds``: {point
     name: kind} of the points the calibration measured; ``loads``: the
@@ -82,35 +82,25 @@ def analyze(results_dir, machine: str, pairs: list, kinds: dict, loads: list = (
     runs = [(results.load_commit(results_dir, machine, b),
              results.load_commit(results_dir, machine, h)) for b, h in pairs]
     cpus = runs[-1][1].cpus
-    points = {}
+    rows = {}
     for name, kind in sorted(kinds.items()):
         got = [(rb.points.get(name), rh.points.get(name)) for rb, rh in runs]
-        row = {"kind": kind, "class": name.split("(")[0].rsplit(".", 1)[0],
-               "ratios": [], "flags": {}, "range": None, "threshold": None}
+        row = Row(class_name=name.split("(")[0].rsplit(".", 1)[0], status=NOISY, kind=kind,
+                  ratios=[])
+        rows[name] = row
         if not all(b is not None and h is not None and b.ok and h.ok for b, h in got):
-            row.update(status=NOISY, reason="failed, skipped or not run in a pair")
-            points[name] = row
+            row.reason = "failed, skipped or not run in a pair"
             continue
-        ratios = [noise_table.ratio(h.value, b.value)
-                  for b, h in got]
-        row["ratios"] = ratios
-        row["flags"] = {f"{f:.2f}": sum(differs(b, h, f, gate_protocol.GATE_ROUNDS) for b, h in got)
-                        for f in LADDER}
-        spread = max(max(r, 1 / r) if r > 0 else math.inf for r in ratios)
-        row["range"] = spread
-        threshold = rung(spread, row["flags"])
-        row.update(threshold=threshold, status=status_of(threshold),
-                   reason=(f"moved {spread - 1:.1%} between identical commits"
-                           if threshold is None else f"moved {spread - 1:.2%}"))
-        points[name] = row
-    return {"protocol": "gate", "machine": machine, "cpus": cpus,
-            "measured_commit": measured, "commits": [list(p) for p in pairs],
-            "pairs": len(pairs), "loads": list(loads),
-            "settings": gate_protocol.asv_settings(),
-            "exact_settings": gate_protocol.suite_settings(),
-            "ladder": list(LADDER),
-            "headroom": HEADROOM, "created": time.strftime("%Y-%m-%d", time.gmtime()),
-            "points": points}
+        row.ratios = [noise_table.ratio(h.value, b.value) for b, h in got]
+        row.flags = {f"{f:.2f}": sum(differs(b, h, f, gate_protocol.GATE_ROUNDS) for b, h in got)
+                     for f in LADDER}
+        spread = max(max(r, 1 / r) if r > 0 else math.inf for r in row.ratios)
+        judge_row(row, spread, "commits", row.flags)
+    return Table(protocol=GATE, machine=machine, cpus=cpus, measured_commit=measured,
+                 commits=[list(p) for p in pairs], pairs=len(pairs), loads=list(loads),
+                 settings=gate_protocol.asv_settings(),
+                 exact_settings=gate_protocol.suite_settings(),
+                 created=time.strftime("%Y-%m-%d", time.gmtime()), rows=rows)
 
 
 def _chain(work: Path) -> list:
@@ -151,7 +141,7 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
               asv_args: tuple = (), only: str | None = None,
               refusals: int = REFUSALS,
               max_others: float = OTHERS_LIMIT,
-              max_steal: float = STEAL_LIMIT) -> tuple[dict, Path]:
+              max_steal: float = STEAL_LIMIT) -> tuple[Table, Path]:
     """Measure ``pairs`` quiet A/A pairs of the gate's protocol on ``repo``'s
     HEAD in a scratch clone (``workdir``, default
     ``<repo>/.asv/gate-calibration``; a pair already measured there is kept,
@@ -214,7 +204,7 @@ def calibrate(repo=".", *, pairs: int = PAIRS, workdir=None, machine: str | None
     return analyze(results_dir, machine, todo, kinds, loads, measured), results_dir
 
 
-def reanalyze(workdir, machine: str, only: str | None = None) -> tuple[dict, Path]:
+def reanalyze(workdir, machine: str, only: str | None = None) -> tuple[Table, Path]:
     """The table of the pairs already measured in a calibration's scratch
     clone (after a change to the analysis, not to the suite), without the
     pairs it refused."""
@@ -230,33 +220,33 @@ def reanalyze(workdir, machine: str, only: str | None = None) -> tuple[dict, Pat
                    _asv.resolve(work, BASE_TAG)), results_dir
 
 
-def to_markdown(table: dict) -> str:
-    pts = table["points"]
-    count = {s: sum(r["status"] == s for r in pts.values()) for s in (STABLE, GATED, NOISY)}
-    kinds = sorted({r["kind"] for r in pts.values()})
+def to_markdown(table: Table) -> str:
+    pts = table.rows
+    count = {s: n for s, n in table.counts().items() if s in (STABLE, GATED, NOISY)}
+    kinds = sorted({r.kind for r in pts.values()})
     lines = [
-        f"# The gate's noise on `{table['machine']}`",
+        f"# The gate's noise on `{table.machine}`",
         "",
-        f"Written by `gilbench calibrate --gate` on {table['created']}: {table['pairs']} A/A "
-        f"pairs of the gate's own protocol ({table['cpus']} usable CPUs): two commits of "
+        f"Written by `gilbench calibrate --gate` on {table.created}: {table.pairs} A/A "
+        f"pairs of the gate's own protocol ({table.cpus} usable CPUs): two commits of "
         "identical code, two builds, the exact counts measured once (`"
-        + " ".join(table.get("exact_settings", [])) + "`) and the rest in interleaved rounds (`"
-        + " ".join(table["settings"]) + "`). Spread: the largest HEAD/BASE ratio "
+        + " ".join(table.exact_settings or []) + "`) and the rest in interleaved rounds (`"
+        + " ".join(table.settings or []) + "`). Spread: the largest HEAD/BASE ratio "
         "(either way) over the pairs. These figures are in-sample: they set the "
         "thresholds.",
         "",
-        f"Code measured: commit `{(table.get('measured_commit') or 'not recorded')[:12]}`. "
-        f"Rungs: {', '.join(f'{r:g}' for r in table['ladder'])}.",
+        f"Code measured: commit `{(table.measured_commit or 'not recorded')[:12]}`. "
+        f"Rungs: {', '.join(f'{r:g}' for r in table.ladder)}.",
         "",
         f"Points the gate can watch: {len(pts)}; stable {count[STABLE]}, gated "
         f"{count[GATED]}, noisy {count[NOISY]} (never gated).",
         "",
     ]
-    if table.get("loads"):
+    if table.loads:
         lines += ["Every pair tried, with what else the machine did meanwhile (others: CPUs "
                   "used by other processes on average; a busy pair is refused):", "",
                   "| pair | wall (s) | others (CPUs) | steal | kept |", "|---|---|---|---|---|"]
-        for r in table["loads"]:
+        for r in table.loads:
             lines.append(f"| `{r['base'][:8]}` `{r['head'][:8]}` | {r['wall_s']} | "
                          f"{r['others_cpus']} | {r['steal']} | "
                          f"{'no: busy' if r['busy'] else 'yes'} |")
@@ -267,33 +257,27 @@ def to_markdown(table: dict) -> str:
     ]
     groups = {}
     for name, row in pts.items():
-        groups.setdefault((row["kind"], name.split("(")[0]), []).append(row)
+        groups.setdefault((row.kind, name.split("(")[0]), []).append(row)
     for kind in kinds:
         for (k, bench), rows in sorted(groups.items()):
             if k != kind:
                 continue
-            spreads = sorted(r["range"] for r in rows if r["range"] is not None)
+            spreads = sorted(r.range for r in rows if r.range is not None)
             med = f"{spreads[len(spreads) // 2]:.3f}" if spreads else "-"
             worst = f"{spreads[-1]:.3f}" if spreads else "-"
-            n = {s: sum(r["status"] == s for r in rows) for s in count}
+            n = table.counts(rows)
             lines.append(f"| {kind} | `{bench}` | {len(rows)} | {n['stable']} | {n['gated']} | "
                          f"{n['noisy']} | {med} | {worst} |")
-    ungated = sorted((n, r) for n, r in pts.items() if r["status"] == NOISY)
+    ungated = sorted((n, r.reason) for n, r in pts.items() if r.status == NOISY)
     lines += ["", "## Never gated", "",
-              f"{len(ungated)} points: even the widest rung ({table['ladder'][-1]:g}x) is inside "
+              f"{len(ungated)} points: even the widest rung ({table.widest:g}x) is inside "
               "their noise, or they failed in a pair. The gate does not watch them; the "
               "claims' verdicts and the nightly graphs still show them.", ""]
-    lines += [f"- `{n}`: {r.get('reason', '')}" for n, r in ungated]
+    lines += [f"- `{n}`: {why}" for n, why in ungated]
     return "\n".join(lines) + "\n"
 
 
-def write_table(table: dict, out_dir, results_dir=None) -> tuple[Path, Path]:
-    """Write ``<out_dir>/gate/<machine>.json`` and ``.md``, and copy the raw
-    asv results of the pairs from ``results_dir`` beside them."""
-    out = Path(out_dir) / "gate"
-    js, md = noise_table.write_table(table, out / f"{table['machine']}.json",
-                                     out / f"{table['machine']}.md", to_markdown(table))
-    if results_dir is not None:
-        noise_table.copy_raw(results_dir, out / table["machine"] / "results", table["machine"],
-                             [c for pair in table["commits"] for c in pair])
-    return js, md
+def write_table(table: Table, out_dir, results_dir=None) -> tuple[Path, Path]:
+    """Save ``table`` with its page under ``out_dir`` (``gate/<machine>``:
+    :meth:`gilbench.noise_table.Table.save`)."""
+    return table.save(out_dir, to_markdown(table), results_dir)

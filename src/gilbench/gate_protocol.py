@@ -28,7 +28,8 @@ from gilbench.harness.threads import usable_cpus
 
 __all__ = ["GATE_ROUNDS", "GATE_REPEAT", "GATE_LAUNCH", "EXACT_KIND", "TIME_KIND",
            "RATIO_KIND", "asv_settings", "suite_settings", "RECORD_SETTINGS", "record",
-           "measure", "EXACT", "FEWER_IS_BETTER", "GATE_RATIOS", "COSTS", "TABLE",
+           "measure", "EXACT", "is_exact", "FEWER_IS_BETTER", "GATE_GAINS", "GATE_COSTS",
+           "GATE_RATIOS", "COSTS", "TABLE",
            "candidates", "GATE_TIMED_BUDGET", "watched_timed", "point_regex", "gated_points",
            "class_of", "benchmark_regex", "RAW_DIR", "keep_raw", "benchmark_filter", "select",
            "no_match"]
@@ -110,6 +111,12 @@ def measure(repo, shas: list, kinds: dict, *, extra_regex: str = "", asv_args=()
 #: transitions) -- gated at the lowest rung of the noise ladder even without
 #: a calibration.
 EXACT = re.compile(r"\.Track\w+(?:Instructions|Structure)\.")
+
+
+def is_exact(name: str) -> bool:
+    """Whether the point ``name`` (asv's name, with or without parameters)
+    is an exact count (:data:`EXACT`): the one test, wherever it is asked."""
+    return EXACT.search(name) is not None
 #: Exact counts for which fewer is better (instructions); a structure count
 #: that moves either way fails (a team of 1 where there were 2 is no gain).
 FEWER_IS_BETTER = re.compile(r"\.Track\w+Instructions\.")
@@ -122,9 +129,12 @@ FEWER_IS_BETTER = re.compile(r"\.Track\w+Instructions\.")
 #: sleeping team, ``OMP_WAIT_POLICY=PASSIVE``, multiplies).  (The ratio
 #: tables made in a ``setup_cache``, such as C1's, cost half a minute a round
 #: for the whole table.)
-GATE_RATIOS = ("TrackC6ScanSpeedup", "TrackC8NormalizeGain", "TrackC7RegionOverhead")
-#: In-process values that are costs: only a rise fails, as for a time.
-COSTS = re.compile(r"\.TrackC7RegionOverhead\.")
+GATE_GAINS = ("TrackC6ScanSpeedup", "TrackC8NormalizeGain")
+#: Of those, the costs: only a rise fails, as for a time.
+GATE_COSTS = ("TrackC7RegionOverhead",)
+GATE_RATIOS = GATE_GAINS + GATE_COSTS
+#: The points of :data:`GATE_COSTS`, by asv's name.
+COSTS = re.compile(r"\.(?:" + "|".join(map(re.escape, GATE_COSTS)) + r")\.")
 
 #: Where the gate's noise table lives in the repository, per machine.
 TABLE = "{noise}/gate/{machine}.json"
@@ -149,7 +159,7 @@ def candidates(repo, cpus: int | None = None, *, threads: dict | None = None) ->
     out = {}
     for b in plan.discover(repo, cpus):
         method = b["benchmark"].rsplit(".", 1)[1]
-        if EXACT.search(b["benchmark"]):
+        if is_exact(b["benchmark"]):
             kind = EXACT_KIND
         elif method.startswith("time_"):
             kind = TIME_KIND
@@ -188,7 +198,8 @@ def candidates(repo, cpus: int | None = None, *, threads: dict | None = None) ->
 GATE_TIMED_BUDGET = 48
 
 
-def watched_timed(table: dict | None, threads: dict, budget: int = GATE_TIMED_BUDGET) -> set:
+def watched_timed(table: noise_table.Table | None, threads: dict,
+                  budget: int = GATE_TIMED_BUDGET) -> set:
     """The timed points a gate measures: of the ``time_`` points ``table``
     gives a threshold, first the tightest of each benchmark at 1 thread and
     the tightest at more threads (so that every benchmark the table gates is
@@ -204,8 +215,8 @@ def watched_timed(table: dict | None, threads: dict, budget: int = GATE_TIMED_BU
     docs/gate.md).  The calibration still measures them, and the nightly
     graphs them."""
     rows = sorted((threshold, name) for name, (threshold, _) in gated_points(table).items()
-                  if not EXACT.search(name)
-                  and (table["points"][name].get("kind") or TIME_KIND) == TIME_KIND)
+                  if not is_exact(name)
+                  and (table.rows[name].kind or TIME_KIND) == TIME_KIND)
     chosen, seen = [], set()
     for _, name in rows:
         cell = (class_of(name), threads.get(name, 1) > 1)
@@ -225,14 +236,11 @@ def point_regex(names) -> str:
 
 
 
-def gated_points(table: dict | None) -> dict:
+def gated_points(table: noise_table.Table | None) -> dict:
     """{point name: (threshold, range)} of the points to gate: the stable and
     gated points of the noise table; without one, none (the caller adds the
     exact counts)."""
-    if not table:
-        return {}
-    return {name: (row["threshold"], row["range"]) for name, row in table["points"].items()
-            if row["status"] in noise_table.GATEABLE and row["threshold"]}
+    return table.gated() if table is not None else {}
 
 
 

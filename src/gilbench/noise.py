@@ -39,18 +39,18 @@ import sys
 import time
 from pathlib import Path
 
-from gilbench import _asv, noise_table, results
+from gilbench import _asv, results
 from gilbench.noise_table import (
+    AA,
     ERRATIC,
     FACTORS,
     GATED,
-    HEADROOM,
-    LADDER,
     NOISY,
     STABLE,
+    Row,
+    Table,
     erratic_reason,
-    rung,
-    status_of,
+    judge_row,
 )
 from gilbench.significance import differs
 
@@ -61,7 +61,7 @@ __all__ = ["analyze", "classes", "flags_per_pair", "to_markdown", "write_table",
 # The analysis
 
 
-def analyze(results_dir, machine: str, commits: list[str]) -> dict:
+def analyze(results_dir, machine: str, commits: list[str]) -> Table:
     """The noise table of the A/A runs ``commits`` (identical code) of
     ``machine`` in ``results_dir``."""
     if len(commits) < 2:
@@ -69,51 +69,45 @@ def analyze(results_dir, machine: str, commits: list[str]) -> dict:
     runs = [results.load_commit(results_dir, machine, c) for c in commits]
     cpus = runs[-1].cpus
     pairs = list(itertools.combinations(range(len(runs)), 2))
-    points = {}
+    rows = {}
     for name in sorted(set().union(*(run.points for run in runs))):
         got = [run.points.get(name) for run in runs]
         known = next(p for p in got if p is not None)
-        values = [p.value if p is not None else None for p in got]
         erratic = erratic_reason(name, known.params, cpus)
-        row = {"class": known.cls, "values": values, "flags": {}, "range": None,
-               "threshold": None}
+        row = Row(class_name=known.cls, status=NOISY,
+                  values=[p.value if p is not None else None for p in got])
+        rows[name] = row
         if not all(p is not None and p.ok for p in got):
-            row.update(status=ERRATIC if erratic else NOISY,
-                       reason=erratic or "failed or skipped in some run")
-            points[name] = row
+            row.status = ERRATIC if erratic else NOISY
+            row.reason = erratic or "failed or skipped in some run"
             continue
-        for f in FACTORS:
-            row["flags"][f"{f:.2f}"] = sum(differs(got[i], got[j], f) for i, j in pairs)
-        lo, hi = min(values), max(values)
-        rng = hi / lo if lo > 0 else (1.0 if hi == lo else math.inf)
-        row["range"] = rng
+        row.flags = {f"{f:.2f}": sum(differs(got[i], got[j], f) for i, j in pairs)
+                     for f in FACTORS}
+        lo, hi = min(row.values), max(row.values)
+        spread = hi / lo if lo > 0 else (1.0 if hi == lo else math.inf)
         if erratic:
-            row.update(status=ERRATIC, reason=erratic)
+            row.range, row.status, row.reason = spread, ERRATIC, erratic
         else:
-            threshold = rung(rng)
-            row.update(threshold=threshold, status=status_of(threshold),
-                       reason=(f"moved {rng - 1:.1%} between identical runs" if threshold is None
-                               else f"moved {rng - 1:.2%}"))
-        points[name] = row
-    return {"machine": machine, "cpus": cpus, "commits": list(commits), "pairs": len(pairs),
-            "factors": list(FACTORS), "ladder": list(LADDER), "headroom": HEADROOM,
-            "created": time.strftime("%Y-%m-%d", time.gmtime()), "points": points}
+            judge_row(row, spread, "runs")
+    return Table(protocol=AA, machine=machine, cpus=cpus, commits=list(commits),
+                 pairs=len(pairs), created=time.strftime("%Y-%m-%d", time.gmtime()), rows=rows,
+                 factors=list(FACTORS))
 
 
-def classes(table: dict) -> dict:
+def classes(table: Table) -> dict:
     """Per benchmark (asv's name without parameters): points by status,
     false flags summed over points and pairs, median and worst range."""
     out = {}
-    for name, row in table["points"].items():
+    for name, row in table.rows.items():
         key = name.split("(")[0]
         c = out.setdefault(key, {"points": 0, STABLE: 0, GATED: 0, NOISY: 0, ERRATIC: 0,
                                  "flags": {f"{f:.2f}": 0 for f in FACTORS}, "ranges": []})
         c["points"] += 1
-        c[row["status"]] += 1
-        for f, k in row["flags"].items():
+        c[row.status] += 1
+        for f, k in row.flags.items():
             c["flags"][f] += k
-        if row["range"] is not None and math.isfinite(row["range"]):
-            c["ranges"].append(row["range"])
+        if row.measured_range is not None:
+            c["ranges"].append(row.range)
     for c in out.values():
         r = c.pop("ranges")
         c["median_range"] = statistics.median(r) if r else None
@@ -121,11 +115,11 @@ def classes(table: dict) -> dict:
     return out
 
 
-def flags_per_pair(table: dict) -> dict:
+def flags_per_pair(table: Table) -> dict:
     """{factor: false flags per A/A pair, over all points} (as ``asv compare
     --factor F`` would count them on one pair, averaged over the pairs)."""
-    pairs = table["pairs"] or 1
-    return {f: sum(row["flags"].get(f, 0) for row in table["points"].values()) / pairs
+    pairs = table.pairs or 1
+    return {f: sum(row.flags.get(f, 0) for row in table.rows.values()) / pairs
             for f in (f"{x:.2f}" for x in FACTORS)}
 
 
@@ -133,20 +127,19 @@ def flags_per_pair(table: dict) -> dict:
 # Writing it
 
 
-def to_markdown(table: dict) -> str:
-    pts = table["points"]
-    by_status = {s: sum(r["status"] == s for r in pts.values())
-                 for s in (STABLE, GATED, NOISY, ERRATIC)}
+def to_markdown(table: Table) -> str:
+    pts = table.rows
+    by_status = table.counts()
     per_pair = flags_per_pair(table)
-    stable_flags = {f: sum(r["flags"].get(f, 0) for r in pts.values()
-                           if r["status"] == STABLE) for f in per_pair}
+    stable_flags = {f: sum(r.flags.get(f, 0) for r in pts.values()
+                           if r.status == STABLE) for f in per_pair}
     lines = [
-        f"# Noise of the gilbench suite on `{table['machine']}`",
+        f"# Noise of the gilbench suite on `{table.machine}`",
         "",
-        f"Written by `gilbench calibrate` on {table['created']}: {len(table['commits'])} "
+        f"Written by `gilbench calibrate` on {table.created}: {len(table.commits)} "
         f"default runs of identical code, one after the other "
-        f"({table['cpus']} usable CPUs), every two of them an A/A pair "
-        f"({table['pairs']} pairs). Range: largest / smallest value over the runs. "
+        f"({table.cpus} usable CPUs), every two of them an A/A pair "
+        f"({table.pairs} pairs). Range: largest / smallest value over the runs. "
         "Flags: pairs in which `asv compare --factor F` (its Mann-Whitney test where "
         "samples exist) calls the identical code different, summed over the points.",
         "",
@@ -165,22 +158,14 @@ def to_markdown(table: dict) -> str:
         worst = f"{c['worst_range']:.3f}" if c["worst_range"] else "-"
         lines.append(f"| `{name}` | {c['points']} | {c['stable']} | {c['gated']} | "
                      f"{c['noisy']} | {c['erratic']} | {fl} | {med} | {worst} |")
-    reasons = sorted({r["reason"] for r in pts.values() if r["status"] == ERRATIC})
+    reasons = sorted({r.reason for r in pts.values() if r.status == ERRATIC})
     lines += ["", "Erratic by nature (never gated):", ""] + [f"- {r}" for r in reasons]
     return "\n".join(lines) + "\n"
 
 
-def write_table(table: dict, out_dir, results_dir=None) -> tuple[Path, Path]:
-    """Write ``<out_dir>/<machine>.json`` and its page ``.md``, and copy the
-    raw asv results of the runs from ``results_dir`` to
-    ``<out_dir>/<machine>/results/``."""
-    out_dir = Path(out_dir)
-    js, md = noise_table.write_table(table, out_dir / f"{table['machine']}.json",
-                                     out_dir / f"{table['machine']}.md", to_markdown(table))
-    if results_dir is not None:
-        noise_table.copy_raw(results_dir, out_dir / table["machine"] / "results",
-                             table["machine"], table["commits"])
-    return js, md
+def write_table(table: Table, out_dir, results_dir=None) -> tuple[Path, Path]:
+    """Save ``table`` with its page under ``out_dir`` (:meth:`Table.save`)."""
+    return table.save(out_dir, to_markdown(table), results_dir)
 
 
 # --------------------------------------------------------------------------
@@ -196,7 +181,7 @@ def _log(message):
     print(f"gilbench calibrate: {message}", flush=True)
 
 
-def reanalyze(workdir, machine: str) -> dict:
+def reanalyze(workdir, machine: str) -> Table:
     """The noise table of the runs already measured in a calibration's
     scratch clone (after a change to the analysis, not to the suite)."""
     work = Path(workdir)
@@ -210,7 +195,7 @@ def reanalyze(workdir, machine: str) -> dict:
 
 
 def calibrate(repo=".", *, runs: int = 4, workdir=None, machine: str | None = None,
-              asv_args: tuple = ()) -> dict:
+              asv_args: tuple = ()) -> Table:
     """Run ``runs`` A/A runs of the installed gilbench on the benchmarks of
     ``repo``'s HEAD in a scratch clone (``workdir``, default
     ``<repo>/.asv/calibration``) and return their noise table.  A run whose

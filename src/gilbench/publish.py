@@ -41,7 +41,8 @@ class Published:
     thresholds: dict    # machine -> the noise table whose thresholds its graphs use
 
 
-def _machine_regressions(repo: Path, machine: str, table: dict, scratch: Path) -> list:
+def _machine_regressions(repo: Path, machine: str, table: noise_table.Table,
+                         scratch: Path) -> list:
     """asv's regressions of ``machine`` alone, judged at its table's thresholds."""
     conf = _asv.absolute_config(repo)
     res = scratch / "results"
@@ -53,7 +54,7 @@ def _machine_regressions(repo: Path, machine: str, table: dict, scratch: Path) -
     conf.update({
         "results_dir": str(res),
         "html_dir": str(scratch / "html"),
-        "regressions_thresholds": noise_table.asv_thresholds(table),
+        "regressions_thresholds": table.asv_thresholds(),
     })
     path = scratch / CONFIG
     path.write_text(json.dumps(conf, indent=1), encoding="utf-8")
@@ -69,7 +70,7 @@ def _thresholds_per_machine(repo: Path, html_dir: Path, noise_dir: Path) -> dict
     for machine in measured:
         path = noise_dir / f"{machine}.json"
         if path.is_file():
-            tables[machine] = noise_table.load_table(path)
+            tables[machine] = noise_table.Table.load(path)
     main = html_dir / "regressions.json"
     if not tables or not main.is_file():
         return {}
