@@ -30,8 +30,8 @@ from pathlib import Path
 from . import compiled
 from .build_contents import OLD_ARGUMENTS, other_arguments
 
-__all__ = ["COUNTS", "RECIPES", "SIZES", "REPEATS", "Unavailable", "per_call",
-           "unavailable_reason", "interposer"]
+__all__ = ["COUNTS", "RECIPES", "SIZES", "REPEATS", "Unavailable", "Counter", "per_call",
+           "exact", "unavailable_reason", "interposer"]
 
 #: The counts, in structure.c's order.
 COUNTS = ("regions", "team_members", "barriers", "criticals", "threads_made", "gil_ensures",
@@ -186,15 +186,32 @@ def unavailable_reason() -> str | None:
     return None
 
 
+class Counter:
+    """The interposer's counters, read in a process that runs with it
+    preloaded (``LD_PRELOAD``, as :func:`per_call`'s child and gilbench
+    advise's do)."""
+
+    def __init__(self, path=None):
+        import ctypes
+
+        self._lib = ctypes.PyDLL(str(path or interposer()))   # PyDLL: a read releases no GIL
+        self._lib.gilbench_structure_ncounts.restype = ctypes.c_int
+        self._buf = (ctypes.c_long * self._lib.gilbench_structure_ncounts())()
+
+    def count(self, call) -> list[int]:
+        """The counts (:data:`COUNTS`' order) of one ``call()``, on every thread."""
+        self._lib.gilbench_structure_reset()
+        call()
+        self._lib.gilbench_structure_read(self._buf)
+        return list(self._buf)
+
+
 def _child(spec: dict) -> None:
     """What runs with the interposer preloaded: every point at both sizes,
     REPEATS times; prints {label: [[counts at n1, counts at n2], ...]}."""
-    import ctypes
     import importlib
 
-    lib = ctypes.PyDLL(spec["interposer"])   # PyDLL: a read releases no GIL
-    lib.gilbench_structure_ncounts.restype = ctypes.c_int
-    buf = (ctypes.c_long * lib.gilbench_structure_ncounts())()
+    counter = Counter(spec["interposer"])
     out = {}
     for label, (module, func, recipe, nt) in spec["points"].items():
         f = getattr(importlib.import_module(module), func)
@@ -205,17 +222,25 @@ def _child(spec: dict) -> None:
         except OLD_ARGUMENTS as exc:
             out[label] = {"skip": other_arguments(module, func, exc)}
             continue
-        seen = []
-        for _ in range(spec["repeats"]):
-            row = []
-            for call in calls:
-                lib.gilbench_structure_reset()
-                call()
-                lib.gilbench_structure_read(buf)
-                row.append(list(buf))
-            seen.append(row)
-        out[label] = seen
+        out[label] = [[counter.count(call) for call in calls] for _ in range(spec["repeats"])]
     print(json.dumps(out))
+
+
+def exact(label: str, seen: list, sizes) -> dict:
+    """{"per_call": {count: n}, "per_element": {count: x}} from ``seen``
+    (repeats x the two ``sizes`` x :data:`COUNTS`): the counts at the smaller
+    size, and the difference over the difference of sizes.  RuntimeError,
+    naming ``label``, when two repeats differ (the counts are not exact)."""
+    n1, n2 = sizes
+    if any(rep != seen[0] for rep in seen[1:]):
+        raise RuntimeError(f"{label}: the counts differ between repeats, they are not "
+                           f"exact: {seen}")
+    small, large = seen[0]
+    return {
+        "per_call": dict(zip(COUNTS, small, strict=True)),
+        "per_element": {c: (b - a) / (n2 - n1)
+                        for c, a, b in zip(COUNTS, small, large, strict=True)},
+    }
 
 
 def per_call(points: dict, sizes=SIZES, repeats: int = REPEATS,
@@ -251,13 +276,5 @@ def per_call(points: dict, sizes=SIZES, repeats: int = REPEATS,
         if isinstance(seen, dict):   # {"skip": reason}: an older build's kernel
             out[label] = seen
             continue
-        if any(rep != seen[0] for rep in seen[1:]):
-            raise RuntimeError(f"{label}: the counts differ between repeats, they are not "
-                               f"exact: {seen}")
-        small, large = seen[0]
-        out[label] = {
-            "per_call": dict(zip(COUNTS, small, strict=True)),
-            "per_element": {c: (b - a) / (n2 - n1)
-                            for c, a, b in zip(COUNTS, small, large, strict=True)},
-        }
+        out[label] = exact(label, seen, (n1, n2))
     return out

@@ -8,6 +8,7 @@ live in :mod:`gilbench.cli`.
 """
 
 from gilbench.commands import (
+    advise,
     bench,
     calibrate,
     free_threaded_python,
@@ -22,6 +23,6 @@ from gilbench.commands import (
 
 #: In the order ``gilbench --help`` lists them.
 COMMANDS = (info, bench, report, publish, vendor_html, plan, nightly, calibrate, gate,
-            free_threaded_python)
+            advise, free_threaded_python)
 
 __all__ = ["COMMANDS"]

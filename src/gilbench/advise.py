@@ -1,0 +1,477 @@
+"""``gilbench advise``: a user's own compiled function, measured the way the
+suite measures the article's claims, and what the claims then mean for it
+on this machine.
+
+A **spec** says how to call the function: ``args``, ``MODULE:FACTORY``
+naming ``make(n)`` that returns the positional arguments for a problem of
+``n`` elements (a tuple, or one value; default: one float64 array of ``n``
+normal numbers), and ``threads_arg``, the keyword that takes the function's
+thread count, if it has one (else its threads are OpenMP's limit for the
+calling thread, which a ``prange`` without ``num_threads`` obeys, set with
+threadpoolctl).  For example, for ``def sumsq(double[::1] x)`` nothing is
+needed; for ``def smooth(double[::1] x, double[::1] out, int num_threads)``::
+
+    # myspec.py
+    import numpy as np
+    def args(n):
+        return np.random.default_rng(0).random(n), np.empty(n)
+
+    gilbench advise mypkg.kernels:smooth --args myspec:args --threads-arg num_threads
+
+It measures, each in a fresh process with the controlled runtime
+(:mod:`gilbench.advise_measure`):
+
+* **exact counts** (the structure interposer, as the suite's ``Structure``
+  benchmarks): GIL releases, re-acquisitions and ``with gil`` entries per
+  call and per element, parallel regions and team size per call, at 1
+  thread and at the usable CPUs (C1, C5, C7, C8), at the two smallest
+  sizes (per call: at the smaller; per element: the difference over the
+  difference of sizes), each count the same in three repeats;
+* **times** over problem sizes at 1 thread and at the usable CPUs, in
+  alternation, in several sweeps: the ratio, the parallel efficiency, and
+  the crossover size from which threads pay in every sweep, given as a
+  ``use_threads_if`` threshold only when the sweeps agree (C7);
+* **a heartbeat**: the worst gap of a Python thread ticking every
+  millisecond while the function runs (C3);
+* **BLAS**: where a BLAS library is loaded, the time at the usable CPUs
+  with BLAS pinned to one thread against BLAS at the usable CPUs (C9).
+
+Each finding names its claim and the numbers it rests on, and reads
+*inconclusive* where the noise does not decide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+from gilbench.harness import measurement, runtime, structure
+from gilbench.harness.threads import usable_cpus
+
+__all__ = ["Spec", "Finding", "Advice", "advise", "to_text", "to_markdown", "to_json",
+           "DEFAULT_SIZES", "QUICK_SIZES"]
+
+#: Problem sizes of a full run and of ``--quick``.
+DEFAULT_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000)
+QUICK_SIZES = (1_000, 100_000)
+#: (sweeps, rounds per size and sweep, seconds per timed batch, seconds a
+#: size may take per sweep) of a full run and of ``--quick``.
+FULL, QUICK = (3, 9, 5e-3, 5.0), (2, 5, 2e-3, 2.0)
+#: Per element, GIL transitions from which a function "takes the GIL back
+#: per element" (an ``except *`` call or a ``with gil`` in the loop).
+PER_ELEMENT_GIL = 0.5
+#: A call longer than this that holds the GIL for its whole length is one
+#: other Python threads notice (C3's calls of 5 ms and more).
+HEARTBEAT_MIN_CALL = 5e-3
+#: The heartbeat's verdict: held when the worst gap is at least HELD of the
+#: longer of a call and CPython's switch interval, running when it is at
+#: most RUNS of the switch interval; between the two, inconclusive.
+HELD, RUNS = 0.8, 0.5
+#: The smallest effect a finding reports as one, beyond its spread: the
+#: suite's tightest timed threshold (1.05, docs/gate.md).
+MIN_EFFECT = 0.05
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to call the advised function (see the module)."""
+
+    function: str
+    args: str | None = None
+    threads_arg: str | None = None
+
+    def __post_init__(self):
+        for name in ("function", "args"):
+            value = getattr(self, name)
+            if value is None and name == "args":
+                continue
+            if not isinstance(value, str) or value.count(":") != 1 or \
+                    not all(value.split(":")):
+                raise ValueError(f"{name} must be MODULE:NAME, got {value!r}")
+        if self.threads_arg is not None and (not isinstance(self.threads_arg, str)
+                                             or not self.threads_arg.isidentifier()):
+            raise ValueError(f"threads_arg must be a keyword name, got {self.threads_arg!r}")
+
+
+@dataclass
+class Finding:
+    """One thing the measurements say, under the claim it comes from."""
+
+    claim: str
+    topic: str
+    status: str          # "advice", "fine", "inconclusive", "not measured"
+    text: str
+    numbers: dict = field(default_factory=dict)
+
+
+@dataclass
+class Advice:
+    spec: Spec
+    cpus: int
+    threads: list
+    sizes: list
+    quick: bool
+    seconds: float
+    counts: dict           # {threads: structure.exact(...)}, or {"unavailable": why}
+    sweep: dict            # per size: times, ratio, efficiency
+    crossover: dict
+    heartbeat: dict
+    blas: dict
+    runtime: dict
+    findings: list
+
+
+# --------------------------------------------------------------------------
+# Running the measuring processes
+
+
+def _run(what: str, request: dict, env: dict, deadline: float, python: str) -> dict:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise ValueError(f"{request['function']} did not finish within the time limit")
+    try:
+        r = subprocess.run([python, "-m", "gilbench.advise_measure", what, json.dumps(request)],
+                           env=env, capture_output=True, text=True, timeout=left,
+                           cwd=os.getcwd())
+    except subprocess.TimeoutExpired:
+        raise ValueError(f"{request['function']} did not return within the time limit "
+                         f"({request['timeout']:g} s): measuring {what} was stopped") from None
+    lines = r.stdout.strip().splitlines()
+    try:
+        answer = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        tail = (r.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"the measuring process ({what}) exited {r.returncode}: "
+                           f"{tail}") from None
+    if "error" in answer:
+        raise ValueError(answer["error"])
+    return answer
+
+
+def _environ() -> dict:
+    env, found, kept = runtime.controlled_environ()
+    env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+# --------------------------------------------------------------------------
+# Reading them
+
+
+def _sweep_table(times: dict, threads: list, sizes: list) -> tuple[dict, dict]:
+    """(per size: each thread count's time, the ratio at the most threads
+    to 1 thread with its spread, the efficiency; per sweep: the ratio's
+    median per size)."""
+    one, top = str(threads[0]), str(threads[-1])
+    table, per_sweep = {}, []
+    for sweep in times["sweeps"]:
+        per_sweep.append({n: statistics.median(
+            b / a for a, b in zip(sweep[str(n)][one], sweep[str(n)][top], strict=True))
+            for n in sizes})
+    for n in sizes:
+        rounds = [(a, b) for sweep in times["sweeps"]
+                  for a, b in zip(sweep[str(n)][one], sweep[str(n)][top], strict=True)]
+        t1 = measurement.estimate(a for a, _ in rounds)
+        tn = measurement.estimate(b for _, b in rounds)
+        ratio = measurement.estimate(b / a for a, b in rounds)
+        table[n] = {"seconds": {one: t1.value, top: tn.value},
+                    "spread": {one: t1.spread, top: tn.spread},
+                    "ratio": ratio.value, "ratio_spread": ratio.spread,
+                    "efficiency": (1 / ratio.value) / int(top) if ratio.value > 0 else None}
+    return table, {"per_sweep": per_sweep}
+
+
+def _crossover(per_sweep: list, sizes: list, top: int, quick: bool,
+               serial: str | None = None) -> dict:
+    """The smallest size from which the most threads beat 1 thread at every
+    larger size, per sweep; a threshold only when every sweep found one
+    within one step of the others (the largest of them, so that it holds in
+    every sweep)."""
+    if top == 1:
+        return {"status": "inconclusive", "sweeps": [],
+                "why": serial or "one usable CPU: no thread count to compare"}
+    found = []
+    for ratios in per_sweep:
+        start = None
+        for n in reversed(sizes):
+            if ratios[n] < 1:
+                start = n
+            else:
+                break
+        found.append(start)
+    out = {"sweeps": found}
+    if all(f is None for f in found):
+        out.update(status="never", why=f"threads did not pay at any size up to {sizes[-1]:g} "
+                   "in any sweep")
+    elif any(f is None for f in found):
+        out.update(status="inconclusive",
+                   why="some sweeps found a size from which threads pay, some none")
+    else:
+        steps = sorted(sizes.index(f) for f in found)
+        if steps[-1] - steps[0] > 1:
+            out.update(status="inconclusive",
+                       why="the sweeps' crossovers are more than one size step apart")
+        else:
+            at = sizes[steps[-1]]
+            bound = at == sizes[0]
+            out.update(status="bound" if bound else "threshold", at=at,
+                       below=sizes[steps[-1] - 1] if not bound else None,
+                       why=(f"threads paid at every size measured, the smallest {at:g}: "
+                            "the crossover is at or below it" if bound else
+                            f"threads paid from {at:g} on in every sweep, not at "
+                            f"{sizes[steps[-1] - 1]:g}"))
+    if quick:
+        out["quick"] = True
+    return out
+
+
+def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
+              threads: list, sizes: list, threads_by: str | None) -> list[Finding]:
+    out = []
+    top = threads[-1]
+    if "unavailable" in counts:
+        out.append(Finding("C1", "GIL per element", "not measured",
+                           f"exact counts not taken: {counts['unavailable']}"))
+    else:
+        one = counts[str(threads[0])]
+        back = one["per_element"]["gil_ensures"] + one["per_element"]["gil_restores"]
+        nums = {"gil_ensures per element": one["per_element"]["gil_ensures"],
+                "gil_restores per element": one["per_element"]["gil_restores"]}
+        if back >= PER_ELEMENT_GIL:
+            out.append(Finding("C1", "GIL per element", "advice",
+                               f"takes the GIL back {back:.2f} times per element (exact): an "
+                               "`except *` call or a `with gil` block in the loop. Declare the "
+                               "inner function `noexcept` (or `except -1` on a value it never "
+                               "returns) and keep Python objects out of the loop (C1, C5).",
+                               nums))
+        else:
+            out.append(Finding("C1", "GIL per element", "fine",
+                               f"no GIL round trip per element (exact: {back:g} per element)",
+                               nums))
+        saves = one["per_call"]["gil_saves"]
+        out.append(Finding("C3", "GIL released", "fine" if saves else "advice" if
+                           beat["call_s"] >= HEARTBEAT_MIN_CALL else "fine",
+                           (f"releases the GIL ({saves} releases a call at "
+                            f"n = {sizes[0]:g}, exact): other Python threads can run "
+                            "while it runs") if saves else
+                           ("holds the GIL for the whole call. That costs nothing single-"
+                            "threaded (C2); release it (`with nogil`) only if other Python "
+                            "threads must run meanwhile (C3)"),
+                           {"gil_saves per call": saves}))
+        if top > 1:
+            many = counts[str(top)]["per_call"]
+            regions, members = many["regions"], many["team_members"]
+            team = members / regions if regions else 0
+            nums = {"regions per call": regions, "team per region": team,
+                    "regions per element": counts[str(top)]["per_element"]["regions"]}
+            if not regions:
+                out.append(Finding("C7", "OpenMP", "fine",
+                                   f"enters no OpenMP region at {top} threads (exact): not a "
+                                   "prange", nums))
+            else:
+                if team < top:
+                    out.append(Finding("C7", "OpenMP", "advice",
+                                       f"its regions ran {team:g} threads when {top} were asked "
+                                       f"(by {threads_by or 'nothing'}): its thread count is "
+                                       "set elsewhere; say which argument takes it "
+                                       "(--threads-arg)", nums))
+                if regions >= 2:
+                    out.append(Finding("C8", "OpenMP", "advice",
+                                       f"{regions} parallel regions per call (exact): each pays "
+                                       "a region's start; one `with parallel():` section "
+                                       "around the loops may save them (C8)", nums))
+                elif team >= top:
+                    out.append(Finding("C7", "OpenMP", "fine",
+                                       f"one region per call, {team:g} threads (exact)", nums))
+    if top > 1 and cross["status"] == "threshold":
+        out.append(Finding("C7", "crossover", "advice",
+                           f"threads pay from n = {cross['at']:g} (every sweep; not at "
+                           f"{cross['below']:g}): `prange(..., use_threads_if=n >= "
+                           f"{cross['at']:g})` (Cython 3.1+) keeps smaller calls on one "
+                           "thread; the threshold lies between the two sizes",
+                           {"sweeps' crossovers": cross["sweeps"]}))
+    elif top > 1:
+        out.append(Finding("C7", "crossover", "inconclusive" if cross["status"] != "never"
+                           else "advice",
+                           cross["why"] + ("" if cross["status"] != "never" else
+                                           ": run it on one thread at these sizes"),
+                           {"sweeps' crossovers": cross["sweeps"]}))
+    else:
+        out.append(Finding("C7", "crossover", "inconclusive", cross["why"]))
+    largest = table[sizes[-1]]
+    if top > 1:
+        eff = largest["efficiency"]
+        out.append(Finding("C7", "efficiency", "fine",
+                           f"parallel efficiency at n = {sizes[-1]:g}, {top} threads: "
+                           f"{eff:.2f} (ratio {largest['ratio']:.3f} +/- "
+                           f"{largest['ratio_spread']:.1%})",
+                           {"efficiency": eff}))
+    gap, call, switch = beat["worst_gap_s"], beat["call_s"], beat["switch_interval_s"]
+    nums = {"worst gap (ms)": round(gap * 1e3, 3), "longest call (ms)": round(call * 1e3, 3),
+            "switch interval (ms)": round(switch * 1e3, 3)}
+    if gap >= HELD * max(call, switch):
+        out.append(Finding("C3", "heartbeat", "advice" if call >= HEARTBEAT_MIN_CALL else "fine",
+                           f"another Python thread waited {gap * 1e3:.1f} ms while it ran "
+                           f"back to back ({call * 1e3:.2f} ms a call at n = {sizes[-1]:g}): "
+                           "it holds the GIL" + (
+                               "; `with nogil` around its loop lets other threads run (C3)"
+                               if call >= HEARTBEAT_MIN_CALL else
+                               ", for calls too short for other threads to notice (C2, C3)"),
+                           nums))
+    elif gap <= RUNS * switch:
+        out.append(Finding("C3", "heartbeat", "fine",
+                           f"other Python threads ran while it ran (worst gap "
+                           f"{gap * 1e3:.1f} ms, calls of {call * 1e3:.2f} ms)", nums))
+    else:
+        out.append(Finding("C3", "heartbeat", "inconclusive",
+                           f"worst gap {gap * 1e3:.1f} ms: between a released GIL's and a "
+                           "held one's on this machine", nums))
+    if blas.get("ratio") is not None:
+        r, s = blas["ratio"], blas["spread"]
+        free = blas["blas"]
+        if r * (1 - s) > 1 and r > 1 + MIN_EFFECT:
+            out.append(Finding("C9", "BLAS", "advice",
+                               f"BLAS threads left free ({free}) cost {r:.2f}x against BLAS "
+                               f"pinned to 1 at {top} OpenMP threads: pin BLAS to 1 "
+                               "(threadpoolctl.threadpool_limits(1, 'blas')) around it (C9)",
+                               {"free / pinned": r, "spread": s}))
+        elif r * (1 + s) < 1 and r < 1 - MIN_EFFECT:
+            out.append(Finding("C9", "BLAS", "fine",
+                               f"BLAS threads left free are {1 / r:.2f}x faster here: its "
+                               "BLAS work gains from them", {"free / pinned": r, "spread": s}))
+        else:
+            out.append(Finding("C9", "BLAS", "inconclusive",
+                               f"BLAS free against pinned: {r:.3f} +/- {s:.1%}, no effect "
+                               f"beyond the noise or {MIN_EFFECT:.0%} (a function that calls "
+                               "no BLAS shows none)",
+                               {"free / pinned": r, "spread": s}))
+    else:
+        out.append(Finding("C9", "BLAS", "not measured", blas.get("why", "")))
+    return out
+
+
+# --------------------------------------------------------------------------
+# The verb
+
+
+def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
+           python: str | None = None, progress=None) -> Advice:
+    """Measure ``spec``'s function (see the module) within ``timeout``
+    seconds; ValueError for what cannot be measured, in one line."""
+    if not isinstance(spec, Spec):
+        raise TypeError(f"spec must be a gilbench.advise.Spec, got {type(spec).__name__}")
+    sizes = sorted(set(QUICK_SIZES if quick else DEFAULT_SIZES) if sizes is None else sizes)
+    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1
+                             for n in sizes):
+        raise ValueError(f"sizes must be at least two integers >= 1, got {sizes!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+    say = progress or (lambda _m: None)
+    cpus = usable_cpus()
+    threads = sorted({1, cpus})
+    sweeps, rounds, batch, per_size = QUICK if quick else FULL
+    request = {**asdict(spec), "threads": threads, "sizes": sizes, "sweeps": sweeps,
+               "rounds": rounds, "batch_time": batch, "max_time": per_size,
+               "count_sizes": sizes[:2], "repeats": structure.REPEATS,
+               "timeout": timeout, "cpus": cpus}
+    python = python or sys.executable
+    t0 = time.monotonic()
+    deadline = t0 + timeout
+    env = _environ()
+    why = structure.unavailable_reason()
+    if why:
+        counts = {"unavailable": why}
+    else:
+        say("counting GIL transitions and OpenMP regions (exact)")
+        raw = _run("counts", {**request, "interposer": str(structure.interposer())},
+                   dict(env, LD_PRELOAD=str(structure.interposer())), deadline, python)
+        counts = {nt: structure.exact(f"{spec.function} at {nt} threads", seen, sizes[:2])
+                  for nt, seen in raw.items()}
+    serial = None
+    if threads[-1] > 1 and "unavailable" not in counts and not spec.threads_arg \
+            and not counts[str(threads[-1])]["per_call"]["regions"]:
+        # Nothing for a thread count to change: no region at the most threads.
+        serial = f"enters no OpenMP region at {threads[-1]} threads (exact): not a prange"
+        threads = threads[:1]
+        request["threads"] = threads
+    say(f"timing {len(sizes)} sizes at {', '.join(map(str, threads))} threads, "
+        f"{sweeps} sweeps")
+    times = _run("times", request, env, deadline, python)
+    table, sweeps_seen = _sweep_table(times, threads, sizes)
+    cross = _crossover(sweeps_seen["per_sweep"], sizes, threads[-1], quick, serial)
+    if "blas_compare" in times:
+        bc = times["blas_compare"]
+        est = measurement.estimate(f / p for p, f in zip(bc["pinned"], bc["free"], strict=True))
+        blas = {"ratio": est.value, "spread": est.spread, "openmp": threads[-1], "blas": cpus}
+    else:
+        blas = {"why": "no BLAS library loaded" if not times["blas"] else
+                "one usable CPU: BLAS has no threads to spare"}
+    findings = _findings(counts, table, cross, times["heartbeat"], blas, threads, sizes,
+                         times["threads_by"])
+    return Advice(spec=spec, cpus=cpus, threads=threads, sizes=sizes, quick=quick,
+                  seconds=time.monotonic() - t0, counts=counts, sweep=table, crossover=cross,
+                  heartbeat=times["heartbeat"], blas=blas,
+                  runtime={"openmp": times["openmp"], "blas": times["blas"],
+                           "threads_by": times["threads_by"]},
+                  findings=findings)
+
+
+# --------------------------------------------------------------------------
+# Output
+
+
+def to_json(a: Advice) -> str:
+    data = asdict(a)
+    data["sweep"] = {str(n): row for n, row in a.sweep.items()}
+    return json.dumps(data, indent=1, default=str)
+
+
+def _sweep_rows(a: Advice) -> tuple[list, list]:
+    """(column heads, rows) of the sweep: a serial function's has one
+    thread count."""
+    one, top = str(a.threads[0]), str(a.threads[-1])
+    heads = ["n", "us, 1 thread (+/-)"]
+    if top != one:
+        heads += [f"us, {top} threads (+/-)", f"{top} / 1 threads (+/-)", "efficiency"]
+    rows = []
+    for n, row in a.sweep.items():
+        r = [f"{n:g}", f"{row['seconds'][one] * 1e6:.2f} ({row['spread'][one]:.1%})"]
+        if top != one:
+            r += [f"{row['seconds'][top] * 1e6:.2f} ({row['spread'][top]:.1%})",
+                  f"{row['ratio']:.3f} ({row['ratio_spread']:.1%})",
+                  f"{row['efficiency']:.2f}" if row["efficiency"] else "-"]
+        rows.append(r)
+    return heads, rows
+
+
+def _header(a: Advice) -> str:
+    mark = " QUICK (fewer sizes and sweeps: a threshold it could not bracket is not given)" \
+        if a.quick else ""
+    return (f"gilbench advise {a.spec.function} on {a.cpus} usable CPUs, "
+            f"{a.seconds:.0f} s.{mark}")
+
+
+def to_text(a: Advice) -> str:
+    heads, rows = _sweep_rows(a)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    lines = [_header(a), "", "  ".join(h.rjust(w) for h, w in zip(heads, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.append("")
+    for f in a.findings:
+        lines.append(f"[{f.claim} {f.status}] {f.topic}: {f.text}")
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(a: Advice) -> str:
+    heads, rows = _sweep_rows(a)
+    lines = [f"## {_header(a)}", "", "| " + " | ".join(heads) + " |",
+             "|" + "---|" * len(heads)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += ["", "| claim | topic | status | finding |", "|---|---|---|---|"]
+    lines += [f"| {f.claim} | {f.topic} | {f.status} | {f.text} |" for f in a.findings]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,259 @@
+"""What ``gilbench advise`` measures, in the fresh process it measures in.
+
+:mod:`gilbench.advise` starts this module twice, each time in a new
+interpreter with the controlled runtime (no caller's ``OMP_*`` or BLAS
+variables): once with the structure interposer preloaded for the exact
+counts (``counts``), once without it for the times (``times``), since
+interposing CPython's and OpenMP's entry points costs time per call.  Both
+read one JSON request from ``argv[1]`` and print one JSON answer as their last
+line of output; what goes wrong in the user's code comes back as
+``{"error": one line}``, never as a traceback the caller must parse.
+
+The times use the suite's harness: :class:`gilbench.harness.pinning.pinned`
+sets OpenMP's and BLAS's threads around each timed batch (threadpoolctl),
+:func:`gilbench.harness.measurement.per_call` times a batch after one
+untimed call, and :func:`gilbench.harness.measurement.estimate` gives the
+median and its spread.  The thread counts compared at one size are timed in
+alternation, round after round, so that a machine slowing down moves both.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import threading
+import time
+
+__all__ = ["load_function", "make_call", "counts", "times", "main"]
+
+
+class SpecError(ValueError):
+    """The user's function or spec cannot be called as asked."""
+
+
+def _import(target: str, what: str):
+    module, _, name = target.partition(":")
+    if not module or not name:
+        raise SpecError(f"{what} must be MODULE:NAME, got {target!r}")
+    try:
+        mod = importlib.import_module(module)
+    except Exception as exc:  # the user's import: any failure is theirs
+        raise SpecError(f"{what} {target}: cannot import {module}: "
+                        f"{type(exc).__name__}: {exc}") from None
+    obj = mod
+    for part in name.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise SpecError(f"{what} {target}: {module} has no {name}") from None
+    if not callable(obj):
+        raise SpecError(f"{what} {target} is not callable ({type(obj).__name__})")
+    return obj
+
+
+def load_function(request: dict):
+    """(the function, its argument factory or None) the request names."""
+    f = _import(request["function"], "the function")
+    make = _import(request["args"], "the argument spec") if request.get("args") else None
+    return f, make
+
+
+def _sized(value, n: int) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value == n
+    size = getattr(value, "size", None)
+    if isinstance(size, int):
+        return size == n or (getattr(value, "shape", None) or (None,))[0] == n
+    try:
+        return len(value) == n
+    except TypeError:
+        return False
+
+
+def make_args(make, n: int) -> tuple:
+    """The positional arguments for size ``n``: ``make(n)`` (a tuple, or
+    one value), else one float64 array of ``n`` normal numbers.  SpecError
+    when none of them is of ``n`` elements (an array of that length or
+    size, or the int ``n`` itself): a spec that ignores ``n`` would time one
+    size under many names."""
+    if make is None:
+        from gilbench.advise_specs import x
+
+        return x(n)
+    try:
+        args = make(n)
+    except Exception as exc:
+        raise SpecError(f"the argument spec raised for n={n}: {type(exc).__name__}: {exc}") \
+            from None
+    args = args if isinstance(args, tuple) else (args,)
+    if not any(_sized(a, n) for a in args):
+        shapes = ", ".join(str(getattr(a, "shape", type(a).__name__)) for a in args)
+        raise SpecError(f"the argument spec's arguments for n={n} hold nothing of {n} "
+                        f"elements ({shapes}): it must make them of the size it is given")
+    return args
+
+
+def make_call(f, args: tuple, threads_arg: str | None, nt: int):
+    """A call of ``f`` on ``args`` at ``nt`` threads: as the keyword
+    ``threads_arg`` where the function takes its thread count, else through
+    OpenMP's limit for the calling thread (set around it by the caller)."""
+    kwargs = {threads_arg: nt} if threads_arg else {}
+    return lambda: f(*args, **kwargs)
+
+
+def _checked_first_call(call, request: dict, n: int, nt: int) -> None:
+    try:
+        call()
+    except TypeError as exc:
+        arg = request.get("threads_arg")
+        hint = f" (does it take {arg}=?)" if arg else ""
+        raise SpecError(f"{request['function']} refused its arguments at n={n}, "
+                        f"{nt} threads{hint}: {exc}") from None
+    except Exception as exc:
+        raise SpecError(f"{request['function']} raised at n={n}, {nt} threads: "
+                        f"{type(exc).__name__}: {exc}") from None
+
+
+def counts(request: dict) -> dict:
+    """{threads: [[counts at n1, counts at n2], ...repeats]} from the
+    structure interposer (this process must run with it preloaded)."""
+    from gilbench.harness import pinning, structure
+
+    f, make = load_function(request)
+    counter = structure.Counter(request["interposer"])
+    out = {}
+    for nt in request["threads"]:
+        calls = [make_call(f, make_args(make, n), request.get("threads_arg"), nt)
+                 for n in request["count_sizes"]]
+        with pinning.pinned(blas=1, openmp=nt):
+            for n, call in zip(request["count_sizes"], calls, strict=True):
+                _checked_first_call(call, request, n, nt)
+            out[str(nt)] = [[counter.count(call) for call in calls]
+                            for _ in range(request["repeats"])]
+    return out
+
+
+def _batch(call, seconds: float) -> int:
+    from gilbench.harness import measurement
+
+    return max(1, int(seconds / max(measurement.per_call(call, 1), 1e-9)))
+
+
+def _alternate(calls: dict, settings: dict, rounds: int, batch_time: float,
+               max_time: float) -> dict:
+    """{name: [seconds per call, one per round]} of ``calls`` timed in
+    alternation (the order rotated each round), each inside
+    ``pinned(**settings[name])``; at least 3 rounds, stopping after
+    ``max_time`` seconds."""
+    from gilbench.harness import measurement, pinning
+
+    names = list(calls)
+    numbers = {}
+    for name in names:
+        with pinning.pinned(**settings[name]):
+            numbers[name] = _batch(calls[name], batch_time)
+    out = {name: [] for name in names}
+    start = time.perf_counter()
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            with pinning.pinned(**settings[name]):
+                out[name].append(measurement.per_call(calls[name], numbers[name]))
+        if r + 1 >= 3 and time.perf_counter() - start > max_time:
+            break
+    return out
+
+
+def _heartbeat(call, min_time: float = 0.2) -> dict:
+    """The worst gap between the ticks of a Python thread that sleeps 1 ms
+    at a time, while ``call`` runs back to back in this one for
+    ``min_time`` seconds (C3).  A function that holds the GIL keeps the
+    ticker waiting for a whole call, or for CPython's switch interval
+    between short calls; one that releases it lets the ticker in within
+    about its 1 ms sleep."""
+    ticks, stop = [], threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    t = threading.Thread(target=ticker, daemon=True)
+    t.start()
+    time.sleep(0.01)
+    start = time.perf_counter()
+    calls, durations = 0, []
+    while calls < 3 or time.perf_counter() - start < min_time:
+        t0 = time.perf_counter()
+        call()
+        durations.append(time.perf_counter() - t0)
+        calls += 1
+    end = time.perf_counter()
+    stop.set()
+    t.join()
+    inside = [x for x in ticks if start <= x <= end]
+    marks = [start, *inside, end]
+    gap = max(b - a for a, b in zip(marks, marks[1:], strict=False))
+    return {"worst_gap_s": gap, "call_s": max(durations), "calls": calls,
+            "switch_interval_s": sys.getswitchinterval()}
+
+
+def times(request: dict) -> dict:
+    """Per size: each thread count's seconds per call over the rounds, per
+    sweep; at the largest size, the heartbeat gap and (where a BLAS is
+    loaded) BLAS pinned to 1 against BLAS at the usable CPUs."""
+    from gilbench.harness import pinning
+
+    f, make = load_function(request)
+    threads, arg = request["threads"], request.get("threads_arg")
+    omp = bool(pinning.openmp_info())
+    settings = {str(nt): {"blas": 1, "openmp": None if arg or not omp else nt}
+                for nt in threads}
+    sweeps = []
+    for _ in range(request["sweeps"]):
+        sweep = {}
+        for n in request["sizes"]:
+            args = make_args(make, n)
+            calls = {str(nt): make_call(f, args, arg, nt) for nt in threads}
+            for nt in threads:
+                with pinning.pinned(**settings[str(nt)]):
+                    _checked_first_call(calls[str(nt)], request, n, nt)
+            sweep[str(n)] = _alternate(calls, settings, request["rounds"],
+                                       request["batch_time"], request["max_time"])
+        sweeps.append(sweep)
+    largest, top = request["sizes"][-1], threads[-1]
+    args = make_args(make, largest)
+    with pinning.pinned(**settings[str(threads[0])]):
+        beat = _heartbeat(make_call(f, args, arg, threads[0]))
+    out = {"sweeps": sweeps, "heartbeat": beat, "openmp": pinning.openmp_info(),
+           "blas": pinning.blas_info(), "threads_by": "argument" if arg else
+           ("openmp" if omp else None)}
+    cpus = request["cpus"]
+    if pinning.blas_info() and cpus > 1:
+        call = make_call(f, args, arg, top)
+        openmp = settings[str(top)]["openmp"]
+        out["blas_compare"] = _alternate(
+            {"pinned": call, "free": call},
+            {"pinned": {"blas": 1, "openmp": openmp}, "free": {"blas": cpus, "openmp": openmp}},
+            request["rounds"], request["batch_time"], request["max_time"])
+    return out
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    what, request = argv[0], json.loads(argv[1])
+    try:
+        answer = {"counts": counts, "times": times}[what](request)
+    except SpecError as exc:
+        answer = {"error": str(exc)}
+    except Exception as exc:  # the user's function failed in a later call
+        answer = {"error": f"{request['function']} failed while measured: "
+                           f"{type(exc).__name__}: {exc}"}
+    print("\n" + json.dumps(answer))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""``gilbench advise MODULE:FUNCTION [--args MODULE:FACTORY] [--threads-arg NAME]``:
+measure a compiled function of your own the way the suite measures the
+article's claims -- exact GIL and OpenMP counts, times over problem sizes at
+1 thread and at the usable CPUs, a Python thread's heartbeat, BLAS pinned
+against free -- and say what each claim means for it on this machine.  See
+:mod:`gilbench.advise`."""
+
+from __future__ import annotations
+
+import sys
+
+from gilbench import advise
+from gilbench.commands import common_args
+
+NAME = "advise"
+HELP = "measure your own compiled function and say what the article's claims mean for it here"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("function", metavar="MODULE:FUNCTION",
+                        help="the function to advise on (importable from here)")
+    parser.add_argument("--args", default=None, metavar="MODULE:FACTORY",
+                        help="make(n) -> the positional arguments for a problem of n elements "
+                        "(default: one float64 array of n elements)")
+    parser.add_argument("--threads-arg", default=None, metavar="NAME",
+                        help="the keyword that takes the function's thread count (default: "
+                        "OpenMP's limit for the calling thread, set with threadpoolctl)")
+    parser.add_argument("--sizes", type=common_args.positive_int, nargs="+", default=None,
+                        metavar="N", help="problem sizes (default: 100 to 1e6, decades)")
+    parser.add_argument("--quick", action="store_true",
+                        help="two sizes, two sweeps: under a minute, marked as such")
+    parser.add_argument("--timeout", type=float, default=300,
+                        help="seconds before a function that does not return is stopped "
+                        "(default 300)")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+
+def run(args) -> int:
+    spec = advise.Spec(args.function, args.args, args.threads_arg)
+    shown = sys.stderr.isatty()
+    result = advise.advise(spec, sizes=args.sizes, quick=args.quick, timeout=args.timeout,
+                           progress=(lambda m: print(f"gilbench advise: {m} ...",
+                                                     file=sys.stderr, flush=True))
+                           if shown else None)
+    out = {"text": advise.to_text, "json": advise.to_json,
+           "markdown": advise.to_markdown}[args.format](result)
+    sys.stdout.write(out)
+    return 0

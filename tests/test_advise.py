@@ -1,0 +1,152 @@
+"""``gilbench advise``, for real: the installed command on the suite's own
+kernels (whose GIL and OpenMP structure is known from their source) and on
+functions written here to misbehave.  The exact counts are asserted; the
+times only for their shape, never for their speed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from benchmarks.harness import structure
+from benchmarks.harness.threads import usable_cpus
+from gilbench import advise
+
+from helpers import require
+
+C1 = "gilbench.kernels.c1_gil_held"
+C7 = "gilbench.kernels.c7_prange_overhead"
+X_OUT = "gilbench.advise_specs:x_out"
+SIZES = [1000, 3000]
+
+
+def _counts_here():
+    require("the structure counts", structure.unavailable_reason(),
+            "a C compiler (gcc) builds the interposer")
+
+
+def _cli(*args, cwd=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "gilbench", "advise", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _finding(a, claim, topic):
+    (f,) = [f for f in a.findings if f.claim == claim and f.topic == topic]
+    return f
+
+
+def test_a_gil_round_trip_per_element_is_advised_and_the_noexcept_twin_is_not():
+    """C1's ``void ... except *`` poly takes the GIL back once per element
+    to check for an exception; its ``noexcept`` twin never does (the
+    kernels' source).  Exact, at 1 thread."""
+    _counts_here()
+    bad = advise.advise(advise.Spec(f"{C1}:poly_except", X_OUT), sizes=SIZES, quick=True)
+    good = advise.advise(advise.Spec(f"{C1}:poly_noexcept", X_OUT), sizes=SIZES, quick=True)
+    per = bad.counts["1"]["per_element"]
+    assert per["gil_ensures"] + per["gil_restores"] == 1.0
+    f = _finding(bad, "C1", "GIL per element")
+    assert f.status == "advice" and "noexcept" in f.text
+    per = good.counts["1"]["per_element"]
+    assert per["gil_ensures"] + per["gil_restores"] == 0.0
+    assert _finding(good, "C1", "GIL per element").status == "fine"
+    # Neither enters an OpenMP region: the thread sweep is skipped, and says why.
+    for a in (bad, good):
+        assert a.threads == [1]
+        assert "not a prange" in _finding(a, "C7", "crossover").text
+
+
+@pytest.mark.skipif(usable_cpus() < 2, reason="a team of 2 needs 2 usable CPUs")
+def test_a_prange_reports_one_region_of_the_usable_cpus_and_a_sweep_at_both():
+    _counts_here()
+    a = advise.advise(advise.Spec(f"{C7}:sumsq_prange", threads_arg="num_threads"),
+                      sizes=SIZES, quick=True)
+    top = str(usable_cpus())
+    assert a.counts[top]["per_call"]["regions"] == 1
+    assert a.counts[top]["per_call"]["team_members"] == usable_cpus()
+    assert a.threads == [1, usable_cpus()]
+    for n in SIZES:
+        row = a.sweep[n]
+        assert set(row["seconds"]) == {"1", top} and all(v > 0 for v in row["seconds"].values())
+        assert row["ratio"] > 0 and row["ratio_spread"] >= 0
+    cross = a.crossover
+    assert len(cross["sweeps"]) == advise.QUICK[0]
+    if cross["status"] in ("threshold", "bound"):
+        # The largest of the sweeps' crossovers, so that it holds in each.
+        assert cross["at"] == max(cross["sweeps"])
+    assert cross.get("quick") is True
+
+
+@pytest.mark.skipif(usable_cpus() < 2, reason="asking for 2 threads needs 2 usable CPUs")
+def test_a_thread_count_the_function_ignores_is_named():
+    """Without ``--threads-arg`` the threads are OpenMP's limit; a kernel
+    that takes its count as an argument (default 1) ignores it, and the
+    counts show the team of 1."""
+    _counts_here()
+    a = advise.advise(advise.Spec(f"{C7}:sumsq_prange"), sizes=SIZES, quick=True)
+    f = [f for f in a.findings if f.claim == "C7" and f.topic == "OpenMP"]
+    assert any(x.status == "advice" and "--threads-arg" in x.text for x in f), f
+
+
+def test_the_command_prints_json_with_every_finding_and_its_numbers():
+    r = _cli(f"{C1}:sumsq_noexcept", "--quick", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["quick"] is True and data["spec"]["function"] == f"{C1}:sumsq_noexcept"
+    assert {f["claim"] for f in data["findings"]} >= {"C3", "C7", "C9"}
+    assert all(f["status"] in ("advice", "fine", "inconclusive", "not measured")
+               for f in data["findings"])
+
+
+BAD = {
+    "misbehave.py": """
+        import time
+        import numpy as np
+
+        def raises(x):
+            raise ArithmeticError("no such luck")
+
+        def forever(x):
+            while True:
+                time.sleep(0.01)
+
+        def wrong_size(n):
+            return (np.ones(3),)
+
+        def fine(x):
+            return float(x.sum())
+    """,
+}
+
+
+@pytest.mark.parametrize("args, says", [
+    (["nosuch_module_here:f"], "cannot import nosuch_module_here"),
+    (["numpy:no_such_function"], "numpy has no no_such_function"),
+    (["numpy"], "must be MODULE:NAME"),
+    (["misbehave:raises"], "raised at n=100"),
+    (["misbehave:fine", "--args", "misbehave:wrong_size"], "nothing of 100 elements"),
+    ([f"{C7}:sumsq_prange", "--threads-arg", "not_a_keyword"], "refused its arguments"),
+    (["misbehave:fine", "--threads-arg", "2x"], "threads_arg must be a keyword name"),
+    (["misbehave:fine", "--sizes", "100"], "at least two integers"),
+    (["misbehave:forever", "--timeout", "5"], "did not return within the time limit (5 s)"),
+])
+def test_bad_input_is_one_line_and_exit_2_with_nothing_written(tmp_path, args, says):
+    for name, text in BAD.items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    r = _cli(*args, "--sizes", "100", "1000", cwd=tmp_path, timeout=120) \
+        if "--sizes" not in args else _cli(*args, cwd=tmp_path, timeout=120)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gilbench advise: "), r.stderr
+    assert says in lines[0], lines[0]
+
+
+def test_a_spec_of_the_wrong_type_is_a_type_error():
+    with pytest.raises(TypeError, match="Spec"):
+        advise.advise("numpy:sqrt")
+    with pytest.raises(ValueError, match="timeout"):
+        advise.advise(advise.Spec("numpy:sqrt"), timeout=0)
