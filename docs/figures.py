@@ -1403,6 +1403,73 @@ def fleet_scale(machine="vm") -> str:
     return "\n".join(lines) + "\n"
 
 
+ADVISE = ROOT / "docs" / "data" / "advise"
+
+
+def _advised(machine: str) -> dict:
+    """{example: its record} of docs/experiments/advise_examples.py."""
+    out = {}
+    for path in sorted((ADVISE / machine).glob("*.json")):
+        rec = json.loads(path.read_text())
+        if rec["exit"] != 0:
+            raise ValueError(f"{path.relative_to(ROOT)}: gilbench advise exited {rec['exit']}")
+        out[path.stem] = rec
+    return out
+
+
+def advise_examples(machine="vm") -> str:
+    """``gilbench advise`` on the worked examples: each one's command, wall
+    time and what it advised (README)."""
+    lines = ["| command | wall time | advice, and a BLAS effect (claim: finding) |",
+             "|---|---|---|"]
+    for name, rec in _advised(machine).items():
+        if name in ("c7-sumsq-run2", "c7-sumsq-run3", "c7-sumsq-quick", "c1-sumsq-noexcept"):
+            continue   # docs/advise.md's figure advise-agrees has them
+        a = rec["advice"]
+        said = [f"{f['claim']}: {f['text'].split(':')[0]}" if f["claim"] != "C7" else
+                f"{f['claim']}: {f['text'].split(' (every')[0]}"
+                for f in a["findings"] if f["status"] == "advice"
+                or (f["claim"] == "C9" and f["status"] == "fine")]
+        cmd = " ".join(x for x in rec["command"] if x not in ("--format", "json"))
+        lines.append(f"| `{cmd}` | {rec['wall_s']:.1f} s | "
+                     + ("; ".join(said) or "nothing to change") + " |")
+    lines += ["", f"`{machine}` ({a['cpus']} usable CPUs): `python docs/experiments/"
+              f"advise_examples.py --machine {machine}`, raw JSON in "
+              f"docs/data/advise/{machine}/."]
+    return "\n".join(lines) + "\n"
+
+
+def advise_agrees(machine="vm") -> str:
+    """What advise measured on two of the suite's kernels beside what the
+    suite measured of the same kernels (docs/advise.md): C1's GIL
+    acquisitions per element, C7's crossover of the prange sum of squares."""
+    got = _advised(machine)
+    run = [r for r in _runs() if r.machine == machine][-1]
+    struct = "bench_c1_gil_held.TrackC1Structure.track_c1_structure"
+    lines = ["| what | gilbench advise | the suite |", "|---|---|---|"]
+    for variant in ("except", "noexcept"):
+        per = got[f"c1-sumsq-{variant}"]["advice"]["counts"]["1"]["per_element"]
+        theirs = run.points[f"{struct}('gil_acquisitions_per_element', '{variant}')"].value
+        lines.append(f"| C1 sum of squares, `{variant}`: GIL acquisitions per element (exact) "
+                     f"| {per['gil_ensures']:g} | {theirs:g} (`TrackC1Structure`) |")
+    cross = "bench_c7_prange_overhead.TrackC7Crossover.track_c7_crossover('sumsq', 2)"
+    runs = [got[n]["advice"]["crossover"] for n in sorted(got) if n.startswith("c7-sumsq-run")]
+    sweeps = [s for c in runs for s in c["sweeps"]]
+    said = sorted({c.get("at") for c in runs}, key=lambda x: (x is None, x))
+    lines.append("| C7 sum of squares, 2 threads: crossover (elements) | "
+                 f"{', '.join(map(str, said))} in {len(runs)} runs (sweeps: "
+                 f"{min(sweeps):g}-{max(sweeps):g}, "
+                 f"{len(sweeps)} sweeps) | {run.points[cross].value:g} "
+                 f"(`TrackC7Crossover`, commit `{run.commit[:8]}`) |")
+    walls = [r["wall_s"] for n, r in got.items() if not n.endswith("quick")]
+    quick = [r["wall_s"] for n, r in got.items() if n.endswith("quick")]
+    lines += ["", f"advise compares the function at 2 threads with itself at 1; the suite "
+              "compares the prange with a sequential loop; both on a grid of decades. Wall time "
+              f"per example: {min(walls):.1f}-{max(walls):.1f} s"
+              + (f", `--quick` {max(quick):.1f} s" if quick else "") + "."]
+    return "\n".join(lines) + "\n"
+
+
 FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
            "gate-calibration": gate_calibration, "gate-reach": gate_reach,
            "gate-coverage": gate_coverage, "gate-rounds": gate_rounds,
@@ -1415,7 +1482,8 @@ FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate
            "main-job-summary": main_job_summary, "main-job-plan": main_job_plan,
            "main-job-spread": main_job_spread, "runtime-record": runtime_record,
            "gate-from-checkout": gate_from_checkout, "history": history,
-           "bisect": bisect, "fleet-cost": fleet_cost, "fleet-scale": fleet_scale}
+           "bisect": bisect, "fleet-cost": fleet_cost, "fleet-scale": fleet_scale,
+           "advise-examples": advise_examples, "advise-agrees": advise_agrees}
 
 
 def render(text: str) -> str:

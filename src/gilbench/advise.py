@@ -251,18 +251,28 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
                                nums))
         else:
             out.append(Finding("C1", "GIL per element", "fine",
-                               f"no GIL round trip per element (exact: {back:g} per element)",
+                               f"no GIL round trip per element (exact: {back:.3g} per element)",
                                nums))
+        n1, n2 = sizes[0], sizes[1]
         saves = one["per_call"]["gil_saves"]
-        out.append(Finding("C3", "GIL released", "fine" if saves else "advice" if
-                           beat["call_s"] >= HEARTBEAT_MIN_CALL else "fine",
-                           (f"releases the GIL ({saves} releases a call at "
-                            f"n = {sizes[0]:g}, exact): other Python threads can run "
-                            "while it runs") if saves else
-                           ("holds the GIL for the whole call. That costs nothing single-"
-                            "threaded (C2); release it (`with nogil`) only if other Python "
-                            "threads must run meanwhile (C3)"),
-                           {"gil_saves per call": saves}))
+        saves2 = round(saves + one["per_element"]["gil_saves"] * (n2 - n1))
+        nums = {f"gil_saves per call at n = {n1:g}": saves,
+                f"gil_saves per call at n = {n2:g}": saves2}
+        if saves:
+            out.append(Finding("C3", "GIL released", "fine",
+                               f"releases the GIL ({saves} releases a call at n = {n1:g}, "
+                               "exact): other Python threads can run while it runs", nums))
+        elif saves2:
+            out.append(Finding("C3", "GIL released", "fine",
+                               f"holds the GIL at n = {n1:g} and releases it at n = {n2:g} "
+                               "(exact): it decides by size, as NumPy's loops do", nums))
+        else:
+            out.append(Finding("C3", "GIL released",
+                               "advice" if beat["call_s"] >= HEARTBEAT_MIN_CALL else "fine",
+                               "holds the GIL for the whole call (exact: no release at "
+                               f"n = {n1:g} or {n2:g}). That costs nothing single-threaded "
+                               "(C2); release it (`with nogil`) only if other Python threads "
+                               "must run meanwhile (C3)", nums))
         if top > 1:
             many = counts[str(top)]["per_call"]
             regions, members = many["regions"], many["team_members"]
