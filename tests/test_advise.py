@@ -5,7 +5,9 @@ times only for their shape, never for their speed."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -150,3 +152,29 @@ def test_a_spec_of_the_wrong_type_is_a_type_error():
         advise.advise("numpy:sqrt")
     with pytest.raises(ValueError, match="timeout"):
         advise.advise(advise.Spec("numpy:sqrt"), timeout=0)
+
+
+def test_the_page_is_one_file_that_a_real_browser_shows_whole(tmp_path):
+    """``--html``: the page opens in Chromium with no network (every host but
+    127.0.0.1 unresolvable), lists every finding and the sweep, and its plot
+    is inline; a screenshot is kept for a person to look at."""
+    import chromium
+
+    page = tmp_path / "site" / "advice.html"
+    r = _cli(f"{C7}:sumsq_prange", "--threads-arg", "num_threads", "--quick", "--format",
+             "json", "--html", str(page))
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    text = page.read_text()
+    assert "http://" not in text and "https://" not in text   # nothing to fetch
+    with chromium.serve(page.parent) as (url, log):
+        dom = chromium.dump_dom(url + page.name, tmp_path / "profile")
+        chromium.screenshot(url + page.name, chromium.ARTIFACTS / "advise-page.png",
+                            tmp_path / "profile", size=(1280, 1300))
+    assert dom.count("<tr>") >= len(data["findings"]) + len(data["sizes"]) + 2
+    for f in data["findings"]:
+        assert html.escape(f["text"], quote=False) in dom
+    assert "data:image/png;base64," in dom
+    # The browser asks for its own favicon; the page asks for nothing.
+    asked = {m.group(1) for m in map(re.compile(r'"GET (\S+) ').search, log) if m}
+    assert asked <= {"/advice.html", "/favicon.ico"}, log

@@ -54,6 +54,7 @@ from gilbench.harness import measurement, runtime, structure
 from gilbench.harness.threads import usable_cpus
 
 __all__ = ["Spec", "Finding", "Advice", "advise", "to_text", "to_markdown", "to_json",
+           "header", "sweep_rows",
            "DEFAULT_SIZES", "QUICK_SIZES"]
 
 #: Problem sizes of a full run and of ``--quick``.
@@ -324,11 +325,25 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
     gap, call, switch = beat["worst_gap_s"], beat["call_s"], beat["switch_interval_s"]
     nums = {"worst gap (ms)": round(gap * 1e3, 3), "longest call (ms)": round(call * 1e3, 3),
             "switch interval (ms)": round(switch * 1e3, 3)}
-    if gap >= HELD * max(call, switch):
+    released = None
+    if "unavailable" not in counts:
+        one = counts[str(threads[0])]
+        released = one["per_call"]["gil_saves"] + one["per_element"]["gil_saves"] * (
+            sizes[-1] - sizes[0]) > 0
+    if gap >= HELD * max(call, switch) and released:
+        out.append(Finding("C4", "heartbeat", "fine",
+                           f"it releases the GIL in every call (exact), yet another Python "
+                           f"thread waited {gap * 1e3:.1f} ms while it ran back to back "
+                           f"({call * 1e3:.2f} ms a call at n = {sizes[-1]:g}): the caller "
+                           "takes the GIL back before a waiting thread wakes, the starved "
+                           "window C4 measures; release for longer stretches if others must "
+                           "run meanwhile", nums))
+    elif gap >= HELD * max(call, switch):
         out.append(Finding("C3", "heartbeat", "advice" if call >= HEARTBEAT_MIN_CALL else "fine",
                            f"another Python thread waited {gap * 1e3:.1f} ms while it ran "
                            f"back to back ({call * 1e3:.2f} ms a call at n = {sizes[-1]:g}): "
-                           "it holds the GIL" + (
+                           ("it holds the GIL" if released is False else "it holds the GIL, "
+                            "or releases it too briefly for a waiting thread (C4)") + (
                                "; `with nogil` around its loop lets other threads run (C3)"
                                if call >= HEARTBEAT_MIN_CALL else
                                ", for calls too short for other threads to notice (C2, C3)"),
@@ -441,7 +456,7 @@ def to_json(a: Advice) -> str:
     return json.dumps(data, indent=1, default=str)
 
 
-def _sweep_rows(a: Advice) -> tuple[list, list]:
+def sweep_rows(a: Advice) -> tuple[list, list]:
     """(column heads, rows) of the sweep: a serial function's has one
     thread count."""
     one, top = str(a.threads[0]), str(a.threads[-1])
@@ -459,7 +474,7 @@ def _sweep_rows(a: Advice) -> tuple[list, list]:
     return heads, rows
 
 
-def _header(a: Advice) -> str:
+def header(a: Advice) -> str:
     mark = " QUICK (fewer sizes and sweeps: a threshold it could not bracket is not given)" \
         if a.quick else ""
     return (f"gilbench advise {a.spec.function} on {a.cpus} usable CPUs, "
@@ -467,9 +482,9 @@ def _header(a: Advice) -> str:
 
 
 def to_text(a: Advice) -> str:
-    heads, rows = _sweep_rows(a)
+    heads, rows = sweep_rows(a)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
-    lines = [_header(a), "", "  ".join(h.rjust(w) for h, w in zip(heads, widths, strict=True))]
+    lines = [header(a), "", "  ".join(h.rjust(w) for h, w in zip(heads, widths, strict=True))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.append("")
     for f in a.findings:
@@ -478,8 +493,8 @@ def to_text(a: Advice) -> str:
 
 
 def to_markdown(a: Advice) -> str:
-    heads, rows = _sweep_rows(a)
-    lines = [f"## {_header(a)}", "", "| " + " | ".join(heads) + " |",
+    heads, rows = sweep_rows(a)
+    lines = [f"## {header(a)}", "", "| " + " | ".join(heads) + " |",
              "|" + "---|" * len(heads)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     lines += ["", "| claim | topic | status | finding |", "|---|---|---|---|"]

@@ -422,7 +422,8 @@ def to_json(results) -> str:
     }, indent=1)
 
 
-_CSS = """
+#: The pages' style sheet, inline (the claims page and gilbench advise's).
+STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em}
 th{background:#f4f4f4;text-align:left}.holds{background:#d9f2d9}.fails{background:#f8d0d0}
@@ -476,7 +477,7 @@ def _machines_section(runs: list[Run], notes) -> list[str]:
     late = stale(runs)
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
              "<title>gilbench: claims per machine, Python build and Cython release</title>",
-             f"<style>{_CSS}</style></head><body>",
+             f"<style>{STYLE}</style></head><body>",
              "<h1>gilbench: the claims of &ldquo;You probably don&rsquo;t need to release the "
              "GIL&rdquo;, judged per machine, Python build and Cython release</h1>",
              "<p>Each verdict is computed from asv's results by the rule shown with the claim. "

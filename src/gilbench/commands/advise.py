@@ -33,6 +33,8 @@ def add_arguments(parser) -> None:
                         help="seconds before a function that does not return is stopped "
                         "(default 300)")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.add_argument("--html", default=None, metavar="FILE",
+                        help="also write the advice as one self-contained HTML page")
 
 
 def run(args) -> int:
@@ -44,5 +46,10 @@ def run(args) -> int:
                            if shown else None)
     out = {"text": advise.to_text, "json": advise.to_json,
            "markdown": advise.to_markdown}[args.format](result)
+    if args.html:
+        from gilbench import advise_page
+
+        print(f"gilbench advise: page {advise_page.write_html(result, args.html)}",
+              file=sys.stderr)
     sys.stdout.write(out)
     return 0
