@@ -53,7 +53,7 @@ from dataclasses import asdict, dataclass, field
 from gilbench.harness import measurement, runtime, structure
 from gilbench.harness.threads import usable_cpus
 
-__all__ = ["Spec", "Finding", "Advice", "advise", "to_text", "to_markdown", "to_json",
+__all__ = ["Spec", "Finding", "Advice", "advise", "count", "to_text", "to_markdown", "to_json",
            "header", "sweep_rows",
            "DEFAULT_SIZES", "QUICK_SIZES"]
 
@@ -152,6 +152,30 @@ def _run(what: str, request: dict, env: dict, deadline: float, python: str) -> d
     if "error" in answer:
         raise ValueError(answer["error"])
     return answer
+
+
+def _counts(request: dict, env: dict, deadline: float, python: str) -> dict:
+    """{threads: structure.exact(...)} of the request's function, from a
+    process with the structure interposer preloaded."""
+    raw = _run("counts", {**request, "interposer": str(structure.interposer())},
+               dict(env, LD_PRELOAD=str(structure.interposer())), deadline, python)
+    return {nt: structure.exact(f"{request['function']} at {nt} threads", seen,
+                                request["count_sizes"]) for nt, seen in raw.items()}
+
+
+def count(spec: Spec, threads, sizes=structure.SIZES, timeout: float = 600) -> dict:
+    """The exact counts alone (:func:`advise`'s first part): {threads (str):
+    {"per_call": {...}, "per_element": {...}}} at ``sizes`` (two, the
+    smaller first), each thread count in ``threads``.  What
+    :mod:`gilbench.asv_track` records in a user's own asv suite.
+    :class:`gilbench.harness.structure.Unavailable` where the counts cannot
+    be taken; ValueError for a spec that cannot be called."""
+    if not isinstance(spec, Spec):
+        raise TypeError(f"spec must be a gilbench.advise.Spec, got {type(spec).__name__}")
+    structure.interposer()   # Unavailable, with its reason, before any process starts
+    request = {**asdict(spec), "threads": list(threads), "count_sizes": list(sizes),
+               "repeats": structure.REPEATS, "timeout": timeout}
+    return _counts(request, _environ(), time.monotonic() + timeout, sys.executable)
 
 
 def _environ() -> dict:
@@ -413,10 +437,7 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
         counts = {"unavailable": why}
     else:
         say("counting GIL transitions and OpenMP regions (exact)")
-        raw = _run("counts", {**request, "interposer": str(structure.interposer())},
-                   dict(env, LD_PRELOAD=str(structure.interposer())), deadline, python)
-        counts = {nt: structure.exact(f"{spec.function} at {nt} threads", seen, sizes[:2])
-                  for nt, seen in raw.items()}
+        counts = _counts(request, env, deadline, python)
     serial = None
     if threads[-1] > 1 and "unavailable" not in counts and not spec.threads_arg \
             and not counts[str(threads[-1])]["per_call"]["regions"]:

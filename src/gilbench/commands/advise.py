@@ -35,10 +35,41 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     parser.add_argument("--html", default=None, metavar="FILE",
                         help="also write the advice as one self-contained HTML page")
+    parser.add_argument("--asv-benchmark", default=None, metavar="FILE",
+                        help="measure nothing: write an asv benchmark module that tracks the "
+                        "function's exact counts and times in your own asv suite (--sizes: "
+                        "its sizes, the first two also the counts')")
+
+
+def _write_benchmark(spec, args) -> int:
+    from pathlib import Path
+
+    from gilbench import asv_track
+
+    path = Path(args.asv_benchmark)
+    if path.exists():
+        raise ValueError(f"{path} exists: not overwritten")
+    if path.suffix != ".py":
+        raise ValueError(f"{path} is not a .py file: asv discovers benchmarks in modules")
+    command = " ".join(["gilbench advise", args.function,
+                        *(["--args", args.args] if args.args else []),
+                        *(["--threads-arg", args.threads_arg] if args.threads_arg else []),
+                        *(["--sizes", *map(str, args.sizes)] if args.sizes else []),
+                        "--asv-benchmark", path.name])
+    sizes = sorted(set(args.sizes)) if args.sizes else None
+    text = asv_track.module_source(spec, sizes, sizes[:2] if sizes and len(sizes) > 1 else None,
+                                   command)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"gilbench advise: wrote {path}; `asv run` tracks {args.function} from there",
+          file=sys.stderr)
+    return 0
 
 
 def run(args) -> int:
     spec = advise.Spec(args.function, args.args, args.threads_arg)
+    if args.asv_benchmark:
+        return _write_benchmark(spec, args)
     shown = sys.stderr.isatty()
     result = advise.advise(spec, sizes=args.sizes, quick=args.quick, timeout=args.timeout,
                            progress=(lambda m: print(f"gilbench advise: {m} ...",
