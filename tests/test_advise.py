@@ -93,10 +93,17 @@ def test_a_thread_count_the_function_ignores_is_named():
     assert any(x.status == "advice" and "--threads-arg" in x.text for x in f), f
 
 
-def test_the_command_prints_json_with_every_finding_and_its_numbers():
+def test_the_command_prints_json_with_every_finding_and_its_numbers(monkeypatch):
+    """... and what it ran under: the suite's runtime record, read in the
+    timing process, and the caller's thread variables it cleared."""
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
     r = _cli(f"{C1}:sumsq_noexcept", "--quick", "--format", "json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
+    assert data["runtime"]["cleared"] == ["OMP_WAIT_POLICY"]
+    record = data["runtime"]["record"]
+    assert record["env OMP_WAIT_POLICY"] == "unset"   # cleared before the measuring process
+    assert record["cpus usable"] == f"{usable_cpus():g}"
     assert data["quick"] is True and data["spec"]["function"] == f"{C1}:sumsq_noexcept"
     assert {f["claim"] for f in data["findings"]} >= {"C3", "C7", "C9"}
     assert all(f["status"] in ("advice", "fine", "inconclusive", "not measured")
@@ -174,7 +181,7 @@ def test_the_page_is_one_file_that_a_real_browser_shows_whole(tmp_path):
     assert dom.count("<tr>") >= len(data["findings"]) + len(data["sizes"]) + 2
     for f in data["findings"]:
         assert html.escape(f["text"], quote=False) in dom
-    assert "data:image/png;base64," in dom
+    assert "data:image/png;base64," in dom and "runtime-record" in dom
     # The browser asks for its own favicon; the page asks for nothing.
     asked = {m.group(1) for m in map(re.compile(r'"GET (\S+) ').search, log) if m}
     assert asked <= {"/advice.html", "/favicon.ico"}, log

@@ -179,7 +179,7 @@ def count(spec: Spec, threads, sizes=structure.SIZES, timeout: float = 600) -> d
 
 
 def _environ() -> dict:
-    env, found, kept = runtime.controlled_environ()
+    env, _, _ = runtime.controlled_environ()
     env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), *filter(None, [env.get("PYTHONPATH")])])
     return env
 
@@ -391,8 +391,9 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
                                {"free / pinned": r, "spread": s}))
         elif r * (1 + s) < 1 and r < 1 - MIN_EFFECT:
             out.append(Finding("C9", "BLAS", "fine",
-                               f"BLAS threads left free are {1 / r:.2f}x faster here: its "
-                               "BLAS work gains from them", {"free / pinned": r, "spread": s}))
+                               f"BLAS threads left free are {1 / r:.2f}x faster here "
+                               f"(free / pinned {r:.3f} +/- {s:.1%}): its BLAS work gains "
+                               "from them", {"free / pinned": r, "spread": s}))
         else:
             out.append(Finding("C9", "BLAS", "inconclusive",
                                f"BLAS free against pinned: {r:.3f} +/- {s:.1%}, no effect "
@@ -463,7 +464,9 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
                   seconds=time.monotonic() - t0, counts=counts, sweep=table, crossover=cross,
                   heartbeat=times["heartbeat"], blas=blas,
                   runtime={"openmp": times["openmp"], "blas": times["blas"],
-                           "threads_by": times["threads_by"]},
+                           "threads_by": times["threads_by"],
+                           "cleared": sorted(runtime.controlled_environ()[1]),
+                           "record": times["record"]},
                   findings=findings)
 
 
@@ -498,8 +501,11 @@ def sweep_rows(a: Advice) -> tuple[list, list]:
 def header(a: Advice) -> str:
     mark = " QUICK (fewer sizes and sweeps: a threshold it could not bracket is not given)" \
         if a.quick else ""
+    cleared = a.runtime.get("cleared") or []
+    said = f"; cleared from the caller: {', '.join(cleared)}" if cleared else ""
     return (f"gilbench advise {a.spec.function} on {a.cpus} usable CPUs, "
-            f"{a.seconds:.0f} s.{mark}")
+            f"{a.seconds:.0f} s{said}; runtime record: "
+            f"{len(a.runtime.get('record') or {})} items.{mark}")
 
 
 def to_text(a: Advice) -> str:

@@ -227,7 +227,13 @@ def times(request: dict) -> dict:
     args = make_args(make, largest)
     with pinning.pinned(**settings[str(threads[0])]):
         beat = _heartbeat(make_call(f, args, arg, threads[0]))
-    out = {"sweeps": sweeps, "heartbeat": beat, "openmp": pinning.openmp_info(),
+    from gilbench.harness import runtime
+
+    # The suite's runtime record, read here, where the times were taken.
+    record = {name: runtime.describe(name, v) if isinstance(v, (int, float)) else v
+              for name, v in runtime.record().items()}
+    out = {"sweeps": sweeps, "heartbeat": beat, "record": record,
+           "openmp": pinning.openmp_info(),
            "blas": pinning.blas_info(), "threads_by": "argument" if arg else
            ("openmp" if omp else None)}
     cpus = request["cpus"]

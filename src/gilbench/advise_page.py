@@ -36,8 +36,8 @@ def plot_png(a: Advice) -> str:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    ax, ax2 = fig.subplots(1, 2)
+    fig = Figure(figsize=(9, 3.6) if len(a.threads) > 1 else (5, 3.6), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2) if len(a.threads) > 1 else (fig.subplots(), None)
     sizes = list(a.sweep)
     for nt in a.threads:
         t = [a.sweep[n]["seconds"][str(nt)] * 1e6 for n in sizes]
@@ -59,10 +59,6 @@ def plot_png(a: Advice) -> str:
                 axis.axvline(a.crossover["at"], color="C2", ls="--",
                              label=f"crossover {a.crossover['at']:g}")
             ax2.legend(frameon=False)
-    else:
-        ax2.set(xticks=[], yticks=[])
-        ax2.text(0.5, 0.5, a.crossover.get("why", "one thread count"), ha="center",
-                 va="center", wrap=True, color="grey", transform=ax2.transAxes)
     ax.legend(frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
@@ -86,12 +82,22 @@ def to_html(a: Advice) -> str:
                      f"<td class='note'>{nums}</td></tr>")
     parts.append("</table><h2>Time over sizes</h2>"
                  f"<img alt='time per call over sizes' src='data:image/png;base64,"
-                 f"{plot_png(a)}'><table id='sweep'><tr>"
+                 f"{plot_png(a)}'>"
+                 + ("" if len(a.threads) > 1 else
+                    f"<p class='note'>One thread count: {e(a.crossover.get('why', ''))}</p>")
+                 + "<table id='sweep'><tr>"
                  + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>")
     parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows]
     parts.append("</table><p class='note'>Medians over every round of every sweep, spread "
                  "half the inter-quartile range; the crossover is given only where every "
-                 "sweep found one (docs/advise.md).</p></body></html>")
+                 "sweep found one (docs/advise.md).</p>")
+    record = a.runtime.get("record") or {}
+    parts.append("<details><summary>Runtime record: what the times ran under "
+                 f"({len(record)} items)</summary><table id='runtime-record'>"
+                 "<tr><th>item</th><th>value</th></tr>"
+                 + "".join(f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>"
+                           for k, v in sorted(record.items()))
+                 + "</table></details></body></html>")
     return "".join(parts)
 
 
