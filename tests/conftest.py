@@ -48,12 +48,14 @@ def valgrind():
 #: made once a session -- the asv environment, builds and calibration that the
 #: gate's and the nightly's tests share; the noise table's calibration (its
 #: own environment); the whole-suite smoke run; the minimal build; the
-#: free-threaded build's asv run; the commit from before the harness move (its
+#: free-threaded build's asv run; the free-threaded virtualenv that
+#: ``gilbench advise --python`` measures through; the commit from before the harness move (its
 #: own environment: a build of other sources in the shared one would make the
 #: next build there start from scratch).  The first match names the group.
 SHARED_FIXTURES = {"asv_env_dir": "asv-env", "gate_calibrated": "asv-env",
                    "calibrated": "calibration", "smoke_run": "smoke",
                    "serial_build": "minimal-build", "ft_run": "free-threaded",
+                   "ft_advise_env": "free-threaded-advise",
                    "old_commit_measured": "old-commit",
                    "first_commit_measured": "first-commit"}
 

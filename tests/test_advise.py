@@ -141,10 +141,18 @@ BAD = {
     (["misbehave:fine", "--threads-arg", "2x"], "threads_arg must be a keyword name"),
     (["misbehave:fine", "--sizes", "100"], "at least two integers"),
     (["misbehave:forever", "--timeout", "5"], "did not return within the time limit (5 s)"),
+    (["misbehave:fine", "--python", "/no/such/python3.13t"], "no such executable"),
+    (["misbehave:fine", "--python", "BARE"], "has no gilbench: install it there"),
+    (["misbehave:fine", "--python", sys.executable, "--asv-benchmark", "b.py"],
+     "not --python"),
 ])
 def test_bad_input_is_one_line_and_exit_2_with_nothing_written(tmp_path, args, says):
     for name, text in BAD.items():
         (tmp_path / name).write_text(textwrap.dedent(text))
+    if "BARE" in args:   # an interpreter without gilbench: a new virtualenv of this one
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")],
+                       check=True)
+        args = [str(tmp_path / "bare" / "bin" / "python") if a == "BARE" else a for a in args]
     r = _cli(*args, "--sizes", "100", "1000", cwd=tmp_path, timeout=120) \
         if "--sizes" not in args else _cli(*args, cwd=tmp_path, timeout=120)
     assert r.returncode == 2, (r.stdout, r.stderr)
@@ -152,6 +160,39 @@ def test_bad_input_is_one_line_and_exit_2_with_nothing_written(tmp_path, args, s
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("gilbench advise: "), r.stderr
     assert says in lines[0], lines[0]
+
+
+def test_on_a_terminal_a_progress_bar_counts_the_steps_and_stdout_stays_clean():
+    """stderr a real terminal (a pty): the bar is redrawn in place, step by
+    step, up to every step done, and cleared; stdout holds only the
+    answer."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "gilbench", "advise", f"{C1}:sumsq_noexcept",
+                             "--quick", "--format", "json"], stdout=subprocess.PIPE,
+                            stderr=follower, text=True)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:        # the terminal's other side closed: the command ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = proc.stdout.read()
+    assert proc.wait(timeout=300) == 0, seen.decode()
+    os.close(leader)
+    json.loads(out)
+    bars = re.findall(r"\[([#.]{24})\] (\d+)/(\d+)", seen.decode())
+    assert len(bars) >= 4 and b"\r" in seen, seen
+    done = [int(d) for _, d, _ in bars]
+    assert done == sorted(done) and done[-1] == int(bars[-1][2])   # to the last step
+    assert bars[-1][0] == "#" * 24
+    assert seen.decode().endswith("\r")                          # and cleared
 
 
 def test_a_spec_of_the_wrong_type_is_a_type_error():

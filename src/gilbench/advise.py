@@ -36,6 +36,13 @@ It measures, each in a fresh process with the controlled runtime
 * **BLAS**: where a BLAS library is loaded, the time at the usable CPUs
   with BLAS pinned to one thread against BLAS at the usable CPUs (C9).
 
+With ``python`` (``--python``), every process runs on that interpreter
+instead, which must have gilbench installed: on a free-threaded build the
+advice says whether the GIL stayed off once the function's module was
+imported (if the import turned it back on, everything measured ran with
+it), and reads the GIL counts as what they are there (a thread state
+attached and detached, not a lock taken).
+
 Each finding names its claim and the numbers it rests on, and reads
 *inconclusive* where the noise does not decide.
 """
@@ -47,6 +54,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -125,40 +133,121 @@ class Advice:
     blas: dict
     runtime: dict
     findings: list
+    #: The interpreter measured on (:func:`gilbench.advise_measure.probe`)
+    #: and ``gil``: whether the GIL was on before and after the function's
+    #: module was imported, and which module the interpreter said turned it on.
+    python: dict = field(default_factory=dict)
+
+    @property
+    def without_gil(self) -> bool:
+        """Measured on a free-threaded build whose GIL stayed off."""
+        return bool(self.python.get("free_threaded")) and \
+            self.python.get("gil", {}).get("after") is False
 
 
 # --------------------------------------------------------------------------
 # Running the measuring processes
 
 
-def _run(what: str, request: dict, env: dict, deadline: float, python: str) -> dict:
+def _run(what: str, request: dict, env: dict, deadline: float, python: str,
+         step=None) -> dict:
+    """The answer of ``advise_measure``'s ``what`` for ``request``, run by
+    ``python``; ``step(label)`` for each step the process reports as it
+    goes (its stderr lines that start with ``advise_measure.STEP``)."""
+    from gilbench import advise_measure
+
     left = deadline - time.monotonic()
     if left <= 0:
         raise ValueError(f"{request['function']} did not finish within the time limit")
+    proc = subprocess.Popen([python, "-m", "gilbench.advise_measure", what,
+                             json.dumps(request)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=os.getcwd())
+    others, out = [], []
+
+    def read_stderr():
+        try:
+            for line in proc.stderr:
+                if line.startswith(advise_measure.STEP):
+                    if step:
+                        step(line[len(advise_measure.STEP):].strip())
+                else:
+                    others.append(line)
+        except (OSError, ValueError):   # closed under it: a stopped process's stragglers
+            pass
+
+    def read_stdout():
+        try:
+            out.append(proc.stdout.read())
+        except (OSError, ValueError):
+            pass
+
+    readers = [threading.Thread(target=read_stderr, daemon=True),
+               threading.Thread(target=read_stdout, daemon=True)]
+    for r in readers:
+        r.start()
     try:
-        r = subprocess.run([python, "-m", "gilbench.advise_measure", what, json.dumps(request)],
-                           env=env, capture_output=True, text=True, timeout=left,
-                           cwd=os.getcwd())
+        proc.wait(timeout=left)
     except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
         raise ValueError(f"{request['function']} did not return within the time limit "
                          f"({request['timeout']:g} s): measuring {what} was stopped") from None
-    lines = r.stdout.strip().splitlines()
+    finally:
+        for r in readers:
+            r.join(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+    lines = "".join(out).strip().splitlines()
     try:
         answer = json.loads(lines[-1])
     except (IndexError, json.JSONDecodeError):
-        tail = (r.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"the measuring process ({what}) exited {r.returncode}: "
+        tail = ("".join(others).strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"the measuring process ({what}) exited {proc.returncode}: "
                            f"{tail}") from None
     if "error" in answer:
         raise ValueError(answer["error"])
     return answer
 
 
-def _counts(request: dict, env: dict, deadline: float, python: str) -> dict:
+def interpreter(python) -> dict:
+    """What ``python`` is (:func:`gilbench.advise_measure.probe`, run
+    there); ValueError, in one line, for a path that is not an interpreter,
+    one without gilbench, or one whose gilbench speaks another protocol."""
+    from gilbench import advise_measure
+
+    if not isinstance(python, (str, os.PathLike)) or not str(python):
+        raise TypeError(f"python must be a path, got {type(python).__name__}")
+    exe = str(python)
+    if not os.path.isfile(exe) or not os.access(exe, os.X_OK):
+        raise ValueError(f"--python {exe}: no such executable")
+    try:
+        r = subprocess.run([exe, "-c", "import gilbench.advise_measure as m, json; "
+                            "print(json.dumps(m.probe()))"], capture_output=True, text=True,
+                           timeout=120, env=_environ())
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ValueError(f"--python {exe} does not run: {exc}") from None
+    if r.returncode != 0:
+        tail = (r.stderr.strip().splitlines() or ["no output"])[-1]
+        if "No module named 'gilbench" in r.stderr:
+            raise ValueError(f"--python {exe} has no gilbench: install it there "
+                             f"({exe} -m pip install gilbench), with your module")
+        raise ValueError(f"--python {exe} cannot run gilbench: {tail}")
+    try:
+        info = json.loads(r.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise ValueError(f"--python {exe}: its gilbench gave no answer") from None
+    if info.get("protocol") != advise_measure.PROTOCOL:
+        raise ValueError(f"--python {exe}: its gilbench speaks advise protocol "
+                         f"{info.get('protocol')}, this one {advise_measure.PROTOCOL}: install "
+                         "the same gilbench in both")
+    return info
+
+
+def _counts(request: dict, env: dict, deadline: float, python: str, step=None) -> dict:
     """{threads: structure.exact(...)} of the request's function, from a
     process with the structure interposer preloaded."""
     raw = _run("counts", {**request, "interposer": str(structure.interposer())},
-               dict(env, LD_PRELOAD=str(structure.interposer())), deadline, python)
+               dict(env, LD_PRELOAD=str(structure.interposer())), deadline, python, step)
     return {nt: structure.exact(f"{request['function']} at {nt} threads", seen,
                                 request["count_sizes"]) for nt, seen in raw.items()}
 
@@ -255,9 +344,37 @@ def _crossover(per_sweep: list, sizes: list, top: int, quick: bool,
     return out
 
 
+def _gil_finding(python: dict, spec: Spec) -> Finding | None:
+    """On a free-threaded build: whether the GIL stayed off once the
+    function's module was imported (None on a GIL build)."""
+    if not python.get("free_threaded"):
+        return None
+    gil, build = python["gil"], python["build"]
+    module = spec.function.partition(":")[0]
+    nums = {"GIL on before the import": gil["before"], "GIL on after it": gil["after"]}
+    if gil["before"]:
+        return Finding("C3", "GIL on import", "not measured",
+                       f"the GIL was on in Python {build} before {module} was imported (NumPy "
+                       "or threadpoolctl turned it on): nothing here ran without it", nums)
+    if gil["after"]:
+        by = gil.get("turned_on_by")
+        named = f" (the interpreter names {by})" if by and by != module else ""
+        return Finding("C3", "GIL on import", "advice",
+                       f"importing {module}{named} turned the GIL back on in Python {build}: "
+                       "everything here ran with it, as on a GIL build. Once the module is "
+                       "safe without the GIL, declare it so (Cython 3.1+: "
+                       "`# cython: freethreading_compatible = True`)", nums)
+    return Finding("C3", "GIL on import", "fine",
+                   f"the GIL stayed off in Python {build} after importing {module}: these "
+                   "measurements ran without it", nums)
+
+
 def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
-              threads: list, sizes: list, threads_by: str | None) -> list[Finding]:
-    out = []
+              threads: list, sizes: list, threads_by: str | None, python: dict | None = None,
+              spec: Spec | None = None) -> list[Finding]:
+    python = python or {}
+    out = [f for f in [_gil_finding(python, spec)] if f]
+    no_gil = bool(python.get("free_threaded")) and python.get("gil", {}).get("after") is False
     top = threads[-1]
     if "unavailable" in counts:
         out.append(Finding("C1", "GIL per element", "not measured",
@@ -267,7 +384,15 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
         back = one["per_element"]["gil_ensures"] + one["per_element"]["gil_restores"]
         nums = {"gil_ensures per element": one["per_element"]["gil_ensures"],
                 "gil_restores per element": one["per_element"]["gil_restores"]}
-        if back >= PER_ELEMENT_GIL:
+        if back >= PER_ELEMENT_GIL and no_gil:
+            out.append(Finding("C1", "GIL per element", "advice",
+                               f"attaches its thread state again {back:.2f} times per element "
+                               "(exact): with the GIL off that takes no lock, yet on a GIL "
+                               "build the same code takes the GIL back as often. An `except *` "
+                               "call or a `with gil` block in the loop: declare the inner "
+                               "function `noexcept` and keep Python objects out of the loop "
+                               "(C1, C5)", nums))
+        elif back >= PER_ELEMENT_GIL:
             out.append(Finding("C1", "GIL per element", "advice",
                                f"takes the GIL back {back:.2f} times per element (exact): an "
                                "`except *` call or a `with gil` block in the loop. Declare the "
@@ -283,14 +408,24 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
         saves2 = round(saves + one["per_element"]["gil_saves"] * (n2 - n1))
         nums = {f"gil_saves per call at n = {n1:g}": saves,
                 f"gil_saves per call at n = {n2:g}": saves2}
+        # Without the GIL a release is a thread state detached (PyEval_SaveThread).
+        release = "detaches its thread state (on a GIL build: releases the GIL)" if no_gil \
+            else "releases the GIL"
         if saves:
             out.append(Finding("C3", "GIL released", "fine",
-                               f"releases the GIL ({saves} releases a call at n = {n1:g}, "
-                               "exact): other Python threads can run while it runs", nums))
+                               f"{release}: {saves} release{'s' if saves != 1 else ''} a call at "
+                               f"n = {n1:g}, "
+                               "exact; other Python threads can run while it runs", nums))
         elif saves2:
             out.append(Finding("C3", "GIL released", "fine",
-                               f"holds the GIL at n = {n1:g} and releases it at n = {n2:g} "
+                               f"{release} at n = {n2:g}, not at n = {n1:g} "
                                "(exact): it decides by size, as NumPy's loops do", nums))
+        elif no_gil:
+            out.append(Finding("C3", "GIL released", "fine",
+                               f"never detaches its thread state (exact: no release at "
+                               f"n = {n1:g} or {n2:g}); with the GIL off, other Python "
+                               "threads run meanwhile all the same, but on a GIL build it "
+                               "would hold the GIL for the whole call (C3)", nums))
         else:
             out.append(Finding("C3", "GIL released",
                                "advice" if beat["call_s"] >= HEARTBEAT_MIN_CALL else "fine",
@@ -409,10 +544,29 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
 # The verb
 
 
+class _Steps:
+    """Steps done out of ``total``, told to ``progress(done, total, label)``
+    as each measuring process reports one."""
+
+    def __init__(self, progress):
+        self.progress, self.done, self.total = progress, 0, 0
+
+    def start(self, label: str) -> None:
+        if self.progress:
+            self.progress(self.done, self.total, label)
+
+    def __call__(self, label: str) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(min(self.done, self.total), self.total, label)
+
+
 def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
            python: str | None = None, progress=None) -> Advice:
     """Measure ``spec``'s function (see the module) within ``timeout``
-    seconds; ValueError for what cannot be measured, in one line."""
+    seconds, on ``python`` (default: this interpreter); ValueError for what
+    cannot be measured, in one line.  ``progress(done, total, label)`` is
+    called as the steps go (the command's progress bar)."""
     if not isinstance(spec, Spec):
         raise TypeError(f"spec must be a gilbench.advise.Spec, got {type(spec).__name__}")
     sizes = sorted(set(QUICK_SIZES if quick else DEFAULT_SIZES) if sizes is None else sizes)
@@ -421,7 +575,7 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
         raise ValueError(f"sizes must be at least two integers >= 1, got {sizes!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
-    say = progress or (lambda _m: None)
+    steps = _Steps(progress)
     cpus = usable_cpus()
     threads = sorted({1, cpus})
     sweeps, rounds, batch, per_size = QUICK if quick else FULL
@@ -429,16 +583,20 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
                "rounds": rounds, "batch_time": batch, "max_time": per_size,
                "count_sizes": sizes[:2], "repeats": structure.REPEATS,
                "timeout": timeout, "cpus": cpus}
-    python = python or sys.executable
     t0 = time.monotonic()
+    if python is not None:
+        interpreter(python)      # one line on what is wrong with it, before measuring
+    python = str(python or sys.executable)
     deadline = t0 + timeout
     env = _environ()
     why = structure.unavailable_reason()
+    times_steps = sweeps * len(sizes) + 2       # advise_measure.times: its step() calls
     if why:
         counts = {"unavailable": why}
     else:
-        say("counting GIL transitions and OpenMP regions (exact)")
-        counts = _counts(request, env, deadline, python)
+        steps.total = len(threads) + times_steps
+        steps.start("counting GIL transitions and OpenMP regions (exact)")
+        counts = _counts(request, env, deadline, python, steps)
     serial = None
     if threads[-1] > 1 and "unavailable" not in counts and not spec.threads_arg \
             and not counts[str(threads[-1])]["per_call"]["regions"]:
@@ -446,9 +604,10 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
         serial = f"enters no OpenMP region at {threads[-1]} threads (exact): not a prange"
         threads = threads[:1]
         request["threads"] = threads
-    say(f"timing {len(sizes)} sizes at {', '.join(map(str, threads))} threads, "
-        f"{sweeps} sweeps")
-    times = _run("times", request, env, deadline, python)
+    steps.total = steps.done + times_steps
+    steps.start(f"timing {len(sizes)} sizes at {', '.join(map(str, threads))} threads, "
+                f"{sweeps} sweeps")
+    times = _run("times", request, env, deadline, python, steps)
     table, sweeps_seen = _sweep_table(times, threads, sizes)
     cross = _crossover(sweeps_seen["per_sweep"], sizes, threads[-1], quick, serial)
     if "blas_compare" in times:
@@ -458,8 +617,9 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
     else:
         blas = {"why": "no BLAS library loaded" if not times["blas"] else
                 "one usable CPU: BLAS has no threads to spare"}
+    measured_on = {**times["python"], "gil": times["gil"]}
     findings = _findings(counts, table, cross, times["heartbeat"], blas, threads, sizes,
-                         times["threads_by"])
+                         times["threads_by"], measured_on, spec)
     return Advice(spec=spec, cpus=cpus, threads=threads, sizes=sizes, quick=quick,
                   seconds=time.monotonic() - t0, counts=counts, sweep=table, crossover=cross,
                   heartbeat=times["heartbeat"], blas=blas,
@@ -467,7 +627,7 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
                            "threads_by": times["threads_by"],
                            "cleared": sorted(runtime.controlled_environ()[1]),
                            "record": times["record"]},
-                  findings=findings)
+                  findings=findings, python=measured_on)
 
 
 # --------------------------------------------------------------------------
@@ -503,7 +663,11 @@ def header(a: Advice) -> str:
         if a.quick else ""
     cleared = a.runtime.get("cleared") or []
     said = f"; cleared from the caller: {', '.join(cleared)}" if cleared else ""
-    return (f"gilbench advise {a.spec.function} on {a.cpus} usable CPUs, "
+    py = a.python
+    on = f"Python {py['build']}" if py.get("build") else "Python"
+    if py.get("free_threaded") and "gil" in py:
+        on += " (GIL off)" if a.without_gil else " (GIL on)"
+    return (f"gilbench advise {a.spec.function} on {a.cpus} usable CPUs, {on}, "
             f"{a.seconds:.0f} s{said}; runtime record: "
             f"{len(a.runtime.get('record') or {})} items.{mark}")
 

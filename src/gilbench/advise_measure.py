@@ -9,6 +9,14 @@ read one JSON request from ``argv[1]`` and print one JSON answer as their last
 line of output; what goes wrong in the user's code comes back as
 ``{"error": one line}``, never as a traceback the caller must parse.
 
+The interpreter need not be the caller's: ``gilbench advise --python``
+starts these processes with another one (a free-threaded build) that has
+gilbench installed.  ``probe`` says what that interpreter is and which
+:data:`PROTOCOL` its gilbench speaks; ``times`` says whether the GIL was on
+before and after the function's module was imported (a free-threaded
+CPython turns it back on, with a ``RuntimeWarning`` naming the module, when
+an extension module does not declare itself free-threading compatible).
+
 The times use the suite's harness: :class:`gilbench.harness.pinning.pinned`
 sets OpenMP's and BLAS's threads around each timed batch (threadpoolctl),
 :func:`gilbench.harness.measurement.per_call` times a batch after one
@@ -21,15 +29,33 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
+import sysconfig
 import threading
 import time
+import warnings
 
-__all__ = ["load_function", "make_call", "counts", "times", "main"]
+__all__ = ["PROTOCOL", "load_function", "make_call", "probe", "gil_state", "counts", "times",
+           "main"]
+
+#: The version of the request and answer this module speaks: the caller and
+#: the interpreter it starts (``--python``) must speak the same.
+PROTOCOL = 2
+#: How a line on stderr reports a step done (the caller's progress bar).
+STEP = "gilbench-advise-step: "
+#: What a free-threaded CPython's warning says when an import turns the GIL
+#: back on (its text since 3.13: "... enabled to load module 'NAME', ...").
+GIL_WARNING = re.compile(r"to load module '([^']+)'")
 
 
 class SpecError(ValueError):
     """The user's function or spec cannot be called as asked."""
+
+
+def step(label: str) -> None:
+    """Report one step done to the caller (its progress bar)."""
+    print(STEP + label, file=sys.stderr, flush=True)
 
 
 def _import(target: str, what: str):
@@ -57,6 +83,40 @@ def load_function(request: dict):
     f = _import(request["function"], "the function")
     make = _import(request["args"], "the argument spec") if request.get("args") else None
     return f, make
+
+
+def _gil_on() -> bool:
+    is_enabled = getattr(sys, "_is_gil_enabled", None)   # CPython 3.13+; a GIL build: on
+    return True if is_enabled is None else bool(is_enabled())
+
+
+def probe(_request: dict | None = None) -> dict:
+    """What this interpreter is: its version, whether it was built without
+    the GIL, and :data:`PROTOCOL`."""
+    free = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    return {"protocol": PROTOCOL, "executable": sys.executable,
+            "version": ".".join(map(str, sys.version_info[:3])),
+            "build": "{}.{}".format(*sys.version_info[:2]) + ("t" if free else ""),
+            "free_threaded": free}
+
+
+def gil_state(request: dict) -> tuple:
+    """(the function, its factory, {"before", "after", "turned_on_by"}):
+    whether the GIL was on once what measuring needs (NumPy,
+    threadpoolctl, the harness) was imported, and after the function's and
+    the spec's modules were; ``turned_on_by`` is the module the
+    interpreter's warning names, where it gave one."""
+    import numpy  # noqa: F401  (what every spec and the harness import)
+
+    from gilbench.harness import measurement, pinning  # noqa: F401
+
+    before = _gil_on()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        f, make = load_function(request)
+    named = [m.group(1) for w in caught if (m := GIL_WARNING.search(str(w.message)))]
+    return f, make, {"before": before, "after": _gil_on(),
+                     "turned_on_by": named[0] if named else None}
 
 
 def _sized(value, n: int) -> bool:
@@ -133,6 +193,7 @@ def counts(request: dict) -> dict:
                 _checked_first_call(call, request, n, nt)
             out[str(nt)] = [[counter.count(call) for call in calls]
                             for _ in range(request["repeats"])]
+        step(f"counted at {nt} thread{'s' if nt > 1 else ''}")
     return out
 
 
@@ -204,15 +265,15 @@ def times(request: dict) -> dict:
     """Per size: each thread count's seconds per call over the rounds, per
     sweep; at the largest size, the heartbeat gap and (where a BLAS is
     loaded) BLAS pinned to 1 against BLAS at the usable CPUs."""
+    f, make, gil = gil_state(request)
     from gilbench.harness import pinning
 
-    f, make = load_function(request)
     threads, arg = request["threads"], request.get("threads_arg")
     omp = bool(pinning.openmp_info())
     settings = {str(nt): {"blas": 1, "openmp": None if arg or not omp else nt}
                 for nt in threads}
     sweeps = []
-    for _ in range(request["sweeps"]):
+    for k in range(request["sweeps"]):
         sweep = {}
         for n in request["sizes"]:
             args = make_args(make, n)
@@ -222,17 +283,20 @@ def times(request: dict) -> dict:
                     _checked_first_call(calls[str(nt)], request, n, nt)
             sweep[str(n)] = _alternate(calls, settings, request["rounds"],
                                        request["batch_time"], request["max_time"])
+            step(f"timed n = {n:g}, sweep {k + 1} of {request['sweeps']}")
         sweeps.append(sweep)
     largest, top = request["sizes"][-1], threads[-1]
     args = make_args(make, largest)
     with pinning.pinned(**settings[str(threads[0])]):
         beat = _heartbeat(make_call(f, args, arg, threads[0]))
+    step("heartbeat")
     from gilbench.harness import runtime
 
     # The suite's runtime record, read here, where the times were taken.
     record = {name: runtime.describe(name, v) if isinstance(v, (int, float)) else v
               for name, v in runtime.record().items()}
-    out = {"sweeps": sweeps, "heartbeat": beat, "record": record,
+    out = {"sweeps": sweeps, "heartbeat": beat, "record": record, "gil": gil,
+           "python": probe(),
            "openmp": pinning.openmp_info(),
            "blas": pinning.blas_info(), "threads_by": "argument" if arg else
            ("openmp" if omp else None)}
@@ -244,14 +308,15 @@ def times(request: dict) -> dict:
             {"pinned": call, "free": call},
             {"pinned": {"blas": 1, "openmp": openmp}, "free": {"blas": cpus, "openmp": openmp}},
             request["rounds"], request["batch_time"], request["max_time"])
+    step("BLAS pinned against free")
     return out
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    what, request = argv[0], json.loads(argv[1])
+    what, request = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
     try:
-        answer = {"counts": counts, "times": times}[what](request)
+        answer = {"counts": counts, "times": times, "probe": probe}[what](request)
     except SpecError as exc:
         answer = {"error": str(exc)}
     except Exception as exc:  # the user's function failed in a later call

@@ -7,6 +7,7 @@ against free -- and say what each claim means for it on this machine.  See
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 from gilbench import advise
@@ -32,6 +33,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--timeout", type=float, default=300,
                         help="seconds before a function that does not return is stopped "
                         "(default 300)")
+    parser.add_argument("--python", default=None, metavar="PATH",
+                        help="measure on this interpreter instead, one with gilbench and your "
+                        "module installed (a free-threaded build: whether the GIL stays off "
+                        "once your module is imported; docs/advise.md)")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     parser.add_argument("--html", default=None, metavar="FILE",
                         help="also write the advice as one self-contained HTML page")
@@ -39,6 +44,31 @@ def add_arguments(parser) -> None:
                         help="measure nothing: write an asv benchmark module that tracks the "
                         "function's exact counts and times in your own asv suite (--sizes: "
                         "its sizes, the first two also the counts')")
+
+
+class Bar:
+    """A progress bar on a terminal: one line, redrawn in place
+    (``progress(done, total, label)`` of :func:`gilbench.advise.advise`)."""
+
+    WIDTH = 24
+
+    def __init__(self, stream):
+        self.stream, self.drawn = stream, 0
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        filled = self.WIDTH * done // total if total else 0
+        line = (f"gilbench advise [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                f"{done}/{total} {label}")
+        # One line, however narrow the terminal: a wrapped line cannot be redrawn.
+        line = line[:max(shutil.get_terminal_size().columns - 1, 20)]
+        self.stream.write("\r" + line.ljust(self.drawn))
+        self.stream.flush()
+        self.drawn = len(line)
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r" + " " * self.drawn + "\r")
+            self.stream.flush()
 
 
 def _write_benchmark(spec, args) -> int:
@@ -69,12 +99,17 @@ def _write_benchmark(spec, args) -> int:
 def run(args) -> int:
     spec = advise.Spec(args.function, args.args, args.threads_arg)
     if args.asv_benchmark:
+        if args.python:
+            raise ValueError("--asv-benchmark measures nothing now: asv's environments "
+                             "choose the interpreter (asv.conf.json's pythons), not --python")
         return _write_benchmark(spec, args)
-    shown = sys.stderr.isatty()
-    result = advise.advise(spec, sizes=args.sizes, quick=args.quick, timeout=args.timeout,
-                           progress=(lambda m: print(f"gilbench advise: {m} ...",
-                                                     file=sys.stderr, flush=True))
-                           if shown else None)
+    bar = Bar(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        result = advise.advise(spec, sizes=args.sizes, quick=args.quick, timeout=args.timeout,
+                               python=args.python, progress=bar)
+    finally:
+        if bar:
+            bar.close()
     out = {"text": advise.to_text, "json": advise.to_json,
            "markdown": advise.to_markdown}[args.format](result)
     if args.html:
