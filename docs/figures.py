@@ -1423,8 +1423,9 @@ def advise_examples(machine="vm") -> str:
     lines = ["| command | wall time | advice, and a BLAS effect (claim: finding) |",
              "|---|---|---|"]
     for name, rec in _advised(machine).items():
-        if name in ("c7-sumsq-run2", "c7-sumsq-run3", "c7-sumsq-quick", "c1-sumsq-noexcept"):
-            continue   # docs/advise.md's figure advise-agrees has them
+        if name in ("c7-sumsq-run2", "c7-sumsq-run3", "c7-sumsq-quick", "c1-sumsq-noexcept") \
+                or name in FREE_THREADED_EXAMPLES:
+            continue   # docs/advise.md's figures advise-agrees and advise-free-threaded have them
         a = rec["advice"]
         said = [f"{f['claim']}: {f['text'].split(':')[0]}" if f["claim"] != "C7" else
                 f"{f['claim']}: {f['text'].split(' (every')[0]}"
@@ -1470,6 +1471,38 @@ def advise_agrees(machine="vm") -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The examples of figure advise-free-threaded: (example, what it shows), each
+#: on the caller's Python and through ``--python`` on a free-threaded one.
+FREE_THREADED_EXAMPLES = {"c3-spin-gil": "heartbeat", "c3-spin-gil-ft": "heartbeat",
+                          "c1-sumsq-except": "GIL per element",
+                          "c1-sumsq-except-ft": "GIL per element"}
+
+
+def advise_free_threaded(machine="vm") -> str:
+    """C3's loop that holds the GIL and C1's ``except *`` sum of squares,
+    advised on this interpreter and on a free-threaded one through
+    ``--python`` (docs/advise.md)."""
+    got = _advised(machine)
+    lines = ["| function | Python | GIL after import | worst heartbeat gap / longest call "
+             "| GIL transitions per element (exact) | finding |", "|---|---|---|---|---|---|"]
+    for name, topic in FREE_THREADED_EXAMPLES.items():
+        a = got[name]["advice"]
+        py, beat = a["python"], a["heartbeat"]
+        per = a["counts"]["1"]["per_element"]
+        (f,) = [f for f in a["findings"] if f["topic"] == topic]
+        gil = "on (a GIL build)" if not py["free_threaded"] else \
+            "on" if py["gil"]["after"] else "off"
+        lines.append(f"| `{a['spec']['function'].split('.')[-1]}` | {py['build']} | {gil} | "
+                     f"{beat['worst_gap_s'] * 1e3:.1f} ms / {beat['call_s'] * 1e3:.1f} ms | "
+                     f"{per['gil_ensures'] + per['gil_restores']:g} | "
+                     f"{f['claim']} {f['status']}: {f['text'].split(': ')[0].split(' (')[0]} |")
+    lines += ["", f"`{machine}`: `python docs/experiments/advise_examples.py --machine "
+              f"{machine}` (the free-threaded ones through `--python`), raw JSON in "
+              f"docs/data/advise/{machine}/. One run each; the gaps are times, the "
+              "transitions exact."]
+    return "\n".join(lines) + "\n"
+
+
 FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate_aa,
            "gate-calibration": gate_calibration, "gate-reach": gate_reach,
            "gate-coverage": gate_coverage, "gate-rounds": gate_rounds,
@@ -1483,7 +1516,8 @@ FIGURES = {"cython-c5": cython_c5, "harness-move": harness_move, "gate-aa": gate
            "main-job-spread": main_job_spread, "runtime-record": runtime_record,
            "gate-from-checkout": gate_from_checkout, "history": history,
            "bisect": bisect, "fleet-cost": fleet_cost, "fleet-scale": fleet_scale,
-           "advise-examples": advise_examples, "advise-agrees": advise_agrees}
+           "advise-examples": advise_examples, "advise-agrees": advise_agrees,
+           "advise-free-threaded": advise_free_threaded}
 
 
 def render(text: str) -> str:

@@ -162,6 +162,50 @@ def test_bad_input_is_one_line_and_exit_2_with_nothing_written(tmp_path, args, s
     assert says in lines[0], lines[0]
 
 
+NESTED = """
+import numpy as np
+
+def chunks(n):
+    rng = np.random.default_rng(0)
+    return rng.random((n, 48, 48)), rng.random((48, 48)), np.empty((n, 48, 48))
+"""
+
+
+@pytest.mark.skipif(usable_cpus() < 2, reason="BLAS threads to spare need 2 usable CPUs")
+def test_blas_inside_a_prange_is_measured_under_both_wait_policies(tmp_path, monkeypatch):
+    """C9's nested kernel (a dgemm per chunk inside a prange): BLAS free
+    against pinned in the timing process and again in one started with
+    OMP_WAIT_POLICY=PASSIVE, which its own runtime record confirms; the
+    finding quotes both ratios and the passive policy's price."""
+    _counts_here()
+    (tmp_path / "nested_spec.py").write_text(NESTED)
+    monkeypatch.chdir(tmp_path)
+    a = advise.advise(advise.Spec("gilbench.kernels.c9_blas_contention:nested_matmul",
+                                  "nested_spec:chunks", "num_threads"),
+                      sizes=[4, 16], quick=True)
+    assert a.counts[str(usable_cpus())]["per_call"]["regions"] == 1
+    passive = a.blas["passive"]
+    # Each process's own runtime record: the variable reached OpenMP, which
+    # stopped spinning (libgomp's spin count 0), and the default process spins.
+    assert passive["policy"] == "passive" and passive["spin_count"] == "0"
+    assert a.runtime["record"]["env OMP_WAIT_POLICY"] == "unset"
+    assert passive["default_spin_count"] == a.runtime["record"]["openmp spin count"] != "0"
+    assert passive["ratio"] > 0 and passive["spread"] >= 0 and passive["pinned_price"] > 0
+    f = _finding(a, "C9", "wait policy")
+    assert f.status in ("advice", "fine", "inconclusive")
+    assert f.numbers["free / pinned, OMP_WAIT_POLICY=PASSIVE"] == passive["ratio"]
+    assert f.numbers["free / pinned, default policy"] == a.blas["ratio"]
+    assert "not interleaved" in f.text
+
+
+def test_a_function_without_openmp_is_not_timed_under_another_wait_policy():
+    _counts_here()
+    a = advise.advise(advise.Spec(f"{C1}:sumsq_noexcept"), sizes=SIZES, quick=True)
+    assert "passive" not in a.blas
+    if usable_cpus() > 1:
+        assert _finding(a, "C9", "wait policy").status == "not measured"
+
+
 def test_on_a_terminal_a_progress_bar_counts_the_steps_and_stdout_stays_clean():
     """stderr a real terminal (a pty): the bar is redrawn in place, step by
     step, up to every step done, and cleared; stdout holds only the

@@ -537,11 +537,50 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
                                {"free / pinned": r, "spread": s}))
     else:
         out.append(Finding("C9", "BLAS", "not measured", blas.get("why", "")))
+    if "passive" in blas:
+        out.append(_wait_policy_finding(blas, top))
+    elif "passive_why" in blas:
+        out.append(Finding("C9", "wait policy", "not measured", blas["passive_why"]))
     return out
+
+
+def _wait_policy_finding(blas: dict, top: int) -> Finding:
+    """C9's other remedy: ``OMP_WAIT_POLICY=PASSIVE`` against the default,
+    each policy's BLAS free / pinned measured in its own process."""
+    r, s = blas["ratio"], blas["spread"]
+    p = blas["passive"]
+    rp, sp, price = p["ratio"], p["spread"], p["pinned_price"]
+    nums = {"free / pinned, default policy": r, "spread": s,
+            "free / pinned, OMP_WAIT_POLICY=PASSIVE": rp, "spread (passive)": sp,
+            "pinned, passive / default (across processes)": price,
+            "OpenMP spin count, default / passive (runtime record)":
+                f"{p.get('default_spin_count')} / {p.get('spin_count')}"}
+    said = (f"BLAS free / pinned {rp:.3f} +/- {sp:.1%} with OMP_WAIT_POLICY=PASSIVE, "
+            f"{r:.3f} +/- {s:.1%} without; the pinned call {price:.2f}x as long under "
+            "it (two processes, one after the other: not interleaved)")
+    contended = r * (1 - s) > 1 and r > 1 + MIN_EFFECT
+    if not contended:
+        return Finding("C9", "wait policy", "fine",
+                       f"no contention for it to remedy here: {said}", nums)
+    if rp * (1 + sp) < r * (1 - s) and r - rp > MIN_EFFECT:
+        return Finding("C9", "wait policy", "advice",
+                       f"the passive wait policy takes back part of BLAS's contention: {said}. "
+                       "Pinning BLAS to 1 removes it; OMP_WAIT_POLICY=PASSIVE (set before "
+                       "the process starts) keeps BLAS's threads at that price (C9)", nums)
+    return Finding("C9", "wait policy", "inconclusive" if rp * (1 - sp) < r * (1 + s) else
+                   "advice", f"the passive wait policy does not remedy it here: {said}; "
+                   "pin BLAS to 1 instead (C9)", nums)
 
 
 # --------------------------------------------------------------------------
 # The verb
+
+
+def _blas_ratio(compare: dict) -> dict:
+    """{"ratio", "spread"}: BLAS free over pinned, round by round."""
+    est = measurement.estimate(f / p for p, f in zip(compare["pinned"], compare["free"],
+                                                     strict=True))
+    return {"ratio": est.value, "spread": est.spread}
 
 
 class _Steps:
@@ -604,19 +643,40 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
         serial = f"enters no OpenMP region at {threads[-1]} threads (exact): not a prange"
         threads = threads[:1]
         request["threads"] = threads
-    steps.total = steps.done + times_steps
+    steps.total = steps.done + times_steps + 1     # and, maybe, the passive wait policy
     steps.start(f"timing {len(sizes)} sizes at {', '.join(map(str, threads))} threads, "
                 f"{sweeps} sweeps")
     times = _run("times", request, env, deadline, python, steps)
     table, sweeps_seen = _sweep_table(times, threads, sizes)
     cross = _crossover(sweeps_seen["per_sweep"], sizes, threads[-1], quick, serial)
     if "blas_compare" in times:
-        bc = times["blas_compare"]
-        est = measurement.estimate(f / p for p, f in zip(bc["pinned"], bc["free"], strict=True))
-        blas = {"ratio": est.value, "spread": est.spread, "openmp": threads[-1], "blas": cpus}
+        blas = {**_blas_ratio(times["blas_compare"]), "openmp": threads[-1], "blas": cpus}
+        uses_openmp = bool(spec.threads_arg) if "unavailable" in counts else \
+            bool(counts[str(threads[-1])]["per_call"]["regions"])
+        if uses_openmp:
+            # The other remedy: OpenMP's idle threads sleeping instead of spinning.
+            # The policy is read when OpenMP starts: another process, under it.
+            passive = _run("blas", request, dict(env, OMP_WAIT_POLICY="PASSIVE"), deadline,
+                           python, steps)
+            blas["passive"] = {
+                **_blas_ratio(passive["blas_compare"]),
+                # libgomp shows an unset policy as PASSIVE; its spin count tells
+                # them apart (300000 unset, 0 under PASSIVE).
+                "policy": passive["record"].get("env OMP_WAIT_POLICY"),
+                "spin_count": passive["record"].get("openmp spin count"),
+                "default_spin_count": times["record"].get("openmp spin count"),
+                # Across the two processes, one after the other: not interleaved.
+                "pinned_price": statistics.median(passive["blas_compare"]["pinned"])
+                / statistics.median(times["blas_compare"]["pinned"])}
+        else:
+            blas["passive_why"] = ("enters no OpenMP region: the wait policy has no OpenMP "
+                                   "threads to act on")
     else:
         blas = {"why": "no BLAS library loaded" if not times["blas"] else
                 "one usable CPU: BLAS has no threads to spare"}
+    if "passive" not in blas:
+        steps.total = steps.done       # the passive wait policy's step was not needed
+        steps.start("measured")
     measured_on = {**times["python"], "gil": times["gil"]}
     findings = _findings(counts, table, cross, times["heartbeat"], blas, threads, sizes,
                          times["threads_by"], measured_on, spec)

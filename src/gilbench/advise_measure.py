@@ -37,11 +37,11 @@ import time
 import warnings
 
 __all__ = ["PROTOCOL", "load_function", "make_call", "probe", "gil_state", "counts", "times",
-           "main"]
+           "blas", "main"]
 
 #: The version of the request and answer this module speaks: the caller and
 #: the interpreter it starts (``--python``) must speak the same.
-PROTOCOL = 2
+PROTOCOL = 3
 #: How a line on stderr reports a step done (the caller's progress bar).
 STEP = "gilbench-advise-step: "
 #: What a free-threaded CPython's warning says when an import turns the GIL
@@ -261,6 +261,15 @@ def _heartbeat(call, min_time: float = 0.2) -> dict:
             "switch_interval_s": sys.getswitchinterval()}
 
 
+def _record() -> dict:
+    """The suite's runtime record as read in this process, its numbers
+    described (``harness.runtime.describe``)."""
+    from gilbench.harness import runtime
+
+    return {name: runtime.describe(name, v) if isinstance(v, (int, float)) else v
+            for name, v in runtime.record().items()}
+
+
 def times(request: dict) -> dict:
     """Per size: each thread count's seconds per call over the rounds, per
     sweep; at the largest size, the heartbeat gap and (where a BLAS is
@@ -290,25 +299,49 @@ def times(request: dict) -> dict:
     with pinning.pinned(**settings[str(threads[0])]):
         beat = _heartbeat(make_call(f, args, arg, threads[0]))
     step("heartbeat")
-    from gilbench.harness import runtime
 
     # The suite's runtime record, read here, where the times were taken.
-    record = {name: runtime.describe(name, v) if isinstance(v, (int, float)) else v
-              for name, v in runtime.record().items()}
+    record = _record()
     out = {"sweeps": sweeps, "heartbeat": beat, "record": record, "gil": gil,
            "python": probe(),
            "openmp": pinning.openmp_info(),
            "blas": pinning.blas_info(), "threads_by": "argument" if arg else
            ("openmp" if omp else None)}
-    cpus = request["cpus"]
-    if pinning.blas_info() and cpus > 1:
-        call = make_call(f, args, arg, top)
-        openmp = settings[str(top)]["openmp"]
-        out["blas_compare"] = _alternate(
-            {"pinned": call, "free": call},
-            {"pinned": {"blas": 1, "openmp": openmp}, "free": {"blas": cpus, "openmp": openmp}},
-            request["rounds"], request["batch_time"], request["max_time"])
+    if pinning.blas_info() and request["cpus"] > 1:
+        out["blas_compare"] = _blas_compare(f, args, request, settings[str(top)]["openmp"])
     step("BLAS pinned against free")
+    return out
+
+
+def _blas_compare(f, args, request: dict, openmp) -> dict:
+    """{"pinned": [...], "free": [...]}: seconds per call at the most
+    threads and the largest size, BLAS pinned to 1 and left at the usable
+    CPUs, in alternation."""
+    from gilbench.harness import pinning
+
+    call = make_call(f, args, request.get("threads_arg"), request["threads"][-1])
+    cpus = request["cpus"]
+    with pinning.pinned(blas=1, openmp=openmp):
+        _checked_first_call(call, request, request["sizes"][-1], request["threads"][-1])
+    return _alternate(
+        {"pinned": call, "free": call},
+        {"pinned": {"blas": 1, "openmp": openmp}, "free": {"blas": cpus, "openmp": openmp}},
+        request["rounds"], request["batch_time"], request["max_time"])
+
+
+def blas(request: dict) -> dict:
+    """BLAS pinned against free alone (:func:`times`' last part), for a
+    process started under another OpenMP wait policy; with the runtime
+    record read there, which says which policy it ran under."""
+    from gilbench.harness import pinning
+
+    f, make, _gil = gil_state(request)
+    arg = request.get("threads_arg")
+    openmp = None if arg or not pinning.openmp_info() else request["threads"][-1]
+    out = {"blas_compare": _blas_compare(f, make_args(make, request["sizes"][-1]), request,
+                                         openmp),
+           "record": _record()}
+    step("BLAS pinned against free, another wait policy")
     return out
 
 
@@ -316,7 +349,8 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     what, request = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
     try:
-        answer = {"counts": counts, "times": times, "probe": probe}[what](request)
+        answer = {"counts": counts, "times": times, "blas": blas,
+                  "probe": probe}[what](request)
     except SpecError as exc:
         answer = {"error": str(exc)}
     except Exception as exc:  # the user's function failed in a later call

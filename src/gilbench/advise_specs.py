@@ -1,6 +1,7 @@
 """Argument factories for ``gilbench advise --args`` that fit common
 signatures: each takes the problem size ``n`` and returns the positional
-arguments (float64, seeded, so that every run calls the same problem).
+arguments (float64, seeded, so that every run calls the same problem), or
+the size itself for a function that takes a count.
 A function of another shape gets a factory of its own, written the same
 way (see :mod:`gilbench.advise`)."""
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["x", "x_y", "x_out", "square_pair"]
+__all__ = ["x", "x_y", "x_out", "square_pair", "iterations"]
 
 
 def _normal(shape, seed=0):
@@ -33,3 +34,9 @@ def x_out(n: int) -> tuple:
 def square_pair(n: int) -> tuple:
     """``f(a, b)``: two n x n matrices (``numpy.matmul``: BLAS)."""
     return _normal((n, n)), _normal((n, n), seed=1)
+
+
+def iterations(n: int) -> tuple:
+    """``f(n)``: the size itself, for a function that takes a count of
+    iterations (C3's ``spin_gil``)."""
+    return (n,)
