@@ -1424,13 +1424,13 @@ def advise_examples(machine="vm") -> str:
              "|---|---|---|"]
     for name, rec in _advised(machine).items():
         if name in ("c7-sumsq-run2", "c7-sumsq-run3", "c7-sumsq-quick", "c1-sumsq-noexcept") \
-                or name in FREE_THREADED_EXAMPLES:
+                or (name in FREE_THREADED_EXAMPLES and name != "c1-sumsq-except"):
             continue   # docs/advise.md's figures advise-agrees and advise-free-threaded have them
         a = rec["advice"]
         said = [f"{f['claim']}: {f['text'].split(':')[0]}" if f["claim"] != "C7" else
                 f"{f['claim']}: {f['text'].split(' (every')[0]}"
                 for f in a["findings"] if f["status"] == "advice"
-                or (f["claim"] == "C9" and f["status"] == "fine")]
+                or (f["topic"] == "BLAS" and f["status"] == "fine")]
         cmd = " ".join(x for x in rec["command"] if x not in ("--format", "json"))
         lines.append(f"| `{cmd}` | {rec['wall_s']:.1f} s | "
                      + ("; ".join(said) or "nothing to change") + " |")

@@ -162,6 +162,24 @@ def test_bad_input_is_one_line_and_exit_2_with_nothing_written(tmp_path, args, s
     assert says in lines[0], lines[0]
 
 
+def test_a_call_that_holds_the_gil_keeps_a_waiting_thread_out_and_is_told_so():
+    """C3's ``spin_gil`` holds the GIL for a whole call (its source; exact: no
+    release): the heartbeat thread waits out at least most of a call, and
+    the finding says it holds the GIL, advising ``with nogil`` only for calls
+    long enough for other threads to notice."""
+    _counts_here()
+    a = advise.advise(advise.Spec("gilbench.kernels.c3_release_for_threads:spin_gil",
+                                  "gilbench.advise_specs:iterations"),
+                      sizes=[1000, 100_000, 10_000_000], quick=True)
+    assert a.counts["1"]["per_call"]["gil_saves"] == 0
+    assert a.counts["1"]["per_element"]["gil_saves"] == 0
+    f = _finding(a, "C3", "heartbeat")
+    beat = a.heartbeat
+    assert beat["worst_gap_s"] >= advise.HELD * beat["call_s"]
+    assert "it holds the GIL" in f.text
+    assert f.status == ("advice" if beat["call_s"] >= advise.HEARTBEAT_MIN_CALL else "fine")
+
+
 NESTED = """
 import numpy as np
 

@@ -501,8 +501,8 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
         out.append(Finding("C3", "heartbeat", "advice" if call >= HEARTBEAT_MIN_CALL else "fine",
                            f"another Python thread waited {gap * 1e3:.1f} ms while it ran "
                            f"back to back ({call * 1e3:.2f} ms a call at n = {sizes[-1]:g}): "
-                           ("it holds the GIL" if released is False else "it holds the GIL, "
-                            "or releases it too briefly for a waiting thread (C4)") + (
+                           + ("it holds the GIL" if released is False else "it holds the GIL, "
+                              "or releases it too briefly for a waiting thread (C4)") + (
                                "; `with nogil` around its loop lets other threads run (C3)"
                                if call >= HEARTBEAT_MIN_CALL else
                                ", for calls too short for other threads to notice (C2, C3)"),
