@@ -35,6 +35,7 @@ script with exit 2 and one line saying so.
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import json
 import math
@@ -1424,7 +1425,7 @@ def advise_examples(machine="vm") -> str:
              "|---|---|---|"]
     for name, rec in _advised(machine).items():
         if name in ("c7-sumsq-run2", "c7-sumsq-run3", "c7-sumsq-quick", "c1-sumsq-noexcept") \
-                or (name in FREE_THREADED_EXAMPLES and name != "c1-sumsq-except"):
+                or name.startswith("c3-spin-gil") or name.endswith("-ft"):
             continue   # docs/advise.md's figures advise-agrees and advise-free-threaded have them
         a = rec["advice"]
         said = [f"{f['claim']}: {f['text'].split(':')[0]}" if f["claim"] != "C7" else
@@ -1471,11 +1472,20 @@ def advise_agrees(machine="vm") -> str:
     return "\n".join(lines) + "\n"
 
 
-#: The examples of figure advise-free-threaded: (example, what it shows), each
-#: on the caller's Python and through ``--python`` on a free-threaded one.
-FREE_THREADED_EXAMPLES = {"c3-spin-gil": "heartbeat", "c3-spin-gil-ft": "heartbeat",
-                          "c1-sumsq-except": "GIL per element",
-                          "c1-sumsq-except-ft": "GIL per element"}
+#: The examples of figure advise-free-threaded: {row: (its runs, the finding's
+#: topic)}, each on the caller's Python and through ``--python`` on a
+#: free-threaded one; the heartbeat's in three runs, its gap being a time.
+FREE_THREADED_EXAMPLES = {
+    "spin-gil": ([f"c3-spin-gil-run{k}" for k in (1, 2, 3)], "heartbeat"),
+    "spin-gil-ft": ([f"c3-spin-gil-ft-run{k}" for k in (1, 2, 3)], "heartbeat"),
+    "sumsq-except": (["c1-sumsq-except"], "GIL per element"),
+    "sumsq-except-ft": (["c1-sumsq-except-ft"], "GIL per element"),
+}
+
+
+def _span(values, fmt="{:.1f}") -> str:
+    lo, hi = min(values), max(values)
+    return fmt.format(lo) if lo == hi else f"{fmt.format(lo)}-{fmt.format(hi)}"
 
 
 def advise_free_threaded(machine="vm") -> str:
@@ -1483,23 +1493,30 @@ def advise_free_threaded(machine="vm") -> str:
     advised on this interpreter and on a free-threaded one through
     ``--python`` (docs/advise.md)."""
     got = _advised(machine)
-    lines = ["| function | Python | GIL after import | worst heartbeat gap / longest call "
-             "| GIL transitions per element (exact) | finding |", "|---|---|---|---|---|---|"]
-    for name, topic in FREE_THREADED_EXAMPLES.items():
-        a = got[name]["advice"]
-        py, beat = a["python"], a["heartbeat"]
-        per = a["counts"]["1"]["per_element"]
-        (f,) = [f for f in a["findings"] if f["topic"] == topic]
+    lines = ["| function | Python | GIL after import | runs | worst heartbeat gap / longest "
+             "call (ms) | GIL transitions per element (exact) | finding |",
+             "|---|---|---|---|---|---|---|"]
+    for names, topic in FREE_THREADED_EXAMPLES.values():
+        runs = [got[n]["advice"] for n in names]
+        a = runs[0]
+        py = a["python"]
+        per = {r["counts"]["1"]["per_element"]["gil_ensures"]
+               + r["counts"]["1"]["per_element"]["gil_restores"] for r in runs}
+        found = [f for r in runs for f in r["findings"] if f["topic"] == topic]
+        seen = collections.Counter(f"{f['claim']} {f['status']}" for f in found)
+        counted = ", ".join(f"{k} ({v})" for k, v in sorted(seen.items()))
         gil = "on (a GIL build)" if not py["free_threaded"] else \
             "on" if py["gil"]["after"] else "off"
         lines.append(f"| `{a['spec']['function'].split('.')[-1]}` | {py['build']} | {gil} | "
-                     f"{beat['worst_gap_s'] * 1e3:.1f} ms / {beat['call_s'] * 1e3:.1f} ms | "
-                     f"{per['gil_ensures'] + per['gil_restores']:g} | "
-                     f"{f['claim']} {f['status']}: {f['text'].split(': ')[0].split(' (')[0]} |")
+                     f"{len(runs)} | {_span([r['heartbeat']['worst_gap_s'] * 1e3 for r in runs])}"
+                     f" / {_span([r['heartbeat']['call_s'] * 1e3 for r in runs])} | "
+                     f"{', '.join(f'{v:g}' for v in sorted(per))} | {counted}: "
+                     f"{found[0]['text'].split(': ')[0].split(' (')[0]} |")
     lines += ["", f"`{machine}`: `python docs/experiments/advise_examples.py --machine "
               f"{machine}` (the free-threaded ones through `--python`), raw JSON in "
-              f"docs/data/advise/{machine}/. One run each; the gaps are times, the "
-              "transitions exact."]
+              f"docs/data/advise/{machine}/. The gaps and calls are times, their range over "
+              "the runs; the transitions exact; each finding with the number of runs that "
+              "gave it, the text of the first run's."]
     return "\n".join(lines) + "\n"
 
 

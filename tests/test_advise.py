@@ -214,6 +214,10 @@ def test_blas_inside_a_prange_is_measured_under_both_wait_policies(tmp_path, mon
     assert f.numbers["free / pinned, OMP_WAIT_POLICY=PASSIVE"] == passive["ratio"]
     assert f.numbers["free / pinned, default policy"] == a.blas["ratio"]
     assert "not interleaved" in f.text
+    # Free inside the prange, each OpenMP thread may start a BLAS team of its own.
+    cpus = usable_cpus()
+    assert _finding(a, "C9", "BLAS").numbers["threads at most, free"] == cpus * cpus
+    assert "oversubscribed" in _finding(a, "C9", "BLAS").text
 
 
 def test_a_function_without_openmp_is_not_timed_under_another_wait_policy():

@@ -52,8 +52,8 @@ EXAMPLES = {
     "numpy-sqrt": ["numpy:sqrt"],
     "numpy-matmul": ["numpy:matmul", "--args", "gilbench.advise_specs:square_pair",
                      "--sizes", "32", "64", "128", "256", "512"],
-    "c3-spin-gil": SPIN,
-    "c3-spin-gil-ft": [*SPIN, "--python", FT],
+    **{f"c3-spin-gil-run{k}": SPIN for k in (1, 2, 3)},
+    **{f"c3-spin-gil-ft-run{k}": [*SPIN, "--python", FT] for k in (1, 2, 3)},
     "c1-sumsq-except-ft": [f"{C1}:sumsq_except", "--python", FT],
 }
 

@@ -517,24 +517,31 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
                            "held one's on this machine", nums))
     if blas.get("ratio") is not None:
         r, s = blas["ratio"], blas["spread"]
-        free = blas["blas"]
+        free, cpus = blas["blas"], blas["blas"]
+        nums = {"free / pinned": r, "spread": s}
+        # Left free inside a prange, each of its threads may start a BLAS team:
+        # what "free" measured is then oversubscription (C9's nested pattern).
+        most = top * free if blas.get("in_openmp") else free
+        where = (f" (inside {top} OpenMP threads, each free to start a team of {free}: up to "
+                 f"{most} threads on {cpus} CPUs, oversubscribed)" if most > cpus else "")
+        if most > cpus:
+            nums["threads at most, free"] = most
         if r * (1 - s) > 1 and r > 1 + MIN_EFFECT:
             out.append(Finding("C9", "BLAS", "advice",
-                               f"BLAS threads left free ({free}) cost {r:.2f}x against BLAS "
-                               f"pinned to 1 at {top} OpenMP threads: pin BLAS to 1 "
+                               f"BLAS threads left free ({free}){where} cost {r:.2f}x against "
+                               f"BLAS pinned to 1 at {top} OpenMP threads: pin BLAS to 1 "
                                "(threadpoolctl.threadpool_limits(1, 'blas')) around it (C9)",
-                               {"free / pinned": r, "spread": s}))
+                               nums))
         elif r * (1 + s) < 1 and r < 1 - MIN_EFFECT:
             out.append(Finding("C9", "BLAS", "fine",
-                               f"BLAS threads left free are {1 / r:.2f}x faster here "
+                               f"BLAS threads left free{where} are {1 / r:.2f}x faster here "
                                f"(free / pinned {r:.3f} +/- {s:.1%}): its BLAS work gains "
-                               "from them", {"free / pinned": r, "spread": s}))
+                               "from them", nums))
         else:
             out.append(Finding("C9", "BLAS", "inconclusive",
-                               f"BLAS free against pinned: {r:.3f} +/- {s:.1%}, no effect "
-                               f"beyond the noise or {MIN_EFFECT:.0%} (a function that calls "
-                               "no BLAS shows none)",
-                               {"free / pinned": r, "spread": s}))
+                               f"BLAS free{where} against pinned: {r:.3f} +/- {s:.1%}, no "
+                               f"effect beyond the noise or {MIN_EFFECT:.0%} (a function that "
+                               "calls no BLAS shows none)", nums))
     else:
         out.append(Finding("C9", "BLAS", "not measured", blas.get("why", "")))
     if "passive" in blas:
@@ -653,6 +660,7 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
         blas = {**_blas_ratio(times["blas_compare"]), "openmp": threads[-1], "blas": cpus}
         uses_openmp = bool(spec.threads_arg) if "unavailable" in counts else \
             bool(counts[str(threads[-1])]["per_call"]["regions"])
+        blas["in_openmp"] = uses_openmp
         if uses_openmp:
             # The other remedy: OpenMP's idle threads sleeping instead of spinning.
             # The policy is read when OpenMP starts: another process, under it.
