@@ -261,6 +261,20 @@ def test_on_a_terminal_a_progress_bar_counts_the_steps_and_stdout_stays_clean():
     assert seen.decode().endswith("\r")                          # and cleared
 
 
+def test_an_interpreter_whose_gilbench_speaks_another_protocol_is_refused(monkeypatch):
+    """The caller's protocol moved on (as a newer gilbench's would): this
+    interpreter's gilbench, which answers the probe for real, is refused in
+    one line before anything is measured."""
+    from gilbench import advise_measure
+
+    assert advise.interpreter(sys.executable)["protocol"] == advise_measure.PROTOCOL
+    monkeypatch.setattr(advise_measure, "PROTOCOL", advise_measure.PROTOCOL + 1)
+    with pytest.raises(ValueError, match="speaks advise protocol .*install the same gilbench"):
+        advise.advise(advise.Spec("numpy:sqrt"), python=sys.executable)
+    with pytest.raises(TypeError, match="python must be a path"):
+        advise.interpreter(3.13)
+
+
 def test_a_spec_of_the_wrong_type_is_a_type_error():
     with pytest.raises(TypeError, match="Spec"):
         advise.advise("numpy:sqrt")

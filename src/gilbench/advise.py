@@ -229,8 +229,9 @@ def interpreter(python) -> dict:
     if r.returncode != 0:
         tail = (r.stderr.strip().splitlines() or ["no output"])[-1]
         if "No module named 'gilbench" in r.stderr:
-            raise ValueError(f"--python {exe} has no gilbench: install it there "
-                             f"({exe} -m pip install gilbench), with your module")
+            raise ValueError(f"--python {exe} has no gilbench: install it there, with your "
+                             f"module ({exe} -m pip install --prefer-binary "
+                             "--only-binary=numpy,scipy /path/to/gilbench: docs/advise.md)")
         raise ValueError(f"--python {exe} cannot run gilbench: {tail}")
     try:
         info = json.loads(r.stdout.strip().splitlines()[-1])
