@@ -306,3 +306,19 @@ def test_the_page_is_one_file_that_a_real_browser_shows_whole(tmp_path):
     # The browser asks for its own favicon; the page asks for nothing.
     asked = {m.group(1) for m in map(re.compile(r'"GET (\S+) ').search, log) if m}
     assert asked <= {"/advice.html", "/favicon.ico"}, log
+
+
+@pytest.mark.parametrize("spread, status", [(0.02, "fine"), (advise.EFFICIENCY_SPREAD, "fine"),
+                                            (advise.EFFICIENCY_SPREAD + 0.01, "inconclusive"),
+                                            (5.0, "inconclusive")])
+def test_an_efficiency_on_a_ratio_too_noisy_to_bound_it_is_inconclusive(spread, status):
+    """The rule alone, on the numbers a busy machine gave (ratio 0.283 +/-
+    501%: efficiency 1.77 was read as fine)."""
+    table = {100: {"ratio": 0.9, "ratio_spread": 0.01, "efficiency": 0.55},
+             1000: {"ratio": 0.283, "ratio_spread": spread, "efficiency": 1 / 0.283 / 2}}
+    beat = {"worst_gap_s": 1e-3, "call_s": 1e-4, "switch_interval_s": 5e-3}
+    found = advise._findings({"unavailable": "not here"}, table,
+                             {"status": "never", "why": "-", "sweeps": []}, beat,
+                             {"why": "no BLAS"}, [1, 2], [100, 1000], "argument")
+    (f,) = [f for f in found if f.topic == "efficiency"]
+    assert f.status == status and f.numbers["ratio spread"] == spread

@@ -81,6 +81,9 @@ HEARTBEAT_MIN_CALL = 5e-3
 #: longer of a call and CPython's switch interval, running when it is at
 #: most RUNS of the switch interval; between the two, inconclusive.
 HELD, RUNS = 0.8, 0.5
+#: A ratio's spread beyond which its parallel efficiency reads inconclusive:
+#: at +/- 50% the efficiency lies anywhere within a factor of 3.
+EFFICIENCY_SPREAD = 0.5
 #: The smallest effect a finding reports as one, beyond its spread: the
 #: suite's tightest timed threshold (1.05, docs/gate.md).
 MIN_EFFECT = 0.05
@@ -476,12 +479,15 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
         out.append(Finding("C7", "crossover", "inconclusive", cross["why"]))
     largest = table[sizes[-1]]
     if top > 1:
-        eff = largest["efficiency"]
-        out.append(Finding("C7", "efficiency", "fine",
+        eff, spread = largest["efficiency"], largest["ratio_spread"]
+        wide = spread > EFFICIENCY_SPREAD
+        out.append(Finding("C7", "efficiency", "inconclusive" if wide else "fine",
                            f"parallel efficiency at n = {sizes[-1]:g}, {top} threads: "
-                           f"{eff:.2f} (ratio {largest['ratio']:.3f} +/- "
-                           f"{largest['ratio_spread']:.1%})",
-                           {"efficiency": eff}))
+                           f"{eff:.2f} (ratio {largest['ratio']:.3f} +/- {spread:.1%})"
+                           + (f": the ratio's spread is over {EFFICIENCY_SPREAD:.0%}, the "
+                              "efficiency not known within a factor of 3 (a busy machine?)"
+                              if wide else ""),
+                           {"efficiency": eff, "ratio spread": spread}))
     gap, call, switch = beat["worst_gap_s"], beat["call_s"], beat["switch_interval_s"]
     nums = {"worst gap (ms)": round(gap * 1e3, 3), "longest call (ms)": round(call * 1e3, 3),
             "switch interval (ms)": round(switch * 1e3, 3)}
