@@ -55,6 +55,15 @@ def test_a_gil_round_trip_per_element_is_advised_and_the_noexcept_twin_is_not():
     per = good.counts["1"]["per_element"]
     assert per["gil_ensures"] + per["gil_restores"] == 0.0
     assert _finding(good, "C1", "GIL per element").status == "fine"
+    # The round trip's price here, from C1's kernels in alternation with the
+    # call: quoted in the advice, not taken where there is nothing to price.
+    price = bad.gil_price
+    assert price["size"] > 0 and price["spread"] >= 0 and price["share_spread"] >= 0
+    f = _finding(bad, "C1", "GIL per element")
+    assert "Without them a call at n = 3000" in f.text
+    assert f.numbers["GIL round trip here (ns)"] == price["seconds"] * 1e9
+    assert f.numbers["share of a call at n = 3000 (estimate)"] == price["share"]
+    assert good.gil_price == {}
     # Neither enters an OpenMP region: the thread sweep is skipped, and says why.
     for a in (bad, good):
         assert a.threads == [1]

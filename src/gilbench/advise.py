@@ -140,6 +140,10 @@ class Advice:
     #: and ``gil``: whether the GIL was on before and after the function's
     #: module was imported, and which module the interpreter said turned it on.
     python: dict = field(default_factory=dict)
+    #: Where it takes the GIL back per element: the seconds one round trip
+    #: per element costs here (C1's except * kernel less its noexcept twin,
+    #: per element), its spread and the size priced at; else empty.
+    gil_price: dict = field(default_factory=dict)
 
     @property
     def without_gil(self) -> bool:
@@ -373,9 +377,32 @@ def _gil_finding(python: dict, spec: Spec) -> Finding | None:
                    "measurements ran without it", nums)
 
 
+def _saving(back: float, price: dict, table: dict, sizes: list, threads: list,
+            nums: dict) -> str:
+    """What a rewrite without the per-element round trips would save at the
+    largest size, one thread: ``back`` round trips per element at the price
+    C1's kernels give here, as a share of the call timed in the same rounds
+    (an estimate: the price in another loop differs)."""
+    n = sizes[-1]
+    cost = back * price["seconds"] * n
+    share, spread = price["share"], price["share_spread"]
+    nums["GIL round trip here (ns)"] = price["seconds"] * 1e9
+    nums["its spread"] = price["spread"]
+    nums[f"share of a call at n = {n:g} (estimate)"] = share
+    nums["share spread"] = spread
+    said = f"{share:.0%} +/- {spread:.0%} of a call" if share * (1 - spread) <= 1 else \
+        f"{share:.0%} of a call, more than the call itself: the price measured here does not " \
+        "hold in its loop"
+    less = f"{cost * 1e3:.3g} ms" if cost >= 1e-3 else f"{cost * 1e6:.3g} us"
+    return (f" Without them a call at n = {n:g} would take about {less} less, "
+            f"{said} (an estimate: {back:.2f} per element x {price['seconds'] * 1e9:.2f} ns "
+            f"+/- {price['spread']:.0%}, the price of one here: C1's `except *` sum of squares "
+            "less its `noexcept` twin, per element, timed in alternation with the call)")
+
+
 def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
               threads: list, sizes: list, threads_by: str | None, python: dict | None = None,
-              spec: Spec | None = None) -> list[Finding]:
+              spec: Spec | None = None, price: dict | None = None) -> list[Finding]:
     python = python or {}
     out = [f for f in [_gil_finding(python, spec)] if f]
     no_gil = bool(python.get("free_threaded")) and python.get("gil", {}).get("after") is False
@@ -388,6 +415,8 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
         back = one["per_element"]["gil_ensures"] + one["per_element"]["gil_restores"]
         nums = {"gil_ensures per element": one["per_element"]["gil_ensures"],
                 "gil_restores per element": one["per_element"]["gil_restores"]}
+        saving = _saving(back, price, table, sizes, threads, nums) \
+            if back >= PER_ELEMENT_GIL and price else ""
         if back >= PER_ELEMENT_GIL and no_gil:
             out.append(Finding("C1", "GIL per element", "advice",
                                f"attaches its thread state again {back:.2f} times per element "
@@ -395,14 +424,14 @@ def _findings(counts: dict, table: dict, cross: dict, beat: dict, blas: dict,
                                "build the same code takes the GIL back as often. An `except *` "
                                "call or a `with gil` block in the loop: declare the inner "
                                "function `noexcept` and keep Python objects out of the loop "
-                               "(C1, C5)", nums))
+                               f"(C1, C5).{saving}", nums))
         elif back >= PER_ELEMENT_GIL:
             out.append(Finding("C1", "GIL per element", "advice",
                                f"takes the GIL back {back:.2f} times per element (exact): an "
                                "`except *` call or a `with gil` block in the loop. Declare the "
                                "inner function `noexcept` (or `except -1` on a value it never "
-                               "returns) and keep Python objects out of the loop (C1, C5).",
-                               nums))
+                               "returns) and keep Python objects out of the loop (C1, C5)."
+                               f"{saving}", nums))
         else:
             out.append(Finding("C1", "GIL per element", "fine",
                                f"no GIL round trip per element (exact: {back:.3g} per element)",
@@ -657,6 +686,11 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
         serial = f"enters no OpenMP region at {threads[-1]} threads (exact): not a prange"
         threads = threads[:1]
         request["threads"] = threads
+    if "unavailable" not in counts:
+        per = counts[str(threads[0])]["per_element"]
+        # Where it takes the GIL back per element: what that costs here (C1's kernels).
+        request["price_gil"] = per["gil_ensures"] + per["gil_restores"] >= PER_ELEMENT_GIL
+        times_steps += request["price_gil"]
     steps.total = steps.done + times_steps + 1     # and, maybe, the passive wait policy
     steps.start(f"timing {len(sizes)} sizes at {', '.join(map(str, threads))} threads, "
                 f"{sweeps} sweeps")
@@ -693,8 +727,19 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
         steps.total = steps.done       # the passive wait policy's step was not needed
         steps.start("measured")
     measured_on = {**times["python"], "gil": times["gil"]}
+    price = {}
+    if "gil_price" in times:
+        gp = times["gil_price"]
+        back = sum(counts[str(threads[0])]["per_element"][k]
+                   for k in ("gil_ensures", "gil_restores"))
+        est = measurement.estimate(gp["seconds"])
+        # Round by round: the round trips' cost over the call it shared the round with.
+        share = measurement.estimate(back * p * sizes[-1] / c
+                                     for p, c in zip(gp["seconds"], gp["call"], strict=True))
+        price = {"seconds": est.value, "spread": est.spread, "size": gp["size"],
+                 "share": share.value, "share_spread": share.spread}
     findings = _findings(counts, table, cross, times["heartbeat"], blas, threads, sizes,
-                         times["threads_by"], measured_on, spec)
+                         times["threads_by"], measured_on, spec, price)
     return Advice(spec=spec, cpus=cpus, threads=threads, sizes=sizes, quick=quick,
                   seconds=time.monotonic() - t0, counts=counts, sweep=table, crossover=cross,
                   heartbeat=times["heartbeat"], blas=blas,
@@ -702,7 +747,7 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
                            "threads_by": times["threads_by"],
                            "cleared": sorted(runtime.controlled_environ()[1]),
                            "record": times["record"]},
-                  findings=findings, python=measured_on)
+                  findings=findings, python=measured_on, gil_price=price)
 
 
 # --------------------------------------------------------------------------

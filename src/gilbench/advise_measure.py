@@ -41,7 +41,7 @@ __all__ = ["PROTOCOL", "load_function", "make_call", "probe", "gil_state", "coun
 
 #: The version of the request and answer this module speaks: the caller and
 #: the interpreter it starts (``--python``) must speak the same.
-PROTOCOL = 3
+PROTOCOL = 4
 #: How a line on stderr reports a step done (the caller's progress bar).
 STEP = "gilbench-advise-step: "
 #: What a free-threaded CPython's warning says when an import turns the GIL
@@ -307,10 +307,39 @@ def times(request: dict) -> dict:
            "openmp": pinning.openmp_info(),
            "blas": pinning.blas_info(), "threads_by": "argument" if arg else
            ("openmp" if omp else None)}
+    if request.get("price_gil"):
+        out["gil_price"] = _gil_price(request, make_call(f, args, arg, threads[0]),
+                                      settings[str(threads[0])])
+        step("the price of a GIL round trip here")
     if pinning.blas_info() and request["cpus"] > 1:
         out["blas_compare"] = _blas_compare(f, args, request, settings[str(top)]["openmp"])
     step("BLAS pinned against free")
     return out
+
+
+#: The size at which C1's two kernels price a GIL round trip.
+PRICE_SIZE = 100_000
+
+
+def _gil_price(request: dict, call, setting: dict) -> dict:
+    """{"seconds": [...], "call": [...]}: per round, what one GIL round trip
+    per element costs here, per element -- C1's ``except *`` sum of squares
+    (one round trip per element, exact: the suite's TrackC1Structure) less
+    its ``noexcept`` twin (none), over the elements -- and the advised
+    ``call`` (the largest size, one thread), the three in alternation, so
+    that a round's price and its call saw the same machine."""
+    from gilbench.advise_specs import x
+    from gilbench.kernels import c1_gil_held as c1
+
+    (arr,) = x(PRICE_SIZE)
+    calls = {"except": lambda: c1.sumsq_except(arr), "noexcept": lambda: c1.sumsq_noexcept(arr),
+             "call": call}
+    one = {"blas": 1, "openmp": None}
+    got = _alternate(calls, {"except": one, "noexcept": one, "call": setting},
+                     request["rounds"], request["batch_time"], request["max_time"])
+    return {"seconds": [(e - q) / PRICE_SIZE
+                        for e, q in zip(got["except"], got["noexcept"], strict=True)],
+            "call": got["call"], "size": PRICE_SIZE}
 
 
 def _blas_compare(f, args, request: dict, openmp) -> dict:
