@@ -34,7 +34,13 @@ It measures, each in a fresh process with the controlled runtime
 * **a heartbeat**: the worst gap of a Python thread ticking every
   millisecond while the function runs (C3);
 * **BLAS**: where a BLAS library is loaded, the time at the usable CPUs
-  with BLAS pinned to one thread against BLAS at the usable CPUs (C9).
+  with BLAS pinned to one thread against BLAS at the usable CPUs (C9),
+  named oversubscription where the function runs OpenMP regions; for such
+  a function, the same again in a process started with
+  ``OMP_WAIT_POLICY=PASSIVE`` (C9's other remedy, with its price);
+* **a rewrite's saving**: where the counts show a GIL round trip per
+  element, its price here (C1's ``except *`` kernel less its ``noexcept``
+  twin) timed in alternation with the function, as a share of its call.
 
 With ``python`` (``--python``), every process runs on that interpreter
 instead, which must have gilbench installed: on a free-threaded build the

@@ -1,11 +1,13 @@
 """What ``gilbench advise`` measures, in the fresh process it measures in.
 
-:mod:`gilbench.advise` starts this module twice, each time in a new
-interpreter with the controlled runtime (no caller's ``OMP_*`` or BLAS
-variables): once with the structure interposer preloaded for the exact
-counts (``counts``), once without it for the times (``times``), since
-interposing CPython's and OpenMP's entry points costs time per call.  Both
-read one JSON request from ``argv[1]`` and print one JSON answer as their last
+:mod:`gilbench.advise` starts this module in new interpreters with the
+controlled runtime (no caller's ``OMP_*`` or BLAS variables): once with the
+structure interposer preloaded for the exact counts (``counts``), once
+without it for the times (``times``), since interposing CPython's and
+OpenMP's entry points costs time per call, and, for a function that runs
+OpenMP regions, once more for BLAS pinned against free in a process started
+with ``OMP_WAIT_POLICY=PASSIVE`` (``blas``).  Each reads one JSON
+request from ``argv[1]`` and prints one JSON answer as its last
 line of output; what goes wrong in the user's code comes back as
 ``{"error": one line}``, never as a traceback the caller must parse.
 
