@@ -18,6 +18,7 @@ import textwrap
 import pytest
 
 from benchmarks.harness import structure
+from benchmarks.harness.threads import usable_cpus
 from gilbench import results
 
 from helpers import ROOT, require
@@ -130,6 +131,10 @@ def test_an_advised_function_is_tracked_over_two_commits_of_its_project(tmp_path
         per[sha] = {p.name: p.value for p in run.points.values() if p.benchmark == name}
         times = [p for p in run.points.values() if p.benchmark.endswith("time_call")]
         assert times and all(p.ok and p.value > 0 for p in times), times
+        # What the times ran under, read in a benchmark process of that run.
+        record = "bench_sumsq.TrackSumsqRuntime.track_runtime"
+        assert run.points[f"{record}('cpus usable')"].value == usable_cpus()
+        assert run.points[f"{record}('env OMP_NUM_THREADS')"].ok
     first, second = (per[c][f"{name}('gil_per_element', 1)"] for c in commits)
     assert (first, second) == (0.0, 1.0)
     # One release for the nogil block; with except *, one more per element

@@ -13,6 +13,13 @@ suite: base classes for the benchmarks that ``gilbench advise FUNCTION
 * :class:`Time` -- ``time_call(n, threads)``: time per call at each size and
   thread count, OpenMP's and BLAS's threads pinned as the suite pins them
   (:class:`gilbench.harness.pinning.pinned`, BLAS at one thread).
+* :class:`Runtime` -- ``track_runtime(item)``: the suite's runtime record
+  (:mod:`gilbench.harness.runtime`: OpenMP's settings, the BLAS pools, the
+  topology, the caller's thread variables), read in a benchmark process, so
+  that each run's times say what they ran under.  It is the suite's
+  ``benchmarks/bench_runtime.py`` again, over the installed harness: the
+  suite's benchmarks cannot import the tool (asv's per-commit build leaves
+  it out), and a user's suite has no ``benchmarks/harness``.
 
 A generated module names this module, not its classes (``from gilbench
 import asv_track``), since asv would take an imported base class for a
@@ -28,10 +35,10 @@ import keyword
 import re
 
 from gilbench import advise, advise_measure
-from gilbench.harness import pinning, structure
+from gilbench.harness import pinning, runtime, structure
 from gilbench.harness.threads import usable_cpus
 
-__all__ = ["COUNTS", "Counts", "Time", "thread_axis", "class_stem", "module_source"]
+__all__ = ["COUNTS", "Counts", "Time", "Runtime", "thread_axis", "class_stem", "module_source"]
 
 #: What :class:`Counts` tracks, per thread count.
 COUNTS = ("gil_per_element", "gil_releases_per_call", "regions_per_call", "team_per_region")
@@ -103,6 +110,24 @@ class Time:
         self._call()
 
 
+class Runtime:
+    """The runtime the function's benchmarks ran under, one item per point."""
+
+    params = [list(runtime.ITEMS)]
+    param_names = ["item"]
+    unit = "value (see gilbench.harness.runtime.describe)"
+    # A read-out, not a measurement: one process, one value.
+    rounds = repeat = number = min_run_count = 1
+    warmup_time = 0
+
+    def setup(self, item):
+        # An item that cannot be read here raises NotImplementedError: asv's skip.
+        self.value = runtime.value(item)
+
+    def track_runtime(self, item):
+        return self.value
+
+
 def class_stem(function: str) -> str:
     """``mypkg.kernels:smooth_pair`` -> ``SmoothPair``."""
     name = function.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
@@ -150,4 +175,8 @@ class Time{stem}(asv_track.Time):
 
     spec = SPEC
     params = ({sizes!r}, asv_track.thread_axis())
+
+
+class Track{stem}Runtime(asv_track.Runtime):
+    """What the times of {spec.function} ran under: OpenMP, BLAS, topology."""
 '''
