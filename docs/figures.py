@@ -1424,8 +1424,8 @@ def advise_examples(machine="vm") -> str:
     lines = ["| command | wall time | advice, and a BLAS effect (claim: finding) |",
              "|---|---|---|"]
     for name, rec in _advised(machine).items():
-        if name in ("c7-sumsq-run2", "c7-sumsq-run3", "c7-sumsq-quick", "c1-sumsq-noexcept",
-                    "c1-poly-except") \
+        if name in ("c7-sumsq-run2", "c7-sumsq-run3", "c7-sumsq-quick", "c1-sumsq-noexcept") \
+                or name.startswith("c1-poly-except") \
                 or name.startswith("c3-spin-gil") or name.endswith("-ft"):
             continue   # docs/advise.md's figures advise-agrees and advise-free-threaded have them
         a = rec["advice"]
@@ -1457,15 +1457,16 @@ def advise_agrees(machine="vm") -> str:
                      f"| {per['gil_ensures']:g} | {theirs:g} (`TrackC1Structure`) |")
     # What a noexcept rewrite saves: advise's estimate (the price of a round trip
     # from the sum of squares, applied to poly) against the suite's poly ratios.
-    poly = got["c1-poly-except"]["advice"]
-    n = poly["sizes"][-1]
+    polys = [got[k]["advice"] for k in sorted(got) if k.startswith("c1-poly-except-run")]
+    n = polys[0]["sizes"][-1]
     ratio = "bench_c1_gil_held.TrackC1RatioToGILHeld.track_c1_ratio('poly', '{}', {})"
     suite = 1 - run.points[ratio.format("noexcept", n)].value \
         / run.points[ratio.format("except", n)].value
-    gp = poly["gil_price"]
+    shares = ", ".join(f"{a['gil_price']['share']:.0%} +/- {a['gil_price']['share_spread']:.0%}"
+                       for a in polys)
     lines.append(f"| C1 polynomial, `except *`: share of a call at n = {n:g} a `noexcept` "
                  f"rewrite saves (advise: an estimate, from the sum of squares' price) | "
-                 f"{gp['share']:.0%} +/- {gp['share_spread']:.0%} | {suite:.1%} "
+                 f"{shares} in {len(polys)} runs | {suite:.1%} "
                  "(`TrackC1RatioToGILHeld`: 1 - noexcept / except) |")
     cross = "bench_c7_prange_overhead.TrackC7Crossover.track_c7_crossover('sumsq', 2)"
     runs = [got[n]["advice"]["crossover"] for n in sorted(got) if n.startswith("c7-sumsq-run")]

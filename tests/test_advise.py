@@ -215,6 +215,8 @@ def test_blas_inside_a_prange_is_measured_under_both_wait_policies(tmp_path, mon
     # Each process's own runtime record: the variable reached OpenMP, which
     # stopped spinning (libgomp's spin count 0), and the default process spins.
     assert passive["policy"] == "passive" and passive["spin_count"] == "0"
+    assert passive["record"]["env OMP_WAIT_POLICY"] == "passive"
+    assert set(passive["record"]) == set(a.runtime["record"])
     assert a.runtime["record"]["env OMP_WAIT_POLICY"] == "unset"
     assert passive["default_spin_count"] == a.runtime["record"]["openmp spin count"] != "0"
     assert passive["ratio"] > 0 and passive["spread"] >= 0 and passive["pinned_price"] > 0

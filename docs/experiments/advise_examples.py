@@ -46,7 +46,8 @@ FT_VENV = ROOT / ".nox" / "advise-free-threaded"
 EXAMPLES = {
     "c1-sumsq-except": [f"{C1}:sumsq_except"],
     "c1-sumsq-noexcept": [f"{C1}:sumsq_noexcept"],
-    "c1-poly-except": [f"{C1}:poly_except", "--args", "gilbench.advise_specs:x_out"],
+    **{f"c1-poly-except-run{k}": [f"{C1}:poly_except", "--args", "gilbench.advise_specs:x_out"]
+       for k in (1, 2, 3)},
     **{f"c7-sumsq-run{k}": [f"{C7}:sumsq_prange", "--threads-arg", "num_threads"]
        for k in (1, 2, 3)},
     "c7-sumsq-quick": [f"{C7}:sumsq_prange", "--threads-arg", "num_threads", "--quick"],

@@ -720,6 +720,7 @@ def advise(spec: Spec, *, sizes=None, quick: bool = False, timeout: float = 300,
                 "policy": passive["record"].get("env OMP_WAIT_POLICY"),
                 "spin_count": passive["record"].get("openmp spin count"),
                 "default_spin_count": times["record"].get("openmp spin count"),
+                "record": passive["record"],     # what that process ran under, whole
                 # Across the two processes, one after the other: not interleaved.
                 "pinned_price": statistics.median(passive["blas_compare"]["pinned"])
                 / statistics.median(times["blas_compare"]["pinned"])}
