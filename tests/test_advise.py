@@ -333,3 +333,22 @@ def test_an_efficiency_on_a_ratio_too_noisy_to_bound_it_is_inconclusive(spread, 
                              {"why": "no BLAS"}, [1, 2], [100, 1000], "argument")
     (f,) = [f for f in found if f.topic == "efficiency"]
     assert f.status == status and f.numbers["ratio spread"] == spread
+
+
+@pytest.mark.parametrize("default, passive, status, says", [
+    ((1.02, 0.02), (1.00, 0.02), "fine", "no contention for it to remedy"),
+    ((1.80, 0.05), (1.10, 0.05), "advice", "takes back part of BLAS's contention"),
+    ((1.80, 0.05), (1.85, 0.05), "inconclusive", "does not remedy it here"),
+    ((1.80, 0.05), (2.50, 0.05), "advice", "does not remedy it here"),
+])
+def test_the_wait_policy_rule_on_its_own(default, passive, status, says):
+    """The rule alone: contention under the default policy (free / pinned
+    beyond its spread and 5%), and whether the passive policy's own ratio
+    comes clearly below it.  No run on this 2-CPU machine showed contention, so the
+    measured tests reach only its first branch."""
+    blas = {"ratio": default[0], "spread": default[1],
+            "passive": {"ratio": passive[0], "spread": passive[1], "pinned_price": 1.2,
+                        "spin_count": "0", "default_spin_count": "300000"}}
+    f = advise._wait_policy_finding(blas, 2)
+    assert f.status == status and says in f.text
+    assert f.numbers["free / pinned, OMP_WAIT_POLICY=PASSIVE"] == passive[0]
